@@ -1,0 +1,55 @@
+/**
+ * The architecture's dependency rule, executable (see README "Architecture"): imports flow down
+ * the layers only, never sideways between folders of one layer, never in cycles.
+ */
+const layer = (from, allowed) => ({
+  name: `${from}-imports`,
+  comment: `src/${from} may import only ${allowed.length ? allowed.join(', ') : 'nothing outside itself'}`,
+  severity: 'error',
+  from: { path: `^src/${from}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/${from}/`, ...allowed.map((a) => `^src/${a}`)],
+  },
+});
+
+module.exports = {
+  forbidden: [
+    layer('core', []),
+    layer('format', ['core/']),
+    layer('backends', ['core/']),
+    layer('sampling', ['core/']),
+    layer('tokenizer', ['core/']),
+    layer('model', ['core/', 'format/', 'backends/backend\\.ts$']),
+    layer('harmony', ['core/', 'tokenizer/']),
+    layer('engine', ['core/', 'format/', 'backends/', 'model/', 'sampling/', 'tokenizer/', 'harmony/']),
+    layer('tools', ['core/', 'harmony/']),
+    layer('server', ['core/', 'engine/', 'harmony/', 'tools/']),
+    layer('cli', ['core/', 'engine/', 'server/', 'tools/', 'harmony/', 'tokenizer/', 'cli/']),
+    {
+      name: 'cli-format-only-in-make-model-and-inspect',
+      comment: 'cli reaches checkpoints only through the engine, except make-model and inspect',
+      severity: 'error',
+      from: { path: '^src/cli/', pathNot: '^src/cli/commands/(make-model|inspect)\\.ts$' },
+      to: { path: '^src/format/' },
+    },
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-test-code-in-src',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '(^test/|\\.test\\.ts$)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '\\.test\\.ts$' },
+  },
+};

@@ -1,0 +1,55 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InvalidArgumentError } from '../core/errors.js';
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses a command's arguments; options may come before or after positionals. */
+export function parseCommandArgs<T extends OptionSpec>(
+  command: string,
+  argv: string[],
+  options: T,
+): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>['values']; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new InvalidArgumentError(`gpt-oss ${command}: ${msg.replace(/\. To specify.*$/s, '')} (see 'gpt-oss ${command} --help')`);
+  }
+}
+
+export function intOption(command: string, name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new InvalidArgumentError(`gpt-oss ${command}: --${name} must be an integer >= ${min}, got '${value}'`);
+  }
+  return n;
+}
+
+export function floatOption(command: string, name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`gpt-oss ${command}: --${name} must be a number, got '${value}'`);
+  return n;
+}
+
+export function choiceOption<C extends string>(
+  command: string,
+  name: string,
+  value: string | undefined,
+  choices: readonly C[],
+  fallback: C,
+): C {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`gpt-oss ${command}: --${name} must be one of ${choices.join(', ')}, got '${value}'`);
+  }
+  return value as C;
+}
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

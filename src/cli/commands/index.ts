@@ -1,0 +1,20 @@
+import type { Command } from '../command.js';
+import { benchCommand } from './bench.js';
+import { detokenizeCommand } from './detokenize.js';
+import { harmonyCommand } from './harmony.js';
+import { inspectCommand } from './inspect.js';
+import { logitsCommand } from './logits.js';
+import { makeModelCommand } from './make-model.js';
+import { runCommand } from './run.js';
+import { tokenizeCommand } from './tokenize.js';
+
+export const commands: readonly Command[] = [
+  runCommand,
+  benchCommand,
+  logitsCommand,
+  makeModelCommand,
+  inspectCommand,
+  harmonyCommand,
+  tokenizeCommand,
+  detokenizeCommand,
+];
