@@ -4,7 +4,10 @@
  * installs the native mapper when the addon loads; without one, format falls back to positional reads.
  */
 export interface FileMapping {
+  /** The whole file. A typed array spans at most 4 GiB in Node 20: prefer `view` where present. */
   readonly bytes: Uint8Array;
+  /** Bytes [begin, end) of the file without copying, for files of any size (the native mapper has it). */
+  view?(begin: number, end: number): Uint8Array;
   close(): void;
 }
 

@@ -1,4 +1,196 @@
+import { InvalidArgumentError } from '../../core/errors.js';
+import { loadModel, type LoadedModel } from '../../engine/load-model.js';
+import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { notImplemented } from './not-implemented.js';
 
-export const benchCommand: Command = notImplemented('bench', 'Measure load time, prefill and decode speed, peak memory');
+const USAGE = `Usage: gpt-oss bench --model DIR [options]
+
+Measures load time, prefill and decode speed (medians of --repeat runs on random token ids) and the
+process's peak resident memory (mapped checkpoint pages included). Also measures this machine's
+memory bandwidth (STREAM-like triad) and prints the decode limit: bandwidth / bytes one decode step reads.
+The table goes to stderr; --json prints one line of JSON on stdout.
+
+Options:
+  --model DIR                 checkpoint directory
+  --backend ref|cpu           compute backend (default: the best available)
+  --precision exact|fast      default fast
+  --threads N                 worker threads (cpu backend; default: physical cores)
+  --prompt N                  prompt tokens processed in prefill (default 512)
+  --gen N                     tokens generated one at a time (default 128)
+  --repeat N                  runs; medians are reported (default 3)
+  --batch N                   largest forward batch during prefill (default min(prompt, 512))
+  --json                      print the results as one compact JSON object on stdout`;
+
+export interface BenchResult {
+  model: string;
+  backend: string;
+  precision: string;
+  threads: number | null;
+  prompt: number;
+  gen: number;
+  repeat: number;
+  load_s: number;
+  prefill_tok_s: number;
+  decode_tok_s: number;
+  peak_rss_bytes: number;
+  bandwidth_gb_s: number;
+  decode_bytes_per_token: number;
+  decode_limit_tok_s: number;
+  decode_fraction_of_limit: number;
+}
+
+/** The bytes one decode step must read: every dense matrix, the top-k experts of each layer, the unembedding. */
+export function decodeBytesPerToken(c: LoadedModel['config'], denseBytes = 2): number {
+  const H = c.hiddenSize;
+  const attn = (c.numAttentionHeads + 2 * c.numKeyValueHeads) * c.headDim * H + H * c.numAttentionHeads * c.headDim;
+  const gate = c.numExperts * H;
+  // MXFP4: 16 bytes of nibbles + 1 scale byte per 32 values
+  const experts = c.expertsPerToken * (2 * c.intermediateSize * H + H * c.intermediateSize) * (17 / 32);
+  const perLayer = (attn + gate) * denseBytes + experts;
+  return c.numHiddenLayers * perLayer + c.vocabSize * H * denseBytes + H * denseBytes;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A STREAM triad in JavaScript, for backends without a native probe (one thread). */
+function jsTriadGbs(bytes: number): number {
+  const n = Math.floor(bytes / 12);
+  const [a, b, c] = [new Float32Array(n), new Float32Array(n).fill(1), new Float32Array(n).fill(2)];
+  let best = 0;
+  for (let r = 0; r < 3; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) a[i] = b[i]! + 3 * c[i]!;
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    best = Math.max(best, (n * 12) / s / 1e9);
+  }
+  return best;
+}
+
+function argmaxRow(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return best;
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'Measure load time, prefill and decode speed, peak memory',
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('bench', argv, {
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      precision: { type: 'string' },
+      threads: { type: 'string' },
+      prompt: { type: 'string' },
+      gen: { type: 'string' },
+      repeat: { type: 'string' },
+      batch: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length > 0) throw new InvalidArgumentError(`gpt-oss bench: unexpected argument '${positionals[0]}'`);
+    if (values.model === undefined) throw new InvalidArgumentError("gpt-oss bench: --model DIR is required (see 'gpt-oss bench --help')");
+    const backend = values.backend === undefined ? undefined : choiceOption('bench', 'backend', values.backend, ['ref', 'cpu'], 'cpu');
+    const precision = choiceOption('bench', 'precision', values.precision, ['exact', 'fast'], 'fast');
+    const threads = values.threads === undefined ? undefined : intOption('bench', 'threads', values.threads, 0, 1);
+    const prompt = intOption('bench', 'prompt', values.prompt, 512, 1);
+    const gen = intOption('bench', 'gen', values.gen, 128, 1);
+    const repeat = intOption('bench', 'repeat', values.repeat, 3, 1);
+    const batch = intOption('bench', 'batch', values.batch, Math.min(prompt, 512), 1);
+    const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+    const t0 = performance.now();
+    const model = await loadModel(values.model, {
+      ...(backend ? { backend } : {}),
+      precision,
+      ...(threads !== undefined ? { threads } : {}),
+      maxBatch: batch,
+    });
+    const loadS = (performance.now() - t0) / 1000;
+    try {
+      const config = model.config;
+      if (prompt + gen > config.maxContextLength) {
+        throw new InvalidArgumentError(`gpt-oss bench: --prompt + --gen (${prompt + gen}) exceeds the model's context of ${config.maxContextLength}`);
+      }
+      log(`bench: ${values.model} on ${model.backend.name} (${model.backend.precision}), loaded in ${loadS.toFixed(2)} s`);
+
+      // Random prompt ids (seeded), then greedy decoding: the work per token does not depend on the text.
+      let seed = 12345;
+      const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % config.vocabSize);
+      const promptIds = Int32Array.from({ length: prompt }, next);
+      const cache = model.transformer.createKvCache({ slots: 1, capacity: prompt + gen });
+      const prefills: number[] = [];
+      const decodes: number[] = [];
+      for (let r = 0; r < repeat; r++) {
+        const p0 = performance.now();
+        const logits = await model.transformer.forward(
+          { n: prompt, tokens: promptIds, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt) },
+          cache,
+          Int32Array.of(prompt - 1),
+        );
+        const p1 = performance.now();
+        let token = argmaxRow(logits);
+        for (let i = 0; i < gen; i++) {
+          const out = await model.transformer.forward(
+            { n: 1, tokens: Int32Array.of(token), positions: Int32Array.of(prompt + i), slots: Int32Array.of(0) },
+            cache,
+            Int32Array.of(0),
+          );
+          token = argmaxRow(out);
+        }
+        const p2 = performance.now();
+        prefills.push(prompt / ((p1 - p0) / 1000));
+        decodes.push(gen / ((p2 - p1) / 1000));
+        log(`  run ${r + 1}/${repeat}: prefill ${prefills[r]!.toFixed(2)} tok/s, decode ${decodes[r]!.toFixed(2)} tok/s`);
+      }
+      // Peak RSS is read before the bandwidth probe, whose 1 GB of arrays would otherwise count.
+      const peakRss = process.resourceUsage().maxRSS * 1024;
+      const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number }).measureBandwidth;
+      const bandwidth = probe ? probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
+      const bytesPerToken = decodeBytesPerToken(config);
+      const limit = (bandwidth * 1e9) / bytesPerToken;
+      const result: BenchResult = {
+        model: values.model,
+        backend: model.backend.name,
+        precision: model.backend.precision,
+        threads: (model.backend as { threads?: number }).threads ?? null,
+        prompt,
+        gen,
+        repeat,
+        load_s: round(loadS, 3),
+        prefill_tok_s: round(median(prefills), 3),
+        decode_tok_s: round(median(decodes), 3),
+        peak_rss_bytes: peakRss,
+        bandwidth_gb_s: round(bandwidth, 2),
+        decode_bytes_per_token: Math.round(bytesPerToken),
+        decode_limit_tok_s: round(limit, 3),
+        decode_fraction_of_limit: round(median(decodes) / limit, 3),
+      };
+      const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
+      const rows: [string, string][] = [
+        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads)`],
+        ['load', `${result.load_s.toFixed(2)} s`],
+        [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
+        [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s`],
+        ['peak RSS', gib(result.peak_rss_bytes)],
+        ['memory bandwidth', `${result.bandwidth_gb_s.toFixed(1)} GB/s (triad)`],
+        ['bytes per decode step', `${(bytesPerToken / 1e9).toFixed(2)} GB`],
+        ['decode limit', `${result.decode_limit_tok_s.toFixed(2)} tok/s (achieved ${(result.decode_fraction_of_limit * 100).toFixed(0)} %)`],
+      ];
+      log(`\n${rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n')}\n  (medians of ${repeat} runs)`);
+      if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

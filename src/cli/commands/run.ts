@@ -1,4 +1,163 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GptOssError, InvalidArgumentError, isGptOssError } from '../../core/errors.js';
+import { Engine, type BackendName, type ChatMessage, type DoneEvent, type Precision } from '../../engine/index.js';
+import type { ReasoningEffort } from '../../harmony/index.js';
+import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } from '../args.js';
+import { runRepl } from '../chat-repl.js';
+import { TurnPrinter, footer } from '../chat-render.js';
+import { turnOptions, type RunSettings } from '../chat-settings.js';
 import type { Command } from '../command.js';
-import { notImplemented } from './not-implemented.js';
+import { ProgressBar } from '../terminal-progress.js';
 
-export const runCommand: Command = notImplemented('run', 'Chat with a model in the terminal, or answer one prompt');
+const usage = `Usage: gpt-oss run MODEL [PROMPT] [options]
+
+Chat with a gpt-oss model in the terminal. With PROMPT (or text piped on stdin) answers once:
+only the final answer goes to stdout. Without, starts an interactive chat (type /help there).
+
+Options:
+  --reasoning-effort low|medium|high   how long the model thinks (default medium)
+  --developer TEXT       developer instructions (the "system prompt")
+  --temperature T        0 = greedy (default 1)
+  --top-p P              nucleus sampling mass (default 1)
+  --top-k K              keep the K most likely tokens (default off)
+  --min-p P              drop tokens below P times the top one (default off)
+  --seed N               makes sampling reproducible
+  --max-tokens N         most tokens per answer (default: until the context is full)
+  --context N            context length in tokens (default 8192, at most the model's 131072)
+  --backend ref|cpu      compute backend (default: the best available)
+  --threads N            worker threads of the cpu backend
+  --precision exact|fast
+  --date YYYY-MM-DD      conversation start date (default today)
+  --hide-reasoning       interactive: do not show the reasoning
+  --show-reasoning       one-shot: write the reasoning to stderr
+  --raw                  print everything the model generates, harmony tokens spelled out, unparsed`;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Chat with a model in the terminal, or answer one prompt',
+  usage,
+  async run(argv: string[]): Promise<number> {
+    const { values, positionals } = parseCommandArgs('run', argv, {
+      'reasoning-effort': { type: 'string' },
+      developer: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'top-k': { type: 'string' },
+      'min-p': { type: 'string' },
+      seed: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      context: { type: 'string' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      precision: { type: 'string' },
+      date: { type: 'string' },
+      raw: { type: 'boolean' },
+      'hide-reasoning': { type: 'boolean' },
+      'show-reasoning': { type: 'boolean' },
+    });
+    const [modelDir, ...rest] = positionals;
+    if (modelDir === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
+    if (rest.length > 1) {
+      throw new InvalidArgumentError(`gpt-oss run: expected MODEL and at most one PROMPT, got ${positionals.length} arguments (quote the prompt)`);
+    }
+    const date = values.date ?? todayLocal();
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
+      throw new InvalidArgumentError(`gpt-oss run: --date must be YYYY-MM-DD, got '${date}'`);
+    }
+    const sampling: RunSettings['sampling'] = { temperature: floatOption('run', 'temperature', values.temperature, 1) };
+    if (values['top-p'] !== undefined) sampling.topP = floatOption('run', 'top-p', values['top-p'], 1);
+    if (values['top-k'] !== undefined) sampling.topK = intOption('run', 'top-k', values['top-k'], 0, 0);
+    if (values['min-p'] !== undefined) sampling.minP = floatOption('run', 'min-p', values['min-p'], 0);
+    if (values.seed !== undefined) sampling.seed = intOption('run', 'seed', values.seed, 0, 0);
+    const settings: RunSettings = {
+      effort: choiceOption<ReasoningEffort>('run', 'reasoning-effort', values['reasoning-effort'], ['low', 'medium', 'high'], 'medium'),
+      developer: values.developer,
+      date,
+      sampling,
+      maxTokens: values['max-tokens'] === undefined ? undefined : intOption('run', 'max-tokens', values['max-tokens'], 0, 1),
+      raw: values.raw === true,
+      hideReasoning: values['hide-reasoning'] === true,
+    };
+    const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('run', 'backend', values.backend, ['ref', 'cpu'], 'ref');
+    const precision = values.precision === undefined ? undefined : choiceOption<Precision>('run', 'precision', values.precision, ['exact', 'fast'], 'exact');
+    const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
+    const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
+
+    checkModelDir(modelDir);
+    // Decide the mode before loading, so a piped prompt is read while nothing else happens.
+    let prompt = rest[0];
+    const interactive = prompt === undefined && process.stdin.isTTY === true;
+    if (prompt === undefined && !interactive) prompt = await readStdin();
+
+    const bar = new ProgressBar(process.stderr, `loading ${modelDir}`);
+    let engine: Engine;
+    try {
+      engine = await Engine.load(modelDir, {
+        ...(backend ? { backend } : {}),
+        ...(precision ? { precision } : {}),
+        ...(threads ? { threads } : {}),
+        ...(context ? { contextLength: context } : {}),
+        onProgress: (p) => bar.update(p.loaded, p.layers),
+      });
+    } catch (e) {
+      bar.finish();
+      throw explainLoadError(modelDir, e);
+    }
+    bar.finish();
+    try {
+      if (interactive) return await runRepl(engine, settings);
+      return await oneShot(engine, settings, prompt ?? '', values['show-reasoning'] === true);
+    } finally {
+      engine.dispose();
+    }
+  },
+};
+
+async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReasoning: boolean): Promise<number> {
+  if (prompt.trim() === '') throw new InvalidArgumentError('gpt-oss run: the prompt is empty (give PROMPT or pipe text on stdin)');
+  const messages: ChatMessage[] = [{ role: 'user', content: prompt.replace(/\n$/, '') }];
+  const printer = new TurnPrinter({ out: process.stdout, reasoning: showReasoning ? process.stderr : null, dim: false, raw: s.raw });
+  // Ctrl-C stops the answer (what was printed stays) and the process exits normally.
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.on('SIGINT', onSigint);
+  let done: DoneEvent | undefined;
+  try {
+    for await (const e of engine.chat(messages, turnOptions(s, controller.signal))) {
+      printer.handle(e);
+      if (e.type === 'done') done = e;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  printer.end();
+  if (done && process.env['GPT_OSS_STATS']) process.stderr.write(`${footer(done)}\n`);
+  return 0;
+}
+
+const MAKE_TINY = 'gpt-oss make-model --preset tiny --seed 1 --format original --out DIR';
+
+function checkModelDir(dir: string): void {
+  if (!existsSync(dir)) {
+    throw new GptOssError('file_not_found', `${dir}: no such directory. MODEL is a gpt-oss checkpoint directory (with config.json); to try the CLI with a tiny random model, run: ${MAKE_TINY}`);
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new GptOssError('invalid_argument', `${dir}: is a file, not a model directory. MODEL is a gpt-oss checkpoint directory (with config.json); for a tiny random one run: ${MAKE_TINY}`);
+  }
+  if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'original', 'config.json'))) {
+    throw new GptOssError('invalid_file', `${dir}: not a model directory (no config.json). Point MODEL at a gpt-oss checkpoint (e.g. gpt-oss-20b/original), or make a tiny random one: ${MAKE_TINY}`);
+  }
+}
+
+function explainLoadError(dir: string, e: unknown): unknown {
+  if (isGptOssError(e) && (e.code === 'invalid_file' || e.code === 'file_not_found' || e.code === 'invalid_config' || e.code === 'missing_tensor')) {
+    return new GptOssError(e.code, `${e.message}\n${dir} does not hold a usable gpt-oss checkpoint; for a tiny random one run: ${MAKE_TINY}`);
+  }
+  return e;
+}
+
+function todayLocal(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}

@@ -1,0 +1,543 @@
+/*
+ * Node-API surface of the cpu backend. Every export is declared once, typed, in
+ * src/backends/cpu/binding.ts; keep the two in step. Arguments are checked here (types and that
+ * every buffer is long enough for the shapes given), so a wrong call throws instead of reading
+ * out of bounds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernels.h"
+
+#define ADDON_VERSION 1
+#define MAGIC_POOL 0x504f4f4cu
+#define MAGIC_KV 0x4b564341u
+#define MAGIC_MAP 0x4d415050u
+
+typedef struct {
+  uint32_t magic;
+  void *ptr;
+} handle_t;
+
+typedef struct {
+  napi_env env;
+  napi_value argv[24];
+  size_t argc;
+  const char *fn;
+  int failed;
+} args_t;
+
+static int get_args(napi_env env, napi_callback_info info, args_t *a, const char *fn, size_t need) {
+  a->env = env;
+  a->fn = fn;
+  a->failed = 0;
+  a->argc = 24;
+  napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL);
+  if (a->argc < need) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "cpu addon %s: expected %zu arguments, got %zu", fn, need, a->argc);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+static void fail(args_t *a, int i, const char *what) {
+  if (a->failed) return;
+  char msg[200];
+  snprintf(msg, sizeof msg, "cpu addon %s: argument %d %s", a->fn, i, what);
+  napi_throw_type_error(a->env, NULL, msg);
+  a->failed = 1;
+}
+
+static double arg_num(args_t *a, int i) {
+  double v = 0;
+  if (a->failed) return 0;
+  if (napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) fail(a, i, "must be a number");
+  return v;
+}
+
+static int arg_int(args_t *a, int i, int min) {
+  double v = arg_num(a, i);
+  if (a->failed) return 0;
+  if (v != (double)(int)v || v < min) fail(a, i, "must be an integer in range");
+  return (int)v;
+}
+
+static int is_null(args_t *a, int i) {
+  napi_valuetype t;
+  napi_typeof(a->env, a->argv[i], &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+/* A typed array of `type` holding at least `min_elems` elements (nullable: null gives NULL). */
+static void *arg_ta(args_t *a, int i, napi_typedarray_type type, size_t min_elems, int nullable) {
+  if (a->failed) return NULL;
+  if (nullable && is_null(a, i)) return NULL;
+  bool ok = false;
+  napi_is_typedarray(a->env, a->argv[i], &ok);
+  if (!ok) {
+    fail(a, i, "must be a typed array");
+    return NULL;
+  }
+  napi_typedarray_type t;
+  size_t len;
+  void *data;
+  napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, NULL, NULL);
+  if (t != type) {
+    fail(a, i, type == napi_float32_array ? "must be a Float32Array" : type == napi_int32_array ? "must be an Int32Array" : "must be a Uint8Array");
+    return NULL;
+  }
+  if (len < min_elems) {
+    char what[120];
+    snprintf(what, sizeof what, "has %zu elements, needs at least %zu", len, min_elems);
+    fail(a, i, what);
+    return NULL;
+  }
+  if (data == NULL && min_elems > 0) {
+    fail(a, i, "is detached (was its file mapping closed?)");
+    return NULL;
+  }
+  return data;
+}
+
+static void *arg_handle(args_t *a, int i, uint32_t magic) {
+  if (a->failed) return NULL;
+  void *p = NULL;
+  if (napi_get_value_external(a->env, a->argv[i], &p) != napi_ok || !p || ((handle_t *)p)->magic != magic ||
+      !((handle_t *)p)->ptr) {
+    fail(a, i, magic == MAGIC_POOL ? "must be a live thread pool" : magic == MAGIC_KV ? "must be a live KV cache" : "must be a live mapping");
+    return NULL;
+  }
+  return ((handle_t *)p)->ptr;
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+static size_t dtype_bytes(int dtype) { return dtype == GO_DT_BF16 ? 2 : 4; }
+
+/* ---- handles ---------------------------------------------------------------------------------- */
+
+static void pool_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  handle_t *h = data;
+  if (h->ptr) pool_destroy(h->ptr);
+  free(h);
+}
+
+static napi_value js_create_pool(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "createPool", 1)) return NULL;
+  int threads = arg_int(&a, 0, 1);
+  if (a.failed) return NULL;
+  handle_t *h = malloc(sizeof(handle_t));
+  h->magic = MAGIC_POOL;
+  h->ptr = pool_create(threads);
+  if (!h->ptr) {
+    free(h);
+    napi_throw_error(env, NULL, "cpu addon createPool: cannot start threads");
+    return NULL;
+  }
+  napi_value ext;
+  napi_create_external(env, h, pool_finalize, NULL, &ext);
+  return ext;
+}
+
+static napi_value js_destroy_handle(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "destroy", 1)) return NULL;
+  handle_t *h = NULL;
+  napi_get_value_external(env, a.argv[0], (void **)&h);
+  if (!h || !h->ptr) return undefined(env);
+  if (h->magic == MAGIC_POOL) pool_destroy(h->ptr);
+  else if (h->magic == MAGIC_KV) kv_cache_destroy(h->ptr);
+  h->ptr = NULL;
+  return undefined(env);
+}
+
+static napi_value js_pool_threads(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "poolThreads", 1)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  if (a.failed) return NULL;
+  napi_value r;
+  napi_create_int32(env, pool_threads(p), &r);
+  return r;
+}
+
+static void kv_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  handle_t *h = data;
+  if (h->ptr) kv_cache_destroy(h->ptr);
+  free(h);
+}
+
+static napi_value js_create_kv_cache(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "createKvCache", 8)) return NULL;
+  int layers = arg_int(&a, 0, 1), kv_heads = arg_int(&a, 1, 1), head_dim = arg_int(&a, 2, 1);
+  const int *windows = arg_ta(&a, 3, napi_int32_array, (size_t)layers, 0);
+  int slots = arg_int(&a, 4, 1), capacity = arg_int(&a, 5, 1), sliding = arg_int(&a, 6, 1);
+  bool f16 = false;
+  if (!a.failed && napi_get_value_bool(env, a.argv[7], &f16) != napi_ok) fail(&a, 7, "must be a boolean");
+  if (a.failed) return NULL;
+  handle_t *h = malloc(sizeof(handle_t));
+  h->magic = MAGIC_KV;
+  h->ptr = kv_cache_create(layers, kv_heads, head_dim, windows, slots, capacity, sliding, f16);
+  if (!h->ptr) {
+    free(h);
+    napi_throw_error(env, NULL, "cpu addon createKvCache: out of memory (address space) for the KV cache");
+    return NULL;
+  }
+  napi_value ext;
+  napi_create_external(env, h, kv_finalize, NULL, &ext);
+  return ext;
+}
+
+/* ---- file mapping ---------------------------------------------------------------------------- */
+
+/*
+ * Node 20 builds external ArrayBuffers through Buffer, which stops at 4 GiB, so a bigger file is
+ * exposed as several overlapping windows of one mmap: window k starts at k * MAP_STRIDE and spans
+ * up to MAP_WINDOW bytes, hence any range of at most MAP_WINDOW - MAP_STRIDE bytes lies whole in
+ * the window where it starts.
+ */
+#define MAP_STRIDE ((size_t)1 << 31)
+#define MAP_WINDOW (((size_t)1 << 32) - 4096)
+
+typedef struct {
+  handle_t h; /* ptr = mapping address while mapped */
+  size_t size;
+  int refs; /* live buffers + the handle */
+} mapping_t;
+
+static void mapping_release(mapping_t *m) {
+  if (m->h.ptr) munmap(m->h.ptr, m->size);
+  m->h.ptr = NULL;
+}
+
+static void mapping_unref(mapping_t *m) {
+  if (--m->refs > 0) return;
+  mapping_release(m);
+  free(m);
+}
+
+static void map_buffer_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  mapping_unref(hint);
+}
+
+static void map_handle_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  mapping_unref(data);
+}
+
+/* mapFile(path) -> { handle, size, stride, buffers: ArrayBuffer[] } | null */
+static napi_value js_map_file(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "mapFile", 1)) return NULL;
+  char path[4096];
+  size_t len;
+  if (napi_get_value_string_utf8(env, a.argv[0], path, sizeof path, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "cpu addon mapFile: path must be a string");
+    return NULL;
+  }
+  napi_value null;
+  napi_get_null(env, &null);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return null;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    close(fd);
+    return null;
+  }
+  size_t size = (size_t)st.st_size;
+  void *ptr = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (ptr == MAP_FAILED) return null;
+  mapping_t *m = calloc(1, sizeof(mapping_t));
+  m->h.magic = MAGIC_MAP;
+  m->h.ptr = ptr;
+  m->size = size;
+  m->refs = 1;
+  napi_value handle, buffers, result, v;
+  napi_create_external(env, m, map_handle_finalize, NULL, &handle);
+  napi_create_array(env, &buffers);
+  uint32_t count = 0;
+  for (size_t start = 0; start < size; start += MAP_STRIDE) {
+    size_t wlen = size - start < MAP_WINDOW ? size - start : MAP_WINDOW;
+    napi_value buffer;
+    if (napi_create_external_arraybuffer(env, (char *)ptr + start, wlen, map_buffer_finalize, m, &buffer) != napi_ok) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) {
+        napi_value e;
+        napi_get_and_clear_last_exception(env, &e);
+      }
+      if (getenv("GPT_OSS_DEBUG")) fprintf(stderr, "mapFile: external buffer of %zu bytes refused\n", wlen);
+      /* runtimes that forbid external buffers: the caller reads positionally; the handle's finalizer unmaps */
+      return null;
+    }
+    m->refs++;
+    napi_set_element(env, buffers, count++, buffer);
+    if (start + wlen >= size) break;
+  }
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "handle", handle);
+  napi_set_named_property(env, result, "buffers", buffers);
+  napi_create_double(env, (double)size, &v);
+  napi_set_named_property(env, result, "size", v);
+  napi_create_double(env, (double)MAP_STRIDE, &v);
+  napi_set_named_property(env, result, "stride", v);
+  return result;
+}
+
+/* unmapFile(handle, buffers): detaches the buffers (later views read as empty) and unmaps now. */
+static napi_value js_unmap_file(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "unmapFile", 2)) return NULL;
+  mapping_t *m = NULL;
+  napi_get_value_external(env, a.argv[0], (void **)&m);
+  if (!m || m->h.magic != MAGIC_MAP) {
+    napi_throw_type_error(env, NULL, "cpu addon unmapFile: argument 0 must be a mapping handle");
+    return NULL;
+  }
+  if (m->h.ptr) {
+    uint32_t n = 0;
+    napi_get_array_length(env, a.argv[1], &n);
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value b;
+      napi_get_element(env, a.argv[1], i, &b);
+      napi_detach_arraybuffer(env, b);
+    }
+    mapping_release(m);
+  }
+  return undefined(env);
+}
+
+/* ---- ops ------------------------------------------------------------------------------------- */
+
+static napi_value js_embed(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "embed", 6)) return NULL;
+  int dtype = arg_int(&a, 2, 0), H = arg_int(&a, 3, 1), vocab = arg_int(&a, 4, 1);
+  napi_typedarray_type t;
+  size_t n = 0;
+  if (!a.failed) napi_get_typedarray_info(env, a.argv[5], &t, &n, NULL, NULL, NULL);
+  const int *tokens = arg_ta(&a, 5, napi_int32_array, n, 0);
+  float *out = arg_ta(&a, 0, napi_float32_array, n * H, 0);
+  const void *table = arg_ta(&a, 1, napi_uint8_array, (size_t)vocab * H * dtype_bytes(dtype), 0);
+  if (a.failed) return NULL;
+  for (size_t i = 0; i < n; i++)
+    if (tokens[i] < 0 || tokens[i] >= vocab) {
+      char msg[120];
+      snprintf(msg, sizeof msg, "token id %d is outside the vocabulary [0, %d)", tokens[i], vocab);
+      napi_throw_range_error(env, NULL, msg);
+      return NULL;
+    }
+  f32_densew_embed(out, table, dtype, H, tokens, (int)n);
+  return undefined(env);
+}
+
+static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "rmsNorm", 7)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  int n = arg_int(&a, 3, 0), cols = arg_int(&a, 4, 1);
+  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * cols, 0);
+  const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)n * cols, 0);
+  const float *scale = arg_ta(&a, 5, napi_float32_array, (size_t)cols, 0);
+  double eps = arg_num(&a, 6);
+  if (a.failed) return NULL;
+  f32_rmsnorm(p, out, x, n, cols, scale, (float)eps);
+  return undefined(env);
+}
+
+static napi_value js_matmul(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "matmul", 9)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  int n = arg_int(&a, 3, 0), K = arg_int(&a, 4, 1), dtype = arg_int(&a, 6, 0), N = arg_int(&a, 7, 1);
+  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * N, 0);
+  const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)n * K, 0);
+  const void *w = arg_ta(&a, 5, napi_uint8_array, (size_t)N * K * dtype_bytes(dtype), 0);
+  const float *bias = arg_ta(&a, 8, napi_float32_array, (size_t)N, 1);
+  if (a.failed) return NULL;
+  f32_densew_matmul(p, out, x, n, K, w, dtype, N, bias);
+  return undefined(env);
+}
+
+static napi_value js_rope(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "rope", 8)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  int n = arg_int(&a, 2, 0), heads = arg_int(&a, 3, 1), hd = arg_int(&a, 4, 2);
+  float *x = arg_ta(&a, 1, napi_float32_array, (size_t)n * heads * hd, 0);
+  const int *positions = arg_ta(&a, 5, napi_int32_array, (size_t)n, 0);
+  const float *inv = arg_ta(&a, 6, napi_float32_array, (size_t)hd / 2, 0);
+  double conc = arg_num(&a, 7);
+  if (!a.failed && (hd % 2 != 0 || hd > 1024)) fail(&a, 4, "head dim must be even and at most 1024");
+  if (a.failed) return NULL;
+  f32_rope(p, x, n, heads, hd, positions, inv, (float)conc);
+  return undefined(env);
+}
+
+static napi_value js_attention(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "attention", 16)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  int n = arg_int(&a, 5, 0);
+  kv_cache *c = arg_handle(&a, 7, MAGIC_KV);
+  int layer = arg_int(&a, 10, 0), heads = arg_int(&a, 11, 1), kvh = arg_int(&a, 12, 1), hd = arg_int(&a, 13, 1);
+  int window = arg_int(&a, 14, 0);
+  double sm = arg_num(&a, 15);
+  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * heads * hd, 0);
+  const float *q = arg_ta(&a, 2, napi_float32_array, (size_t)n * heads * hd, 0);
+  const float *k = arg_ta(&a, 3, napi_float32_array, (size_t)n * kvh * hd, 0);
+  const float *v = arg_ta(&a, 4, napi_float32_array, (size_t)n * kvh * hd, 0);
+  const float *sinks = arg_ta(&a, 6, napi_float32_array, (size_t)heads, 0);
+  const int *slots = arg_ta(&a, 8, napi_int32_array, (size_t)n, 0);
+  const int *positions = arg_ta(&a, 9, napi_int32_array, (size_t)n, 0);
+  if (a.failed) return NULL;
+  char msg[200] = {0};
+  if (layer >= c->layers) snprintf(msg, sizeof msg, "layer %d is outside the cache's %d layers", layer, c->layers);
+  else if (kvh != c->kv_heads || hd != c->head_dim || window != c->windows[layer] || heads % kvh != 0)
+    snprintf(msg, sizeof msg, "layer %d's heads %d / kv heads %d / head dim %d / window %d disagree with the KV cache", layer, heads, kvh, hd, window);
+  for (int i = 0; i < n && !msg[0]; i++) {
+    if (slots[i] < 0 || slots[i] >= c->slots) snprintf(msg, sizeof msg, "slot %d is outside [0, %d)", slots[i], c->slots);
+    else if (positions[i] < 0 || positions[i] >= c->capacity)
+      snprintf(msg, sizeof msg, "position %d is outside [0, %d)", positions[i], c->capacity);
+  }
+  if (msg[0]) {
+    char full[260];
+    snprintf(full, sizeof full, "cpu attention: %s", msg);
+    napi_throw_range_error(env, NULL, full);
+    return NULL;
+  }
+  f32_sdpa_sinks_swa(p, out, q, k, v, n, sinks, c, slots, positions, layer, heads, kvh, hd, window, (float)sm);
+  return undefined(env);
+}
+
+static napi_value js_moe(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "moe", 20)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  moe_args m = {0};
+  m.n = arg_int(&a, 3, 0);
+  m.H = arg_int(&a, 4, 32);
+  m.I = arg_int(&a, 5, 32);
+  m.E = arg_int(&a, 6, 1);
+  m.k = arg_int(&a, 7, 1);
+  m.limit = (float)arg_num(&a, 8);
+  m.alpha = (float)arg_num(&a, 9);
+  m.fast = arg_int(&a, 10, 0);
+  m.gate_dtype = arg_int(&a, 12, 0);
+  if (!a.failed && (m.H % 32 || m.I % 32 || m.k > m.E)) fail(&a, 4, "shapes: H and I must be multiples of 32 and k <= E");
+  size_t H = m.H, I = m.I, E = m.E, n = m.n;
+  m.out = arg_ta(&a, 1, napi_float32_array, n * H, 0);
+  m.x = arg_ta(&a, 2, napi_float32_array, n * H, 0);
+  m.gate = arg_ta(&a, 11, napi_uint8_array, E * H * dtype_bytes(m.gate_dtype), 0);
+  m.gate_bias = arg_ta(&a, 13, napi_float32_array, E, 0);
+  m.b1 = arg_ta(&a, 14, napi_uint8_array, E * 2 * I * (H / 32) * 16, 0);
+  m.s1 = arg_ta(&a, 15, napi_uint8_array, E * 2 * I * (H / 32), 0);
+  m.bias1 = arg_ta(&a, 16, napi_float32_array, E * 2 * I, 0);
+  m.b2 = arg_ta(&a, 17, napi_uint8_array, E * H * (I / 32) * 16, 0);
+  m.s2 = arg_ta(&a, 18, napi_uint8_array, E * H * (I / 32), 0);
+  m.bias2 = arg_ta(&a, 19, napi_float32_array, E * H, 0);
+  if (a.failed) return NULL;
+  if (m.n == 0) return undefined(env);
+  if (f32_mxfp4w_moe(p, &m) != 0) {
+    napi_throw_error(env, NULL, "cpu moe: out of memory for the intermediates");
+    return NULL;
+  }
+  return undefined(env);
+}
+
+static napi_value js_add(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "add", 5)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  int count = arg_int(&a, 4, 0);
+  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)count, 0);
+  const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)count, 0);
+  const float *y = arg_ta(&a, 3, napi_float32_array, (size_t)count, 0);
+  if (a.failed) return NULL;
+  f32_add(p, out, x, y, (size_t)count);
+  return undefined(env);
+}
+
+static napi_value js_triad(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "triad", 3)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  double bytes = arg_num(&a, 1);
+  int reps = arg_int(&a, 2, 1);
+  if (a.failed) return NULL;
+  double gbs = go_triad(p, (size_t)bytes, reps);
+  if (gbs < 0) {
+    napi_throw_error(env, NULL, "cpu triad: out of memory");
+    return NULL;
+  }
+  napi_value r;
+  napi_create_double(env, gbs, &r);
+  return r;
+}
+
+/* ---- module ---------------------------------------------------------------------------------- */
+
+static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  static int initialised = 0;
+  if (!initialised) {
+    go_tables_init();
+#ifdef GO_X86
+    __builtin_cpu_init();
+    go_use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+#endif
+    const char *force = getenv("GPT_OSS_SIMD");
+    if (force && strcmp(force, "scalar") == 0) go_use_avx2 = 0;
+    initialised = 1;
+  }
+  napi_value v;
+  napi_create_int32(env, ADDON_VERSION, &v);
+  napi_set_named_property(env, exports, "version", v);
+  napi_create_string_utf8(env, go_use_avx2 ? "avx2" : "scalar", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, exports, "simd", v);
+  napi_create_int32(env, go_physical_cores(), &v);
+  napi_set_named_property(env, exports, "physicalCores", v);
+  set_fn(env, exports, "createPool", js_create_pool);
+  set_fn(env, exports, "poolThreads", js_pool_threads);
+  set_fn(env, exports, "destroy", js_destroy_handle);
+  set_fn(env, exports, "createKvCache", js_create_kv_cache);
+  set_fn(env, exports, "mapFile", js_map_file);
+  set_fn(env, exports, "unmapFile", js_unmap_file);
+  set_fn(env, exports, "embed", js_embed);
+  set_fn(env, exports, "rmsNorm", js_rms_norm);
+  set_fn(env, exports, "matmul", js_matmul);
+  set_fn(env, exports, "rope", js_rope);
+  set_fn(env, exports, "attention", js_attention);
+  set_fn(env, exports, "moe", js_moe);
+  set_fn(env, exports, "add", js_add);
+  set_fn(env, exports, "triad", js_triad);
+  return exports;
+}

@@ -1,0 +1,65 @@
+/* Shared definitions of the cpu backend's kernels: dtypes, SIMD selection, scalar conversions. */
+#ifndef GPT_OSS_COMMON_H
+#define GPT_OSS_COMMON_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define GO_X86 1
+#include <immintrin.h>
+/* Kernels compiled for AVX2 + FMA + F16C; called only when the CPU reports all three at run time. */
+#define GO_AVX2 __attribute__((target("avx2,fma,f16c")))
+#endif
+
+/* Weight element types as the binding passes them (binding.ts WEIGHT_DTYPE). */
+enum { GO_DT_F32 = 0, GO_DT_BF16 = 1 };
+
+/* 1 when the AVX2 kernels may run (set once at module load; GPT_OSS_SIMD=scalar forces the portable path). */
+extern int go_use_avx2;
+
+static inline float go_bf16_to_f32(uint16_t b) {
+  uint32_t u = (uint32_t)b << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+/* IEEE half <-> single, portable (the F16C instructions do the same where available). */
+static inline float go_f16_to_f32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, u;
+  if (exp == 0) {
+    float f = ldexpf((float)man, -24);
+    return sign ? -f : f;
+  }
+  if (exp == 31) u = sign | 0x7f800000u | (man << 13);
+  else u = sign | ((exp + 112) << 23) | (man << 13);
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static inline uint16_t go_f32_to_f16(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000;
+  uint32_t ax = x & 0x7fffffffu;
+  if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00 | (ax > 0x7f800000u ? 0x200 : 0));
+  if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* overflow to inf */
+  if (ax < 0x38800000u) { /* subnormal half: round to nearest even via float arithmetic */
+    float a;
+    memcpy(&a, &ax, 4);
+    return (uint16_t)(sign | (uint16_t)lrintf(a * 16777216.0f));
+  }
+  uint32_t r = ax + 0xfff + ((ax >> 13) & 1) - (112u << 23);
+  return (uint16_t)(sign | (r >> 13));
+}
+
+/* FP4 E2M1 codes times two (exact small integers), and 2^(e-128) so that value = code2 * scale_half[e]. */
+extern const int8_t go_fp4_x2[16];
+extern float go_e8m0_half[256];
+void go_tables_init(void);
+
+#endif

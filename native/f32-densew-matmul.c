@@ -1,0 +1,244 @@
+/*
+ * Dense matmul with f32 or bf16 weights. Decode (n small): one pass over the weight rows, each row
+ * dotted with every token straight from memory. Prefill: a task decodes a block of rows to f32 once
+ * and runs a 4-row x 3-token register tile over all tokens.
+ */
+#include <stdlib.h>
+
+#include "kernels.h"
+
+#define ROW_BLOCK 32
+#define DIRECT_MAX_TOKENS 4
+
+float go_dot_f32_scalar(const float *a, const float *b, int K) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 4 <= K; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < K; i++) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+static float dot_bf16_scalar(const float *x, const uint16_t *w, int K) {
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 4 <= K; i += 4) {
+    s0 += x[i] * go_bf16_to_f32(w[i]);
+    s1 += x[i + 1] * go_bf16_to_f32(w[i + 1]);
+    s2 += x[i + 2] * go_bf16_to_f32(w[i + 2]);
+    s3 += x[i + 3] * go_bf16_to_f32(w[i + 3]);
+  }
+  for (; i < K; i++) s0 += x[i] * go_bf16_to_f32(w[i]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+#ifdef GO_X86
+GO_AVX2 static inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+GO_AVX2 static inline __m256 load_bf16x8(const uint16_t *w) {
+  __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)w));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
+}
+
+GO_AVX2 static float dot_f32_avx2(const float *a, const float *b, int K) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  int i = 0;
+  for (; i + 32 <= K; i += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+  }
+  for (; i + 8 <= K; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  for (; i < K; i++) s += a[i] * b[i];
+  return s;
+}
+
+GO_AVX2 static float dot_bf16_avx2(const float *x, const uint16_t *w, int K) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  int i = 0;
+  for (; i + 32 <= K; i += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load_bf16x8(w + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), load_bf16x8(w + i + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), load_bf16x8(w + i + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), load_bf16x8(w + i + 24), s3);
+  }
+  for (; i + 8 <= K; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load_bf16x8(w + i), s0);
+  float s = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  for (; i < K; i++) s += x[i] * go_bf16_to_f32(w[i]);
+  return s;
+}
+
+/* 4 weight rows x 3 tokens: 12 accumulators + 3 x loads + 1 w load = 16 ymm registers. */
+GO_AVX2 static void tile_4x3_avx2(const float *W, int K, const float *const *xs, float *const *outs, int r0, int K8) {
+  const float *w0 = W + (size_t)r0 * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+  const float *x0 = xs[0], *x1 = xs[1], *x2 = xs[2];
+  __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+  __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+  for (int i = 0; i < K8; i += 8) {
+    __m256 v0 = _mm256_loadu_ps(x0 + i), v1 = _mm256_loadu_ps(x1 + i), v2 = _mm256_loadu_ps(x2 + i);
+    __m256 w = _mm256_loadu_ps(w0 + i);
+    a00 = _mm256_fmadd_ps(w, v0, a00);
+    a01 = _mm256_fmadd_ps(w, v1, a01);
+    a02 = _mm256_fmadd_ps(w, v2, a02);
+    w = _mm256_loadu_ps(w1 + i);
+    a10 = _mm256_fmadd_ps(w, v0, a10);
+    a11 = _mm256_fmadd_ps(w, v1, a11);
+    a12 = _mm256_fmadd_ps(w, v2, a12);
+    w = _mm256_loadu_ps(w2 + i);
+    a20 = _mm256_fmadd_ps(w, v0, a20);
+    a21 = _mm256_fmadd_ps(w, v1, a21);
+    a22 = _mm256_fmadd_ps(w, v2, a22);
+    w = _mm256_loadu_ps(w3 + i);
+    a30 = _mm256_fmadd_ps(w, v0, a30);
+    a31 = _mm256_fmadd_ps(w, v1, a31);
+    a32 = _mm256_fmadd_ps(w, v2, a32);
+  }
+  float r[4][3] = {{hsum256(a00), hsum256(a01), hsum256(a02)},
+                   {hsum256(a10), hsum256(a11), hsum256(a12)},
+                   {hsum256(a20), hsum256(a21), hsum256(a22)},
+                   {hsum256(a30), hsum256(a31), hsum256(a32)}};
+  const float *wr[4] = {w0, w1, w2, w3};
+  const float *xr[3] = {x0, x1, x2};
+  for (int a = 0; a < 4; a++)
+    for (int t = 0; t < 3; t++) {
+      float s = r[a][t];
+      for (int i = K8; i < K; i++) s += wr[a][i] * xr[t][i];
+      outs[t][r0 + a] = s;
+    }
+}
+
+GO_AVX2 static void tile_f32_avx2(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs) {
+  int K8 = K & ~7;
+  int t = 0;
+  for (; t + 3 <= nt; t += 3) {
+    int r = 0;
+    for (; r + 4 <= nr; r += 4) tile_4x3_avx2(W, K, xs + t, outs + t, r, K8);
+    for (; r < nr; r++)
+      for (int u = 0; u < 3; u++) outs[t + u][r] = dot_f32_avx2(W + (size_t)r * K, xs[t + u], K);
+  }
+  for (; t < nt; t++)
+    for (int r = 0; r < nr; r++) outs[t][r] = dot_f32_avx2(W + (size_t)r * K, xs[t], K);
+}
+
+GO_AVX2 static void bf16_to_f32_avx2(float *dst, const uint16_t *src, int K) {
+  int i = 0;
+  for (; i + 8 <= K; i += 8) _mm256_storeu_ps(dst + i, load_bf16x8(src + i));
+  for (; i < K; i++) dst[i] = go_bf16_to_f32(src[i]);
+}
+#endif
+
+float go_dot_f32(const float *a, const float *b, int K) {
+#ifdef GO_X86
+  if (go_use_avx2) return dot_f32_avx2(a, b, K);
+#endif
+  return go_dot_f32_scalar(a, b, K);
+}
+
+static float dot_dense(const float *x, const void *w, int dtype, size_t row, int K) {
+  if (dtype == GO_DT_BF16) {
+    const uint16_t *wr = (const uint16_t *)w + row * (size_t)K;
+#ifdef GO_X86
+    if (go_use_avx2) return dot_bf16_avx2(x, wr, K);
+#endif
+    return dot_bf16_scalar(x, wr, K);
+  }
+  return go_dot_f32(x, (const float *)w + row * (size_t)K, K);
+}
+
+void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs) {
+#ifdef GO_X86
+  if (go_use_avx2) {
+    tile_f32_avx2(W, nr, K, xs, nt, outs);
+    return;
+  }
+#endif
+  for (int t = 0; t < nt; t++)
+    for (int r = 0; r < nr; r++) outs[t][r] = go_dot_f32_scalar(W + (size_t)r * K, xs[t], K);
+}
+
+static void rows_to_f32(float *dst, const void *w, int dtype, size_t row0, int nr, int K) {
+  size_t count = (size_t)nr * K;
+  if (dtype == GO_DT_F32) {
+    memcpy(dst, (const float *)w + row0 * K, count * 4);
+    return;
+  }
+  const uint16_t *src = (const uint16_t *)w + row0 * K;
+#ifdef GO_X86
+  if (go_use_avx2) {
+    bf16_to_f32_avx2(dst, src, (int)count);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < count; i++) dst[i] = go_bf16_to_f32(src[i]);
+}
+
+typedef struct {
+  pool_t *pool;
+  float *out;
+  const float *x;
+  int n, K, N, dtype, rows_per_task;
+  const void *w;
+  const float *bias;
+} mm_ctx;
+
+static void mm_direct_task(void *vctx, int task, int thread) {
+  (void)thread;
+  mm_ctx *c = vctx;
+  int r0 = task * c->rows_per_task, r1 = r0 + c->rows_per_task;
+  if (r1 > c->N) r1 = c->N;
+  for (int r = r0; r < r1; r++) {
+    float b = c->bias ? c->bias[r] : 0.0f;
+    for (int t = 0; t < c->n; t++) c->out[(size_t)t * c->N + r] = dot_dense(c->x + (size_t)t * c->K, c->w, c->dtype, r, c->K) + b;
+  }
+}
+
+static void mm_tiled_task(void *vctx, int task, int thread) {
+  mm_ctx *c = vctx;
+  int r0 = task * c->rows_per_task, nr = c->rows_per_task;
+  if (r0 + nr > c->N) nr = c->N - r0;
+  size_t wbytes = (size_t)nr * c->K * sizeof(float);
+  size_t pbytes = (size_t)c->n * 2 * sizeof(void *);
+  char *mem = pool_scratch(c->pool, thread, wbytes + pbytes);
+  float *W = (float *)mem;
+  const float **xs = (const float **)(mem + wbytes);
+  float **outs = (float **)(xs + c->n);
+  rows_to_f32(W, c->w, c->dtype, (size_t)r0, nr, c->K);
+  for (int t = 0; t < c->n; t++) {
+    xs[t] = c->x + (size_t)t * c->K;
+    outs[t] = c->out + (size_t)t * c->N + r0;
+  }
+  go_tile_f32(W, nr, c->K, xs, c->n, outs);
+  if (c->bias)
+    for (int t = 0; t < c->n; t++)
+      for (int r = 0; r < nr; r++) outs[t][r] += c->bias[r0 + r];
+}
+
+void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, const void *w, int dtype, int N,
+                       const float *bias) {
+  mm_ctx c = {p, out, x, n, K, N, dtype, 0, w, bias};
+  if (n <= DIRECT_MAX_TOKENS) {
+    /* enough tasks to balance threads, few enough that each streams a long run of rows */
+    int tasks = pool_threads(p) * 8;
+    c.rows_per_task = (N + tasks - 1) / tasks;
+    if (c.rows_per_task < 4) c.rows_per_task = 4;
+    pool_run(p, mm_direct_task, &c, (N + c.rows_per_task - 1) / c.rows_per_task);
+  } else {
+    c.rows_per_task = ROW_BLOCK;
+    pool_run(p, mm_tiled_task, &c, (N + ROW_BLOCK - 1) / ROW_BLOCK);
+  }
+}
+
+void f32_densew_embed(float *out, const void *table, int dtype, int H, const int *tokens, int n) {
+  for (int i = 0; i < n; i++) rows_to_f32(out + (size_t)i * H, table, dtype, (size_t)tokens[i], 1, H);
+}

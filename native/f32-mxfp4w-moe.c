@@ -1,0 +1,460 @@
+/*
+ * The MoE block after its norm, in one call: router matmul, top-k (ties to the lower index),
+ * softmax over the selected logits, then per expert mlp1 (MXFP4) + bias, swiglu with clamp,
+ * mlp2 (MXFP4) + bias, and the weighted sum. Tokens are grouped by expert, so each expert's rows
+ * are read once per call whatever the batch size.
+ *
+ * Activations entering an MXFP4 product are first put in "split" order per 32-block (the 16 even
+ * elements, then the 16 odd ones) because byte j of a block holds elements 2j (low nibble) and
+ * 2j+1 (high nibble): the low nibbles then line up with the first half, the high with the second.
+ * exact: split f32 activations, weights decoded exactly (2*fp4 is an integer, 2^(e-128) a power of two).
+ * fast: split activations quantized to int8 per block (scale amax/127), integer multiply-add.
+ */
+#include <stdlib.h>
+
+#include "kernels.h"
+
+#define ROWS_PER_ITEM 64
+#define FUSED_MAX_TOKENS 2
+
+typedef struct {
+  int e, r0, nr;
+} item_t;
+
+typedef struct {
+  const moe_args *a;
+  pool_t *pool;
+  int stage; /* 1: mlp1, 2: mlp2 */
+  const item_t *items;
+  const int *order; /* assignment ids grouped by expert */
+  const int *offs;  /* [E+1] */
+  /* inputs of the current stage, split order: exact f32 or fast int8 + per-block scales */
+  const float *inf;
+  const int8_t *inq;
+  const float *ind;
+  int in_per_assignment; /* 1: indexed by assignment (mlp2), 0: by token (mlp1) */
+  int K, R; /* input length, rows per expert */
+  const uint8_t *blocks, *scales;
+  const float *bias;
+  float *outp; /* [n*k, R] */
+} stage_ctx;
+
+/* ---- portable kernels ---------------------------------------------------------------------- */
+
+static float dot_mxfp4_f32_scalar(const uint8_t *b, const uint8_t *s, const float *xp, int nb) {
+  float acc = 0;
+  for (int g = 0; g < nb; g++) {
+    float v = 0;
+    const uint8_t *bg = b + 16 * g;
+    const float *xg = xp + 32 * g;
+    for (int j = 0; j < 16; j++) v += go_fp4_x2[bg[j] & 15] * xg[j] + go_fp4_x2[bg[j] >> 4] * xg[16 + j];
+    acc += v * go_e8m0_half[s[g]];
+  }
+  return acc;
+}
+
+static float dot_q8_scalar(const int8_t *wq, const float *ws, const int8_t *xq, const float *xd, int nb) {
+  float acc = 0;
+  for (int g = 0; g < nb; g++) {
+    int sum = 0;
+    for (int j = 0; j < 32; j++) sum += wq[32 * g + j] * xq[32 * g + j];
+    acc += (float)sum * (ws[g] * xd[g]);
+  }
+  return acc;
+}
+
+static float dot_mxfp4_q8_scalar(const uint8_t *b, const uint8_t *s, const int8_t *xq, const float *xd, int nb) {
+  float acc = 0;
+  for (int g = 0; g < nb; g++) {
+    int sum = 0;
+    const uint8_t *bg = b + 16 * g;
+    const int8_t *xg = xq + 32 * g;
+    for (int j = 0; j < 16; j++) sum += go_fp4_x2[bg[j] & 15] * xg[j] + go_fp4_x2[bg[j] >> 4] * xg[16 + j];
+    acc += (float)sum * (go_e8m0_half[s[g]] * xd[g]);
+  }
+  return acc;
+}
+
+#ifdef GO_X86
+GO_AVX2 static inline float hsum256m(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/* 16 packed bytes -> 32 int8 (2*fp4): low nibbles in the low lane, high nibbles in the high lane. */
+GO_AVX2 static inline __m256i unpack_fp4x2(const uint8_t *b, __m128i lut, __m128i mask) {
+  __m128i bytes = _mm_loadu_si128((const __m128i *)b);
+  __m128i lo = _mm_shuffle_epi8(lut, _mm_and_si128(bytes, mask));
+  __m128i hi = _mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(bytes, 4), mask));
+  return _mm256_set_m128i(hi, lo);
+}
+
+GO_AVX2 static inline __m256 dot_i8x32(__m256i w, __m256i x) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones));
+}
+
+GO_AVX2 static float dot_mxfp4_f32_avx2(const uint8_t *b, const uint8_t *s, const float *xp, int nb) {
+  const __m128i lut = _mm_loadu_si128((const __m128i *)go_fp4_x2), mask = _mm_set1_epi8(15);
+  __m256 acc = _mm256_setzero_ps();
+  for (int g = 0; g < nb; g++) {
+    __m128i bytes = _mm_loadu_si128((const __m128i *)(b + 16 * g));
+    __m128i lo = _mm_shuffle_epi8(lut, _mm_and_si128(bytes, mask));
+    __m128i hi = _mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(bytes, 4), mask));
+    const float *xg = xp + 32 * g;
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), _mm256_loadu_ps(xg));
+    v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), _mm256_loadu_ps(xg + 8), v);
+    v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), _mm256_loadu_ps(xg + 16), v);
+    v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), _mm256_loadu_ps(xg + 24), v);
+    acc = _mm256_fmadd_ps(v, _mm256_set1_ps(go_e8m0_half[s[g]]), acc);
+  }
+  return hsum256m(acc);
+}
+
+GO_AVX2 static float dot_mxfp4_q8_avx2(const uint8_t *b, const uint8_t *s, const int8_t *xq, const float *xd, int nb) {
+  const __m128i lut = _mm_loadu_si128((const __m128i *)go_fp4_x2), mask = _mm_set1_epi8(15);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+  int g = 0;
+  for (; g + 2 <= nb; g += 2) {
+    __m256i w0 = unpack_fp4x2(b + 16 * g, lut, mask), w1 = unpack_fp4x2(b + 16 * g + 16, lut, mask);
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g));
+    __m256i x1 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g + 32));
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(go_e8m0_half[s[g]] * xd[g]), acc0);
+    acc1 = _mm256_fmadd_ps(dot_i8x32(w1, x1), _mm256_set1_ps(go_e8m0_half[s[g + 1]] * xd[g + 1]), acc1);
+  }
+  for (; g < nb; g++) {
+    __m256i w0 = unpack_fp4x2(b + 16 * g, lut, mask);
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g));
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(go_e8m0_half[s[g]] * xd[g]), acc0);
+  }
+  return hsum256m(_mm256_add_ps(acc0, acc1));
+}
+
+GO_AVX2 static float dot_q8_avx2(const int8_t *wq, const float *ws, const int8_t *xq, const float *xd, int nb) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+  int g = 0;
+  for (; g + 2 <= nb; g += 2) {
+    __m256i w0 = _mm256_loadu_si256((const __m256i *)(wq + 32 * g)), w1 = _mm256_loadu_si256((const __m256i *)(wq + 32 * g + 32));
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g)), x1 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g + 32));
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(ws[g] * xd[g]), acc0);
+    acc1 = _mm256_fmadd_ps(dot_i8x32(w1, x1), _mm256_set1_ps(ws[g + 1] * xd[g + 1]), acc1);
+  }
+  for (; g < nb; g++) {
+    __m256i w0 = _mm256_loadu_si256((const __m256i *)(wq + 32 * g));
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g));
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(ws[g] * xd[g]), acc0);
+  }
+  return hsum256m(_mm256_add_ps(acc0, acc1));
+}
+#endif
+
+static float dot_mxfp4_f32(const uint8_t *b, const uint8_t *s, const float *xp, int nb) {
+#ifdef GO_X86
+  if (go_use_avx2) return dot_mxfp4_f32_avx2(b, s, xp, nb);
+#endif
+  return dot_mxfp4_f32_scalar(b, s, xp, nb);
+}
+
+static float dot_mxfp4_q8(const uint8_t *b, const uint8_t *s, const int8_t *xq, const float *xd, int nb) {
+#ifdef GO_X86
+  if (go_use_avx2) return dot_mxfp4_q8_avx2(b, s, xq, xd, nb);
+#endif
+  return dot_mxfp4_q8_scalar(b, s, xq, xd, nb);
+}
+
+static float dot_q8(const int8_t *wq, const float *ws, const int8_t *xq, const float *xd, int nb) {
+#ifdef GO_X86
+  if (go_use_avx2) return dot_q8_avx2(wq, ws, xq, xd, nb);
+#endif
+  return dot_q8_scalar(wq, ws, xq, xd, nb);
+}
+
+/* ---- activation preparation ---------------------------------------------------------------- */
+
+static void split_f32(float *dst, const float *x, int K) {
+  for (int g = 0; g < K; g += 32)
+    for (int j = 0; j < 16; j++) {
+      dst[g + j] = x[g + 2 * j];
+      dst[g + 16 + j] = x[g + 2 * j + 1];
+    }
+}
+
+static void split_q8(int8_t *dst, float *d, const float *x, int K) {
+  for (int g = 0; g < K; g += 32) {
+    float amax = 0;
+    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[g + j]));
+    float scale = amax / 127.0f, inv = amax > 0 ? 127.0f / amax : 0.0f;
+    d[g / 32] = scale;
+    for (int j = 0; j < 16; j++) {
+      dst[g + j] = (int8_t)lrintf(x[g + 2 * j] * inv);
+      dst[g + 16 + j] = (int8_t)lrintf(x[g + 2 * j + 1] * inv);
+    }
+  }
+}
+
+/* ---- one work item: rows [r0, r0+nr) of expert e for every assignment routed to e ----------- */
+
+static void stage_task(void *vctx, int task, int thread) {
+  stage_ctx *c = vctx;
+  const moe_args *a = c->a;
+  item_t it = c->items[task];
+  int K = c->K, nb = K / 32;
+  const int *as = c->order + c->offs[it.e];
+  int cnt = c->offs[it.e + 1] - c->offs[it.e];
+  size_t row0 = (size_t)it.e * c->R + it.r0;
+  const uint8_t *B = c->blocks + row0 * nb * 16;
+  const uint8_t *S = c->scales + row0 * nb;
+  const float *bias = c->bias + row0;
+
+#define IN_INDEX(asg) ((size_t)(c->in_per_assignment ? (asg) : (asg) / a->k))
+  if (cnt <= FUSED_MAX_TOKENS) {
+    for (int r = 0; r < it.nr; r++)
+      for (int t = 0; t < cnt; t++) {
+        size_t ix = IN_INDEX(as[t]);
+        float v = a->fast ? dot_mxfp4_q8(B + (size_t)r * nb * 16, S + (size_t)r * nb, c->inq + ix * K, c->ind + ix * nb, nb)
+                          : dot_mxfp4_f32(B + (size_t)r * nb * 16, S + (size_t)r * nb, c->inf + ix * K, nb);
+        c->outp[(size_t)as[t] * c->R + it.r0 + r] = v + bias[r];
+      }
+    return;
+  }
+
+  if (a->fast) {
+    char *mem = pool_scratch(c->pool, thread, (size_t)it.nr * K + (size_t)it.nr * nb * sizeof(float));
+    int8_t *wq = (int8_t *)mem;
+    float *ws = (float *)(mem + (size_t)it.nr * K);
+    for (int r = 0; r < it.nr; r++)
+      for (int g = 0; g < nb; g++) {
+        const uint8_t *bg = B + ((size_t)r * nb + g) * 16;
+        int8_t *dst = wq + (size_t)r * K + 32 * g;
+        for (int j = 0; j < 16; j++) {
+          dst[j] = go_fp4_x2[bg[j] & 15];
+          dst[16 + j] = go_fp4_x2[bg[j] >> 4];
+        }
+        ws[(size_t)r * nb + g] = go_e8m0_half[S[(size_t)r * nb + g]];
+      }
+    for (int t = 0; t < cnt; t++) {
+      size_t ix = IN_INDEX(as[t]);
+      const int8_t *xq = c->inq + ix * K;
+      const float *xd = c->ind + ix * nb;
+      float *o = c->outp + (size_t)as[t] * c->R + it.r0;
+      for (int r = 0; r < it.nr; r++) o[r] = dot_q8(wq + (size_t)r * K, ws + (size_t)r * nb, xq, xd, nb) + bias[r];
+    }
+    return;
+  }
+
+  size_t wbytes = (size_t)it.nr * K * sizeof(float);
+  char *mem = pool_scratch(c->pool, thread, wbytes + (size_t)cnt * 2 * sizeof(void *));
+  float *W = (float *)mem;
+  const float **xs = (const float **)(mem + wbytes);
+  float **outs = (float **)(xs + cnt);
+  for (int r = 0; r < it.nr; r++)
+    for (int g = 0; g < nb; g++) {
+      const uint8_t *bg = B + ((size_t)r * nb + g) * 16;
+      float sc = go_e8m0_half[S[(size_t)r * nb + g]];
+      float *dst = W + (size_t)r * K + 32 * g;
+      for (int j = 0; j < 16; j++) {
+        dst[j] = (float)go_fp4_x2[bg[j] & 15] * sc;
+        dst[16 + j] = (float)go_fp4_x2[bg[j] >> 4] * sc;
+      }
+    }
+  for (int t = 0; t < cnt; t++) {
+    xs[t] = c->inf + IN_INDEX(as[t]) * K;
+    outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
+  }
+  go_tile_f32(W, it.nr, K, xs, cnt, outs);
+  for (int t = 0; t < cnt; t++)
+    for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
+#undef IN_INDEX
+}
+
+typedef struct {
+  const moe_args *a;
+  const float *h1;
+  float *act;
+  float *actf;
+  int8_t *actq;
+  float *actd;
+} swiglu_ctx;
+
+static void swiglu_task(void *vctx, int asg, int thread) {
+  (void)thread;
+  swiglu_ctx *c = vctx;
+  const moe_args *a = c->a;
+  int I = a->I;
+  const float *h = c->h1 + (size_t)asg * 2 * I;
+  float *o = c->act + (size_t)asg * I;
+  for (int i = 0; i < I; i++) {
+    float glu = fminf(h[2 * i], a->limit);
+    float lin = fminf(fmaxf(h[2 * i + 1], -a->limit), a->limit);
+    float out_glu = glu * (1.0f / (1.0f + expf(-(a->alpha * glu))));
+    o[i] = out_glu * (lin + 1.0f);
+  }
+  if (a->fast) split_q8(c->actq + (size_t)asg * I, c->actd + (size_t)asg * (I / 32), o, I);
+  else split_f32(c->actf + (size_t)asg * I, o, I);
+}
+
+typedef struct {
+  const moe_args *a;
+  float *xf;
+  int8_t *xq;
+  float *xd;
+} prep_ctx;
+
+static void prep_task(void *vctx, int t, int thread) {
+  (void)thread;
+  prep_ctx *c = vctx;
+  int H = c->a->H;
+  const float *x = c->a->x + (size_t)t * H;
+  if (c->a->fast) split_q8(c->xq + (size_t)t * H, c->xd + (size_t)t * (H / 32), x, H);
+  else split_f32(c->xf + (size_t)t * H, x, H);
+}
+
+/* Bump allocation inside one workspace. */
+typedef struct {
+  char *base;
+  size_t used;
+} bump_t;
+static void *bump(bump_t *b, size_t bytes) {
+  void *p = b->base ? b->base + b->used : NULL;
+  b->used += (bytes + 63) & ~(size_t)63;
+  return p;
+}
+
+static int make_items(item_t *items, const int *offs, int E, int R) {
+  int count = 0;
+  for (int e = 0; e < E; e++) {
+    if (offs[e + 1] == offs[e]) continue;
+    for (int r0 = 0; r0 < R; r0 += ROWS_PER_ITEM) {
+      int nr = R - r0 < ROWS_PER_ITEM ? R - r0 : ROWS_PER_ITEM;
+      if (items) items[count] = (item_t){e, r0, nr};
+      count++;
+    }
+  }
+  return count;
+}
+
+int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
+  int n = a->n, H = a->H, I = a->I, E = a->E, k = a->k, nk = n * k;
+  int max_items = E * ((2 * I + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM + (H + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM);
+
+  /* Two passes over the layout: measure, then carve the workspace. */
+  bump_t b = {NULL, 0};
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      b.base = pool_workspace(p, b.used);
+      if (!b.base) return -1;
+      b.used = 0;
+    }
+    bump(&b, (size_t)n * E * 4);      /* logits */
+    bump(&b, (size_t)nk * 4);         /* sel_e */
+    bump(&b, (size_t)nk * 4);         /* sel_w */
+    bump(&b, (size_t)(E + 1) * 4);    /* offs */
+    bump(&b, (size_t)(E + 1) * 4);    /* fill */
+    bump(&b, (size_t)nk * 4);         /* order */
+    bump(&b, (size_t)max_items * sizeof(item_t));
+    bump(&b, (size_t)n * H * 4);      /* x split f32 (or int8) */
+    bump(&b, (size_t)n * (H / 32) * 4);
+    bump(&b, (size_t)nk * 2 * I * 4); /* h1 */
+    bump(&b, (size_t)nk * I * 4);     /* act */
+    bump(&b, (size_t)nk * I * 4);     /* act split */
+    bump(&b, (size_t)nk * (I / 32) * 4);
+    bump(&b, (size_t)nk * H * 4);     /* y */
+  }
+  b.used = 0;
+  float *logits = bump(&b, (size_t)n * E * 4);
+  int *sel_e = bump(&b, (size_t)nk * 4);
+  float *sel_w = bump(&b, (size_t)nk * 4);
+  int *offs = bump(&b, (size_t)(E + 1) * 4);
+  int *fill = bump(&b, (size_t)(E + 1) * 4);
+  int *order = bump(&b, (size_t)nk * 4);
+  item_t *items = bump(&b, (size_t)max_items * sizeof(item_t));
+  void *xin = bump(&b, (size_t)n * H * 4);
+  float *xd = bump(&b, (size_t)n * (H / 32) * 4);
+  float *h1 = bump(&b, (size_t)nk * 2 * I * 4);
+  float *act = bump(&b, (size_t)nk * I * 4);
+  void *actin = bump(&b, (size_t)nk * I * 4);
+  float *actd = bump(&b, (size_t)nk * (I / 32) * 4);
+  float *y = bump(&b, (size_t)nk * H * 4);
+
+  /* router */
+  f32_densew_matmul(p, logits, a->x, n, H, a->gate, a->gate_dtype, E, a->gate_bias);
+  for (int t = 0; t < n; t++) {
+    const float *g = logits + (size_t)t * E;
+    int *se = sel_e + (size_t)t * k;
+    for (int j = 0; j < k; j++) {
+      int best = -1;
+      for (int e = 0; e < E; e++) {
+        int taken = 0;
+        for (int q = 0; q < j; q++) taken |= se[q] == e;
+        if (taken) continue;
+        if (best < 0 || g[e] > g[best]) best = e; /* strict >: ties keep the lower index */
+      }
+      se[j] = best;
+    }
+    double m = g[se[0]], denom = 0;
+    for (int j = 0; j < k; j++) denom += exp((double)g[se[j]] - m);
+    for (int j = 0; j < k; j++) sel_w[(size_t)t * k + j] = (float)(exp((double)g[se[j]] - m) / denom);
+  }
+  memset(offs, 0, (size_t)(E + 1) * 4);
+  for (int i = 0; i < nk; i++) offs[sel_e[i] + 1]++;
+  for (int e = 0; e < E; e++) offs[e + 1] += offs[e];
+  memcpy(fill, offs, (size_t)(E + 1) * 4);
+  for (int i = 0; i < nk; i++) order[fill[sel_e[i]]++] = i;
+
+  prep_ctx pc = {a, (float *)xin, (int8_t *)xin, xd};
+  pool_run(p, prep_task, &pc, n);
+
+  stage_ctx sc = {0};
+  sc.a = a;
+  sc.pool = p;
+  sc.items = items;
+  sc.order = order;
+  sc.offs = offs;
+
+  /* mlp1: [2I rows, K = H] per expert, input indexed by token */
+  sc.stage = 1;
+  sc.inf = (const float *)xin;
+  sc.inq = (const int8_t *)xin;
+  sc.ind = xd;
+  sc.in_per_assignment = 0;
+  sc.K = H;
+  sc.R = 2 * I;
+  sc.blocks = a->b1;
+  sc.scales = a->s1;
+  sc.bias = a->bias1;
+  sc.outp = h1;
+  int count = make_items(items, offs, E, 2 * I);
+  pool_run(p, stage_task, &sc, count);
+
+  swiglu_ctx wc = {a, h1, act, (float *)actin, (int8_t *)actin, actd};
+  pool_run(p, swiglu_task, &wc, nk);
+
+  /* mlp2: [H rows, K = I] per expert, input indexed by assignment */
+  sc.stage = 2;
+  sc.inf = (const float *)actin;
+  sc.inq = (const int8_t *)actin;
+  sc.ind = actd;
+  sc.in_per_assignment = 1;
+  sc.K = I;
+  sc.R = H;
+  sc.blocks = a->b2;
+  sc.scales = a->s2;
+  sc.bias = a->bias2;
+  sc.outp = y;
+  count = make_items(items, offs, E, H);
+  pool_run(p, stage_task, &sc, count);
+
+  for (int t = 0; t < n; t++) {
+    float *o = a->out + (size_t)t * H;
+    for (int c = 0; c < H; c++) o[c] = 0;
+    for (int j = 0; j < k; j++) {
+      float w = sel_w[(size_t)t * k + j];
+      const float *yr = y + ((size_t)t * k + j) * H;
+      for (int c = 0; c < H; c++) o[c] += w * yr[c];
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,59 @@
+/* The cpu backend's kernels, named by dtype signature as in gpt-oss's metal kernels. All run on a pool. */
+#ifndef GPT_OSS_KERNELS_H
+#define GPT_OSS_KERNELS_H
+#include "common.h"
+#include "pool.h"
+
+/* ---- dense: out[n, N] = x[n, K] W[N, K]^T (+ bias) with W f32 or bf16 ------------------------- */
+void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, const void *w, int dtype, int N,
+                       const float *bias);
+/* dot products of the f32 rows needed by several kernels */
+float go_dot_f32(const float *a, const float *b, int K);
+/* f32 rows x f32 rows, register-tiled: outs[t][r] = W[r] . xs[t] */
+void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs);
+
+/* ---- mixture of experts (router, top-k, softmax, MXFP4 mlp1, swiglu, MXFP4 mlp2, weighted sum) --- */
+typedef struct {
+  int n, H, I, E, k;
+  float limit, alpha;
+  int fast; /* 8-bit activations for the MXFP4 dot products */
+  const float *x;
+  const void *gate;
+  int gate_dtype;
+  const float *gate_bias;
+  const uint8_t *b1, *s1;
+  const float *bias1;
+  const uint8_t *b2, *s2;
+  const float *bias2;
+  float *out;
+} moe_args;
+/* Returns 0, or -1 when out of memory. */
+int f32_mxfp4w_moe(pool_t *p, const moe_args *a);
+
+/* ---- attention with sinks and sliding window over a ring-indexed multi-slot KV cache ------------ */
+typedef struct {
+  int layers, kv_heads, head_dim, slots, capacity, sliding_capacity;
+  int f16; /* 16-bit K/V */
+  int *windows;
+  int *layer_cap;
+  void **k, **v; /* per layer [slots, layer_cap, kv_heads, head_dim] */
+  size_t *bytes;
+} kv_cache;
+kv_cache *kv_cache_create(int layers, int kv_heads, int head_dim, const int *windows, int slots, int capacity,
+                          int sliding_capacity, int f16);
+void kv_cache_destroy(kv_cache *c);
+void f32_sdpa_sinks_swa(pool_t *p, float *out, const float *q, const float *k, const float *v, int n,
+                        const float *sinks, kv_cache *c, const int *slots, const int *positions, int layer,
+                        int heads, int kv_heads, int head_dim, int window, float sm_scale);
+
+/* ---- small ops -------------------------------------------------------------------------------- */
+void f32_rmsnorm(pool_t *p, float *out, const float *x, int n, int cols, const float *scale, float eps);
+void f32_rope(pool_t *p, float *x, int n, int heads, int head_dim, const int *positions, const float *inv_freq,
+              float concentration);
+void f32_add(pool_t *p, float *out, const float *a, const float *b, size_t count);
+void f32_densew_embed(float *out, const void *table, int dtype, int H, const int *tokens, int n);
+
+/* STREAM-like triad a = b + s*c over `bytes` in total; returns GB/s of the best of `reps`. */
+double go_triad(pool_t *p, size_t bytes, int reps);
+
+#endif

@@ -1,0 +1,152 @@
+/**
+ * The one typed declaration of the native addon's exports (native/addon.c), as node-llama-cpp's
+ * AddonTypes.ts does: every call into C goes through these signatures. Shapes are passed
+ * explicitly; the addon checks that every buffer is long enough for them.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { BackendUnavailableError } from '../../core/errors.js';
+
+declare const handleBrand: unique symbol;
+/** An opaque native object (a pthread pool, a KV cache, a file mapping). */
+export type NativeHandle<Kind extends string> = { readonly [handleBrand]: Kind };
+export type PoolHandle = NativeHandle<'pool'>;
+export type KvCacheHandle = NativeHandle<'kv-cache'>;
+export type MappingHandle = NativeHandle<'mapping'>;
+
+/** Weight element types as the addon numbers them (native/common.h GO_DT_*). */
+export const WEIGHT_DTYPE = { f32: 0, bf16: 1 } as const;
+export type WeightDtypeCode = (typeof WEIGHT_DTYPE)[keyof typeof WEIGHT_DTYPE];
+
+export interface CpuAddon {
+  readonly version: number;
+  /** Kernels chosen at load: 'avx2' (AVX2 + FMA + F16C) or 'scalar' (portable C). */
+  readonly simd: 'avx2' | 'scalar';
+  readonly physicalCores: number;
+
+  createPool(threads: number): PoolHandle;
+  poolThreads(pool: PoolHandle): number;
+  /** Frees a pool or KV cache now (otherwise the garbage collector does). Idempotent. */
+  destroy(handle: PoolHandle | KvCacheHandle): void;
+
+  createKvCache(
+    layers: number,
+    kvHeads: number,
+    headDim: number,
+    windows: Int32Array,
+    slots: number,
+    capacity: number,
+    slidingCapacity: number,
+    f16: boolean,
+  ): KvCacheHandle;
+
+  /**
+   * Read-only shared mmap of a whole file, or null when it cannot be mapped. Node 20 caps an external
+   * buffer at 4 GiB, so the file comes as overlapping windows: buffers[k] starts at byte k * stride.
+   */
+  mapFile(path: string): { handle: MappingHandle; size: number; stride: number; buffers: ArrayBuffer[] } | null;
+  /** Unmaps now and detaches the buffers (views of them then read as empty instead of faulting). */
+  unmapFile(handle: MappingHandle, buffers: ArrayBuffer[]): void;
+
+  /** out[n, H] = table[tokens] (table [vocab, H] of dtype). */
+  embed(out: Float32Array, table: Uint8Array, dtype: WeightDtypeCode, H: number, vocab: number, tokens: Int32Array): void;
+  rmsNorm(pool: PoolHandle, out: Float32Array, x: Float32Array, n: number, cols: number, scale: Float32Array, eps: number): void;
+  /** out[n, N] = x[n, K] W[N, K]^T (+ bias[N]). */
+  matmul(
+    pool: PoolHandle,
+    out: Float32Array,
+    x: Float32Array,
+    n: number,
+    K: number,
+    w: Uint8Array,
+    dtype: WeightDtypeCode,
+    N: number,
+    bias: Float32Array | null,
+  ): void;
+  rope(
+    pool: PoolHandle,
+    x: Float32Array,
+    n: number,
+    heads: number,
+    headDim: number,
+    positions: Int32Array,
+    invFreq: Float32Array,
+    concentration: number,
+  ): void;
+  attention(
+    pool: PoolHandle,
+    out: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    n: number,
+    sinks: Float32Array,
+    cache: KvCacheHandle,
+    slots: Int32Array,
+    positions: Int32Array,
+    layer: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    window: number,
+    smScale: number,
+  ): void;
+  moe(
+    pool: PoolHandle,
+    out: Float32Array,
+    x: Float32Array,
+    n: number,
+    H: number,
+    I: number,
+    E: number,
+    k: number,
+    swigluLimit: number,
+    swigluAlpha: number,
+    fast: 0 | 1,
+    gate: Uint8Array,
+    gateDtype: WeightDtypeCode,
+    gateBias: Float32Array,
+    mlp1Blocks: Uint8Array,
+    mlp1Scales: Uint8Array,
+    mlp1Bias: Float32Array,
+    mlp2Blocks: Uint8Array,
+    mlp2Scales: Uint8Array,
+    mlp2Bias: Float32Array,
+  ): void;
+  add(pool: PoolHandle, out: Float32Array, a: Float32Array, b: Float32Array, count: number): void;
+  /** STREAM-like triad over `bytes` (three arrays), best of `reps`, in GB/s. */
+  triad(pool: PoolHandle, bytes: number, reps: number): number;
+}
+
+export const ADDON_FILE = fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));
+const EXPECTED_VERSION = 1;
+
+let cached: CpuAddon | BackendUnavailableError | undefined;
+
+/** The addon, or a BackendUnavailableError that says why it cannot be used and how to fix it. */
+export function loadCpuAddon(): CpuAddon | BackendUnavailableError {
+  if (cached) return cached;
+  cached = load();
+  return cached;
+}
+
+function load(): CpuAddon | BackendUnavailableError {
+  const fix = "build it with 'npm run build' (needs a C compiler, make and python3)";
+  if (!existsSync(ADDON_FILE)) {
+    return new BackendUnavailableError(`the native cpu backend is not built (${ADDON_FILE} is missing); ${fix}`);
+  }
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_FILE) as CpuAddon;
+    if (addon.version !== EXPECTED_VERSION) {
+      return new BackendUnavailableError(
+        `the native cpu backend at ${ADDON_FILE} is version ${String(addon.version)}, expected ${EXPECTED_VERSION}; rebuild it with 'npm run build'`,
+      );
+    }
+    return addon;
+  } catch (e) {
+    return new BackendUnavailableError(
+      `the native cpu backend at ${ADDON_FILE} failed to load (${e instanceof Error ? e.message : String(e)}); ${fix}`,
+    );
+  }
+}

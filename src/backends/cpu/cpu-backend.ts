@@ -1,0 +1,291 @@
+import { BackendUnavailableError, InvalidArgumentError, OutOfRangeError } from '../../core/errors.js';
+import type { WeightData } from '../../core/tensor.js';
+import type {
+  AttentionParams,
+  Backend,
+  BackendOptions,
+  Batch,
+  KvCache,
+  KvCacheSpec,
+  MoeParams,
+  MoeWeights,
+  OpName,
+  Precision,
+  RopeParams,
+  Tensor,
+  Weight,
+  WeightUse,
+} from '../backend.js';
+import { loadCpuAddon, type CpuAddon, type KvCacheHandle, type PoolHandle } from './binding.js';
+import { CpuWeight, type DenseMatrix, type F32Values, type Mxfp4Matrices } from './cpu-weights.js';
+
+/** An f32 matrix [rows, cols] in host memory, handed to the kernels as is. */
+export class CpuTensor implements Tensor {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly data: Float32Array,
+  ) {}
+}
+
+export class CpuKvCache implements KvCache {
+  constructor(
+    readonly spec: KvCacheSpec,
+    readonly handle: KvCacheHandle,
+  ) {}
+}
+
+/**
+ * The native backend: ops run in C on the addon's thread pool, weights are read in place from the
+ * mapped checkpoint. `exact`: f32 activations and KV cache. `fast` (default): 8-bit activations in
+ * the MXFP4 expert products and a 16-bit KV cache.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly precision: Precision;
+  readonly threads: number;
+  readonly simd: string;
+  private readonly addon: CpuAddon;
+  private pool: PoolHandle | null;
+  private readonly caches = new Set<CpuKvCache>();
+
+  constructor(addon: CpuAddon, options: BackendOptions = {}) {
+    const threads = options.threads ?? addon.physicalCores;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+      throw new InvalidArgumentError(`cpu backend: threads must be an integer in [1, 1024], got ${threads}`);
+    }
+    this.addon = addon;
+    this.precision = options.precision ?? 'fast';
+    this.threads = threads;
+    this.simd = addon.simd;
+    this.pool = addon.createPool(threads);
+  }
+
+  supportsOp(_op: OpName): boolean {
+    return true;
+  }
+
+  private get p(): PoolHandle {
+    if (!this.pool) throw new InvalidArgumentError('cpu backend: used after dispose()');
+    return this.pool;
+  }
+
+  /** This machine's memory bandwidth (STREAM triad over `bytes`, best of `reps`), GB/s. */
+  measureBandwidth(bytes = 1 << 30, reps = 5): number {
+    return this.addon.triad(this.p, bytes, reps);
+  }
+
+  loadWeight(data: WeightData, use: WeightUse): Weight {
+    return new CpuWeight(data, use);
+  }
+
+  createTensor(rows: number, cols: number): Tensor {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+      throw new InvalidArgumentError(`cpu.createTensor: bad shape [${rows}, ${cols}]`);
+    }
+    return new CpuTensor(rows, cols, new Float32Array(rows * cols));
+  }
+
+  view(t: Tensor, rows: number): Tensor {
+    const c = tensor(t);
+    if (!Number.isInteger(rows) || rows < 0 || rows > c.rows) throw new InvalidArgumentError(`cpu.view: ${rows} rows of a [${c.rows}, ${c.cols}] tensor`);
+    return new CpuTensor(rows, c.cols, c.data.subarray(0, rows * c.cols));
+  }
+
+  createKvCache(spec: KvCacheSpec): KvCache {
+    if (spec.windows.length !== spec.layers) throw new InvalidArgumentError(`cpu: KV cache spec has ${spec.windows.length} windows for ${spec.layers} layers`);
+    if (spec.slots < 1 || spec.capacity < 1 || spec.slidingCapacity < 1) {
+      throw new InvalidArgumentError(`cpu: KV cache needs slots, capacity and slidingCapacity >= 1, got ${spec.slots}, ${spec.capacity}, ${spec.slidingCapacity}`);
+    }
+    for (const [layer, w] of spec.windows.entries()) {
+      if (w > 0 && spec.slidingCapacity < Math.min(w, spec.capacity)) {
+        throw new InvalidArgumentError(`cpu: KV cache layer ${layer} has window ${w} but slidingCapacity is only ${spec.slidingCapacity}`);
+      }
+    }
+    const handle = this.addon.createKvCache(
+      spec.layers,
+      spec.kvHeads,
+      spec.headDim,
+      Int32Array.from(spec.windows),
+      spec.slots,
+      spec.capacity,
+      spec.slidingCapacity,
+      this.precision === 'fast',
+    );
+    const cache = new CpuKvCache(spec, handle);
+    this.caches.add(cache);
+    return cache;
+  }
+
+  write(t: Tensor, data: Float32Array): void {
+    const c = tensor(t);
+    if (data.length !== c.data.length) throw new InvalidArgumentError(`cpu.write: ${data.length} values into a [${c.rows}, ${c.cols}] tensor`);
+    c.data.set(data);
+  }
+
+  read(t: Tensor): Promise<Float32Array> {
+    return Promise.resolve(tensor(t).data.slice());
+  }
+
+  dispose(): void {
+    for (const c of this.caches) this.addon.destroy(c.handle);
+    this.caches.clear();
+    if (this.pool) this.addon.destroy(this.pool);
+    this.pool = null;
+  }
+
+  embed(out: Tensor, table: Weight, tokens: Int32Array): void {
+    const o = tensor(out);
+    const t = dense(table, 'embed', 'table');
+    shape('embed', 'out', o, tokens.length, t.cols);
+    this.addon.embed(o.data, t.bytes, t.dtype, t.cols, t.rows, tokens);
+  }
+
+  rmsNorm(out: Tensor, x: Tensor, scale: Weight, eps: number): void {
+    const [o, xi] = [tensor(out), tensor(x)];
+    shape('rmsNorm', 'out', o, xi.rows, xi.cols);
+    this.addon.rmsNorm(this.p, o.data, xi.data, xi.rows, xi.cols, vector(scale, 'rmsNorm', 'scale', xi.cols), eps);
+  }
+
+  matmul(out: Tensor, x: Tensor, w: Weight, bias?: Weight): void {
+    const [o, xi, m] = [tensor(out), tensor(x), dense(w, 'matmul', 'w')];
+    shape('matmul', 'x', xi, xi.rows, m.cols);
+    shape('matmul', 'out', o, xi.rows, m.rows);
+    const b = bias ? vector(bias, 'matmul', 'bias', m.rows) : null;
+    this.addon.matmul(this.p, o.data, xi.data, xi.rows, m.cols, m.bytes, m.dtype, m.rows, b);
+  }
+
+  rope(x: Tensor, heads: number, headDim: number, positions: Int32Array, params: RopeParams): void {
+    const xi = tensor(x);
+    shape('rope', 'x', xi, positions.length, heads * headDim);
+    if (params.invFreq.length !== headDim / 2) throw new InvalidArgumentError(`cpu.rope: invFreq has ${params.invFreq.length} entries, expected ${headDim / 2}`);
+    this.addon.rope(this.p, xi.data, xi.rows, heads, headDim, positions, params.invFreq, params.concentration);
+  }
+
+  attention(out: Tensor, q: Tensor, k: Tensor, v: Tensor, sinks: Weight, cache: KvCache, batch: Batch, params: AttentionParams): void {
+    const { layer, numHeads, numKvHeads, headDim, window, smScale } = params;
+    const n = batch.n;
+    const [o, qi, ki, vi] = [tensor(out), tensor(q), tensor(k), tensor(v)];
+    shape('attention', 'q', qi, n, numHeads * headDim);
+    shape('attention', 'k', ki, n, numKvHeads * headDim);
+    shape('attention', 'v', vi, n, numKvHeads * headDim);
+    shape('attention', 'out', o, n, numHeads * headDim);
+    if (!(cache instanceof CpuKvCache) || !this.caches.has(cache)) throw new InvalidArgumentError('cpu.attention: KV cache was not created by this backend');
+    if (batch.slots.length < n || batch.positions.length < n) throw new OutOfRangeError(`cpu.attention: batch of ${n} tokens has fewer slots/positions`);
+    this.addon.attention(
+      this.p,
+      o.data,
+      qi.data,
+      ki.data,
+      vi.data,
+      n,
+      vector(sinks, 'attention', 'sinks', numHeads),
+      cache.handle,
+      batch.slots,
+      batch.positions,
+      layer,
+      numHeads,
+      numKvHeads,
+      headDim,
+      window,
+      smScale,
+    );
+  }
+
+  moe(out: Tensor, x: Tensor, w: MoeWeights, params: MoeParams): void {
+    const [o, xi] = [tensor(out), tensor(x)];
+    const { numExperts: E, expertsPerToken: k, intermediateSize: I } = params;
+    const H = xi.cols;
+    shape('moe', 'out', o, xi.rows, H);
+    const gate = dense(w.gate, 'moe', 'gate');
+    const [m1, m2] = [experts(w.mlp1, 'mlp1'), experts(w.mlp2, 'mlp2')];
+    if (gate.rows !== E || gate.cols !== H || !same(w.mlp1.shape, [E, 2 * I, H]) || !same(w.mlp2.shape, [E, H, I]) || k < 1 || k > E) {
+      throw new InvalidArgumentError(
+        `cpu.moe: weights gate [${w.gate.shape.join(', ')}], mlp1 [${w.mlp1.shape.join(', ')}], mlp2 [${w.mlp2.shape.join(', ')}] disagree with E=${E}, I=${I}, H=${H}, top-k=${k}`,
+      );
+    }
+    this.addon.moe(
+      this.p,
+      o.data,
+      xi.data,
+      xi.rows,
+      H,
+      I,
+      E,
+      k,
+      params.swigluLimit,
+      params.swigluAlpha,
+      this.precision === 'fast' ? 1 : 0,
+      gate.bytes,
+      gate.dtype,
+      vector(w.gateBias, 'moe', 'gateBias', E),
+      m1.blocks,
+      m1.scales,
+      vector(w.mlp1Bias, 'moe', 'mlp1Bias', E * 2 * I),
+      m2.blocks,
+      m2.scales,
+      vector(w.mlp2Bias, 'moe', 'mlp2Bias', E * H),
+    );
+  }
+
+  add(out: Tensor, a: Tensor, b: Tensor): void {
+    const [o, ai, bi] = [tensor(out), tensor(a), tensor(b)];
+    shape('add', 'b', bi, ai.rows, ai.cols);
+    shape('add', 'out', o, ai.rows, ai.cols);
+    this.addon.add(this.p, o.data, ai.data, bi.data, ai.rows * ai.cols);
+  }
+
+  gatherRows(out: Tensor, x: Tensor, rows: Int32Array): void {
+    const [o, xi] = [tensor(out), tensor(x)];
+    shape('gatherRows', 'out', o, rows.length, xi.cols);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r < 0 || r >= xi.rows) throw new OutOfRangeError(`cpu.gatherRows: row ${r} is outside [0, ${xi.rows})`);
+      o.data.set(xi.data.subarray(r * xi.cols, (r + 1) * xi.cols), i * xi.cols);
+    }
+  }
+}
+
+function same(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function tensor(t: Tensor): CpuTensor {
+  if (!(t instanceof CpuTensor)) throw new InvalidArgumentError('cpu: tensor was not created by the cpu backend');
+  return t;
+}
+
+function shape(op: string, what: string, t: CpuTensor, rows: number, cols: number): void {
+  if (t.rows !== rows || t.cols !== cols) throw new InvalidArgumentError(`cpu.${op}: ${what} is [${t.rows}, ${t.cols}], expected [${rows}, ${cols}]`);
+}
+
+function weight(w: Weight, op: string, what: string): CpuWeight {
+  if (!(w instanceof CpuWeight)) throw new InvalidArgumentError(`cpu.${op}: ${what} was not loaded by the cpu backend`);
+  return w;
+}
+
+function dense(w: Weight, op: string, what: string): DenseMatrix {
+  const s = weight(w, op, what).store;
+  if (s.kind !== 'dense') throw new InvalidArgumentError(`cpu.${op}: ${what} must be a dense (embedding/linear) weight, got '${w.use}'`);
+  return s;
+}
+
+function experts(w: Weight, what: string): Mxfp4Matrices {
+  const s = weight(w, 'moe', what).store;
+  if (s.kind !== 'mxfp4') throw new InvalidArgumentError(`cpu.moe: ${what} must be an MXFP4 'experts' weight`);
+  return s;
+}
+
+function vector(w: Weight, op: string, what: string, length: number): Float32Array {
+  const s: DenseMatrix | Mxfp4Matrices | F32Values = weight(w, op, what).store;
+  if (s.kind !== 'f32') throw new InvalidArgumentError(`cpu.${op}: ${what} must be a 'vector' or 'expertsBias' weight`);
+  if (s.values.length !== length) throw new InvalidArgumentError(`cpu.${op}: ${what} has ${s.values.length} entries, expected ${length}`);
+  return s.values;
+}
+
+/** The native backend, or BackendUnavailableError naming the fix when the addon is missing or broken. */
+export function createCpuBackend(options: BackendOptions = {}): CpuBackend {
+  const addon = loadCpuAddon();
+  if (addon instanceof BackendUnavailableError) throw addon;
+  return new CpuBackend(addon, options);
+}

@@ -1,0 +1,90 @@
+import { DTYPE_BYTES, InvalidArgumentError, bf16ToF32, f16ToF32 } from '../../core/index.js';
+import { numel, shapeToString, type Mxfp4Data, type TensorData, type WeightData } from '../../core/tensor.js';
+import type { Weight, WeightUse } from '../backend.js';
+import { WEIGHT_DTYPE, type WeightDtypeCode } from './binding.js';
+
+/** A dense matrix the kernels read in place: bf16 or f32 bytes (often a view of the mapped checkpoint). */
+export interface DenseMatrix {
+  readonly kind: 'dense';
+  readonly bytes: Uint8Array;
+  readonly dtype: WeightDtypeCode;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface Mxfp4Matrices {
+  readonly kind: 'mxfp4';
+  readonly blocks: Uint8Array;
+  readonly scales: Uint8Array;
+}
+
+export interface F32Values {
+  readonly kind: 'f32';
+  readonly values: Float32Array;
+}
+
+/** A weight as the cpu backend holds it: dense matrices and MXFP4 experts untouched, small vectors as f32. */
+export class CpuWeight implements Weight {
+  readonly use: WeightUse;
+  readonly shape: readonly number[];
+  readonly store: DenseMatrix | Mxfp4Matrices | F32Values;
+
+  constructor(data: WeightData, use: WeightUse) {
+    this.use = use;
+    this.shape = [...data.shape];
+    const rank: Record<WeightUse, number> = { embedding: 2, linear: 2, vector: 1, experts: 3, expertsBias: 2 };
+    if (data.shape.length !== rank[use]) {
+      throw new InvalidArgumentError(`cpu: weight ${data.name} has shape ${shapeToString(data.shape)}; a '${use}' weight has ${rank[use]} dimensions`);
+    }
+    if (use === 'experts') {
+      if (data.dtype !== 'mxfp4') throw new InvalidArgumentError(`cpu: expert weight ${data.name} must be MXFP4, got ${data.dtype}`);
+      this.store = mxfp4(data);
+    } else if (data.dtype === 'mxfp4') {
+      throw new InvalidArgumentError(`cpu: weight ${data.name} is MXFP4 but used as '${use}'`);
+    } else if (use === 'vector' || use === 'expertsBias') {
+      this.store = { kind: 'f32', values: toF32(data) };
+    } else {
+      this.store = dense(data);
+    }
+  }
+}
+
+function checkBytes(data: TensorData): void {
+  if (data.dtype !== 'bf16' && data.dtype !== 'f16' && data.dtype !== 'f32') {
+    throw new InvalidArgumentError(`cpu: weight ${data.name} has dtype ${data.dtype}; expected bf16, f16 or f32`);
+  }
+  if (data.data.length !== numel(data.shape) * DTYPE_BYTES[data.dtype]) {
+    throw new InvalidArgumentError(`cpu: weight ${data.name} ${shapeToString(data.shape)} ${data.dtype} has ${data.data.length} bytes`);
+  }
+}
+
+function dense(data: TensorData): DenseMatrix {
+  checkBytes(data);
+  const [rows, cols] = [data.shape[0]!, data.shape[1]!];
+  // The kernels read bf16/f32 straight from the (mapped) bytes; f16 is rare enough to widen once.
+  if (data.dtype === 'f16') {
+    const values = toF32(data);
+    return { kind: 'dense', bytes: new Uint8Array(values.buffer), dtype: WEIGHT_DTYPE.f32, rows, cols };
+  }
+  return { kind: 'dense', bytes: data.data, dtype: data.dtype === 'bf16' ? WEIGHT_DTYPE.bf16 : WEIGHT_DTYPE.f32, rows, cols };
+}
+
+function toF32(data: TensorData): Float32Array {
+  checkBytes(data);
+  const count = numel(data.shape);
+  const out = new Float32Array(count);
+  const view = new DataView(data.data.buffer, data.data.byteOffset, data.data.byteLength);
+  if (data.dtype === 'f32') for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+  else if (data.dtype === 'bf16') for (let i = 0; i < count; i++) out[i] = bf16ToF32(view.getUint16(2 * i, true));
+  else for (let i = 0; i < count; i++) out[i] = f16ToF32(view.getUint16(2 * i, true));
+  return out;
+}
+
+function mxfp4(data: Mxfp4Data): Mxfp4Matrices {
+  const k = data.shape[data.shape.length - 1]!;
+  const rows = numel(data.shape) / k;
+  if (k % 32 !== 0 || data.blocks.length !== rows * (k / 32) * 16 || data.scales.length !== rows * (k / 32)) {
+    throw new InvalidArgumentError(`cpu: MXFP4 weight ${data.name} ${shapeToString(data.shape)} has blocks/scales of the wrong size`);
+  }
+  return { kind: 'mxfp4', blocks: data.blocks, scales: data.scales };
+}

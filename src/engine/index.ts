@@ -1,0 +1,31 @@
+export { Engine, ChatSession, type EngineOptions, type LoadOptions } from './engine.js';
+export { runChatTurn, type ChatOptions, type ToolCall } from './chat.js';
+export type {
+  ChatEvent,
+  DoneEvent,
+  FinishReason,
+  ReasoningEvent,
+  TextEvent,
+  Timings,
+  TokenEvent,
+  ToolCallEvent,
+  ToolResultEvent,
+  Usage,
+} from './events.js';
+export type { ForwardModel } from './forward-model.js';
+export { generateTokens, type LoopEnd, type TokenLoopOptions, type TokenStep } from './generate-tokens.js';
+export { HarmonyStream, type RoutedDelta } from './harmony-stream.js';
+export {
+  functionRecipient,
+  isHarmonyMessage,
+  toHarmonyConversation,
+  today,
+  type ChatMessage,
+  type ConversationOptions,
+  type FunctionTool,
+  type PlainMessage,
+} from './messages.js';
+export { BatchScheduler } from './scheduler.js';
+export { Session, commonPrefix, type PrefillResult } from './session.js';
+export type { LoadProgress, LoadModelOptions } from './load-model.js';
+export type { BackendName, Precision } from '../backends/backend.js';

@@ -1,0 +1,72 @@
+import type { Backend, BackendName, Precision } from '../backends/backend.js';
+import { throwIfAborted } from '../core/errors.js';
+import { openCheckpoint } from '../format/checkpoint.js';
+import type { Checkpoint } from '../format/checkpoint-types.js';
+import type { ModelConfig } from '../format/config-types.js';
+import { Transformer } from '../model/transformer.js';
+import { createBackend } from './select-backend.js';
+
+export interface LoadProgress {
+  /** `weights`: one more layer's weights are on the backend; `done`: the model is ready. */
+  readonly stage: 'weights' | 'done';
+  /** Layers loaded so far, out of `layers`. */
+  readonly loaded: number;
+  readonly layers: number;
+}
+
+export interface LoadModelOptions {
+  /** Which backend; undefined picks the best available. */
+  backend?: BackendName;
+  precision?: Precision;
+  threads?: number;
+  /** Largest number of tokens one forward step processes (activations are sized for it). Default 128. */
+  maxBatch?: number;
+  onProgress?: (progress: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoadedModel {
+  readonly config: ModelConfig;
+  readonly transformer: Transformer;
+  readonly backend: Backend;
+  readonly checkpoint: Checkpoint;
+  /** Releases the backend's memory and closes the checkpoint's files. */
+  dispose(): void;
+}
+
+/** Opens a checkpoint directory (either layout), creates the backend and loads the weights onto it. */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  throwIfAborted(options.signal);
+  const checkpoint = await openCheckpoint(path);
+  let backend: Backend | undefined;
+  try {
+    const backendOptions = {
+      ...(options.precision !== undefined ? { precision: options.precision } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    };
+    backend = await createBackend(options.backend, backendOptions);
+    const layers = checkpoint.config.numHiddenLayers;
+    const transformer = Transformer.load(checkpoint, backend, {
+      ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      onLayerLoaded: (loaded) => options.onProgress?.({ stage: 'weights', loaded, layers }),
+    });
+    options.onProgress?.({ stage: 'done', loaded: layers, layers });
+    const loadedBackend = backend;
+    return {
+      config: checkpoint.config,
+      transformer,
+      backend: loadedBackend,
+      checkpoint,
+      dispose() {
+        transformer.dispose();
+        loadedBackend.dispose();
+        checkpoint.close();
+      },
+    };
+  } catch (e) {
+    backend?.dispose();
+    checkpoint.close();
+    throw e;
+  }
+}

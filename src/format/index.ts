@@ -1,0 +1,13 @@
+export * from './checkpoint-types.js';
+export * from './config-types.js';
+export { readConfig, parseOriginalConfig, parseHfConfig, toOriginalConfigJson, toHfConfigJson, DEFAULT_RMS_NORM_EPS } from './config.js';
+export { openCheckpoint, type OpenedCheckpoint } from './checkpoint.js';
+export { detectLayout, type DetectedLayout } from './layout.js';
+export { SafetensorsFile, parseSafetensorsHeader, type SafetensorsEntry, type SafetensorsHeader } from './safetensors.js';
+export { decodeMxfp4, FP4_VALUES } from './mxfp4.js';
+export { bf16BytesToF32, f16BytesToF32, f32BytesToF32, tensorToF32 } from './decode.js';
+export { convertCheckpoint } from './convert.js';
+export { writeCheckpoint, planTensors, type Piece, type PieceSource, type WriteOptions, type WrittenCheckpoint } from './write-checkpoint.js';
+export { writeRandomCheckpoint, type RandomCheckpointOptions } from './random-checkpoint.js';
+export { writeSafetensors, type TensorToWrite } from './safetensors-writer.js';
+export { checkpointSpecs, hfNameOf, type TensorSpec } from './names.js';

@@ -1,0 +1,48 @@
+/**
+ * gpt-oss-ts, the library: load a gpt-oss checkpoint and chat with it.
+ *
+ *   import { loadModel } from 'gpt-oss-ts';
+ *   const model = await loadModel('gpt-oss-20b/original');
+ *   for await (const e of model.chat([{ role: 'user', content: 'Hi!' }], { reasoningEffort: 'low' })) {
+ *     if (e.type === 'text') process.stdout.write(e.delta);
+ *   }
+ *   model.dispose();
+ */
+export { GptOss, loadModel } from './engine/public-api.js';
+export {
+  ChatSession,
+  Engine,
+  toHarmonyConversation,
+  type ChatEvent,
+  type ChatMessage,
+  type ChatOptions,
+  type DoneEvent,
+  type EngineOptions,
+  type FinishReason,
+  type FunctionTool,
+  type LoadOptions,
+  type LoadProgress,
+  type PlainMessage,
+  type ReasoningEvent,
+  type TextEvent,
+  type Timings,
+  type TokenEvent,
+  type ToolCall,
+  type ToolCallEvent,
+  type ToolResultEvent,
+  type Usage,
+  type BackendName,
+  type Precision,
+} from './engine/index.js';
+export * as harmony from './harmony/index.js';
+export type { Message, Conversation, ReasoningEffort, ToolDescription, ToolNamespaceConfig } from './harmony/index.js';
+export { TokenSampler, SamplerChain, Rng, type Sampler, type SamplingOptions, type StepOptions, type SampleResult } from './sampling/index.js';
+export { getTokenizer, type Tokenizer, type StreamDecoder } from './tokenizer/index.js';
+export {
+  GptOssError,
+  AbortError,
+  ContextOverflowError,
+  InvalidArgumentError,
+  isGptOssError,
+  type ErrorCode,
+} from './core/errors.js';

@@ -1,0 +1,76 @@
+/**
+ * The one op harness: every case of cases.ts on a backend, compared with `ref` (or, for ref itself,
+ * with the float64 recomputation). Skipped ops are reported as skipped, never silently dropped.
+ */
+import { test } from 'node:test';
+import type { Backend, OpName } from '../../src/backends/backend.js';
+import { createRefBackend } from '../../src/backends/ref/ref-backend.js';
+import { cases, type OpCase } from './cases.js';
+
+export interface RunBackendOpsOptions {
+  /** Creates the backend under test (called once per case; disposed after). */
+  newBackend: () => Backend;
+  /** Label in the test titles, e.g. 'cpu exact'. */
+  label: string;
+  /** 'ref' (default): compare with the ref backend. 'f64': compare with the cases' float64 recomputation. */
+  against?: 'ref' | 'f64';
+  skip?: { ops: OpName[]; reason: string }[];
+}
+
+export function nmse(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Infinity;
+  let err = 0;
+  let ref = 0;
+  for (let i = 0; i < want.length; i++) {
+    const d = got[i]! - want[i]!;
+    err += d * d;
+    ref += want[i]! * want[i]!;
+  }
+  return ref === 0 ? (err === 0 ? 0 : Infinity) : err / ref;
+}
+
+function maxAbs(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(got[i]! - want[i]!));
+  return m;
+}
+
+async function expected(c: OpCase, against: 'ref' | 'f64'): Promise<ArrayLike<number>[] | null> {
+  if (against === 'f64') return c.f64 ? c.f64() : null;
+  const ref = createRefBackend();
+  try {
+    return await c.run(ref);
+  } finally {
+    ref.dispose();
+  }
+}
+
+export function runBackendOps(options: RunBackendOpsOptions): void {
+  const against = options.against ?? 'ref';
+  for (const c of cases) {
+    const skip = options.skip?.find((s) => s.ops.includes(c.op));
+    test(`${options.label}: ${c.name}`, { skip: skip ? skip.reason : false }, async () => {
+      const want = await expected(c, against);
+      if (!want) throw new Error(`case '${c.name}' has no float64 recomputation to compare with`);
+      const backend = options.newBackend();
+      let got: Float32Array[];
+      try {
+        got = await c.run(backend);
+      } finally {
+        backend.dispose();
+      }
+      const limit = c.nmse[backend.precision];
+      if (got.length !== want.length) throw new Error(`${c.name}: ${got.length} outputs, expected ${want.length}`);
+      for (const [i, g] of got.entries()) {
+        const w = want[i]!;
+        const e = nmse(g, w);
+        if (!(e <= limit)) {
+          throw new Error(
+            `${c.name}: output ${i} NMSE ${e.toExponential(3)} > ${limit.toExponential(1)} (max abs diff ${maxAbs(g, w).toExponential(3)}; ` +
+              `first values got [${Array.from(g.subarray(0, 4), (v) => v.toFixed(5)).join(', ')}] want [${Array.from(w, (v) => Number(v).toFixed(5)).slice(0, 4).join(', ')}])`,
+          );
+        }
+      }
+    });
+  }
+}

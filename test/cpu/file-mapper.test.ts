@@ -1,0 +1,55 @@
+// The addon's memory mapping as format/ uses it: views equal to the file's bytes, files over the
+// 4 GiB a typed array can span, and close() detaching the views instead of leaving them dangling.
+import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
+import { nativeFileMapper } from '../../src/backends/cpu/file-mapper.js';
+import { BackendUnavailableError } from '../../src/core/errors.js';
+
+function mapper() {
+  const addon = loadCpuAddon();
+  if (addon instanceof BackendUnavailableError) throw addon;
+  return nativeFileMapper(addon);
+}
+
+describe('native file mapper', () => {
+  it('maps a checkpoint read-only with the same bytes as a plain read', () => {
+    const file = fileURLToPath(new URL('../fixtures/tiny-ref-b/model.safetensors', import.meta.url));
+    const expected = readFileSync(file);
+    const m = mapper()(file);
+    assert.ok(m);
+    assert.equal(m.bytes.length, expected.length);
+    assert.ok(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length).equals(expected));
+    const v = m.view!(1000, 1100);
+    assert.deepEqual([...v], [...expected.subarray(1000, 1100)]);
+    assert.throws(() => m.view!(0, expected.length + 1), /outside the file/);
+    m.close();
+    assert.equal(v.length, 0, 'views read as empty after close, never as freed memory');
+  });
+
+  it('reaches every offset of a file over 4 GiB through view()', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oss-map-'));
+    const file = join(dir, 'big.bin');
+    try {
+      // A sparse file: 5 GiB long, a few bytes written around the window boundaries.
+      const fd = openSync(file, 'w');
+      const marks = [0, 2 ** 31 - 3, 2 ** 32 - 2, 4.5 * 2 ** 30, 5 * 2 ** 30 - 4];
+      for (const [i, at] of marks.entries()) writeSync(fd, Uint8Array.of(i + 1, i + 11, i + 21, i + 31), 0, 4, at);
+      closeSync(fd);
+      const m = mapper()(file);
+      assert.ok(m);
+      assert.throws(() => m.bytes, /use mapping.view/);
+      for (const [i, at] of marks.entries()) assert.deepEqual([...m.view!(at, at + 4)], [i + 1, i + 11, i + 21, i + 31], `at ${at}`);
+      // a 1 GiB range across the 4 GiB line, as a large tensor would be
+      const big = m.view!(2 ** 32 - 2 ** 29, 2 ** 32 + 2 ** 29);
+      assert.equal(big[2 ** 29 - 2], 3);
+      m.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
