@@ -36,6 +36,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 for (const [name, options] of [
   ['temperature 1', { seed: 1 }],
   ['temperature 0.7, top-p 0.9', { seed: 1, temperature: 0.7, topP: 0.9 }],
+  ['top-k 40', { seed: 1, topK: 40 }],
+  ['min-p 0.05', { seed: 1, minP: 0.05 }],
   ['greedy', { temperature: 0 }],
 ] as const) {
   session.clear();

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { Candidates, topIndices } from './candidates.js';
+import { FusedSampler } from './fused-sampler.js';
 import { logitBias, minP, temperature, topK, topP } from './links.js';
 import { Rng } from './rng.js';
 import { SamplerChain, type Sampler } from './sampler.js';
@@ -51,6 +52,9 @@ export class TokenSampler {
   private readonly greedy: boolean;
   private readonly rng: Rng;
   private readonly candidates = new Candidates(0);
+  /** The links this sampler built: while the chain holds exactly these, the fused path applies. */
+  private readonly builtLinks: readonly Sampler[];
+  private readonly fused: FusedSampler | undefined;
 
   constructor(options: SamplingOptions = {}) {
     const t = options.temperature ?? 1;
@@ -74,19 +78,43 @@ export class TokenSampler {
       if (options.minP !== undefined) minP(options.minP);
     }
     this.chain = new SamplerChain(links);
+    this.builtLinks = [...links];
     this.rng = new Rng(options.seed);
+    this.fused =
+      this.greedy || options.logitBias
+        ? undefined
+        : new FusedSampler({ temperature: t, topK: options.topK ?? 0, topP: options.topP ?? 1, minP: options.minP ?? 0 });
   }
 
   sample(logits: Float32Array, step: StepOptions = {}): SampleResult {
+    let token = -1;
+    if (step.mask === undefined && step.allowedIds === undefined && this.chainIsBuilt()) {
+      // The usual step: no per-step constraint and the standard chain, fused into a few passes.
+      if (this.greedy) token = this.options.logitBias ? -1 : argmaxRow(logits);
+      else if (this.fused) token = this.fused.sample(logits, this.rng);
+    }
+    if (token < 0) token = this.sampleWithChain(logits, step);
+    const result: SampleResult = { token };
+    if (step.logprobs !== undefined) Object.assign(result, logprobsOf(logits, token, step.logprobs));
+    return result;
+  }
+
+  /** The general path: candidates copied out of the row, each link applied in turn, then the pick. */
+  private sampleWithChain(logits: Float32Array, step: StepOptions): number {
     const c = this.candidates;
     c.load(logits, step.mask, step.allowedIds);
     if (c.size === 0) throw new InvalidArgumentError('sampling: the token mask allows no token of the vocabulary');
     this.chain.apply(c);
     const token = this.greedy ? argmax(c) : draw(c, this.rng);
     if (token < 0) throw new InvalidArgumentError('sampling: every allowed token has probability 0 (all logits are -Infinity)');
-    const result: SampleResult = { token };
-    if (step.logprobs !== undefined) Object.assign(result, logprobsOf(logits, token, step.logprobs));
-    return result;
+    return token;
+  }
+
+  private chainIsBuilt(): boolean {
+    const links = this.chain.links;
+    if (links.length !== this.builtLinks.length) return false;
+    for (let i = 0; i < links.length; i++) if (links[i] !== this.builtLinks[i]) return false;
+    return true;
   }
 
   accept(token: number): void {
@@ -99,6 +127,20 @@ export class TokenSampler {
     if (seed !== undefined) this.rng.seed(seed);
     else if (this.options.seed !== undefined) this.rng.seed(this.options.seed);
   }
+}
+
+/** Argmax of the raw row, ties to the lower id; -1 when no logit exceeds -Infinity (NaN never wins). */
+function argmaxRow(row: Float32Array): number {
+  let best = -1;
+  let bestLogit = -Infinity;
+  for (let i = 0; i < row.length; i++) {
+    const l = row[i]!;
+    if (l > bestLogit) {
+      best = i;
+      bestLogit = l;
+    }
+  }
+  return best;
 }
 
 function argmax(c: Candidates): number {
