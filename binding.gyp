@@ -7,7 +7,9 @@
         "native/pool.c",
         "native/tables.c",
         "native/f32-densew-matmul.c",
+        "native/q8-dense.c",
         "native/f32-mxfp4w-moe.c",
+        "native/f32-mxfp4w-moe-q8.c",
         "native/f32-sdpa-sinks-swa.c",
         "native/f32-small-ops.c"
       ],

@@ -218,15 +218,34 @@ static napi_value js_create_kv_cache(napi_env env, napi_callback_info info) {
 #define MAP_STRIDE ((size_t)1 << 31)
 #define MAP_WINDOW (((size_t)1 << 32) - 4096)
 
-typedef struct {
+typedef struct mapping {
   handle_t h; /* ptr = mapping address while mapped */
   size_t size;
   int refs; /* live buffers + the handle */
+  struct mapping *next_live; /* live mappings, so quantizeQ8 knows which sources it may madvise away */
 } mapping_t;
 
+static mapping_t *live_mappings;
+
 static void mapping_release(mapping_t *m) {
-  if (m->h.ptr) munmap(m->h.ptr, m->size);
+  if (m->h.ptr) {
+    for (mapping_t **l = &live_mappings; *l; l = &(*l)->next_live)
+      if (*l == m) {
+        *l = m->next_live;
+        break;
+      }
+    munmap(m->h.ptr, m->size);
+  }
   m->h.ptr = NULL;
+}
+
+/* 1 when [p, p + len) lies inside a live read-only file mapping of ours. */
+static int in_live_mapping(const void *p, size_t len) {
+  for (mapping_t *m = live_mappings; m; m = m->next_live) {
+    const char *b = m->h.ptr;
+    if ((const char *)p >= b && (const char *)p + len <= b + m->size) return 1;
+  }
+  return 0;
 }
 
 static void mapping_unref(mapping_t *m) {
@@ -275,6 +294,8 @@ static napi_value js_map_file(napi_env env, napi_callback_info info) {
   m->h.ptr = ptr;
   m->size = size;
   m->refs = 1;
+  m->next_live = live_mappings;
+  live_mappings = m;
   napi_value handle, buffers, result, v;
   napi_create_external(env, m, map_handle_finalize, NULL, &handle);
   napi_create_array(env, &buffers);
@@ -375,11 +396,31 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   int n = arg_int(&a, 3, 0), K = arg_int(&a, 4, 1), dtype = arg_int(&a, 6, 0), N = arg_int(&a, 7, 1);
   float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * N, 0);
   const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)n * K, 0);
-  const void *w = arg_ta(&a, 5, napi_uint8_array, (size_t)N * K * dtype_bytes(dtype), 0);
+  if (!a.failed && dtype > GO_DT_Q8) fail(&a, 6, "must be a weight dtype code (0 f32, 1 bf16, 2 q8)");
+  size_t wbytes = dtype == GO_DT_Q8 ? go_q8_bytes(N, K) : (size_t)N * K * dtype_bytes(dtype);
+  const void *w = arg_ta(&a, 5, napi_uint8_array, wbytes, 0);
   const float *bias = arg_ta(&a, 8, napi_float32_array, (size_t)N, 1);
   if (a.failed) return NULL;
   f32_densew_matmul(p, out, x, n, K, w, dtype, N, bias);
   return undefined(env);
+}
+
+/* quantizeQ8(pool, dst, src, dtype, N, K) -> whether the source's pages were released (mapped sources only) */
+static napi_value js_quantize_q8(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "quantizeQ8", 6)) return NULL;
+  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  int dtype = arg_int(&a, 3, 0), N = arg_int(&a, 4, 1), K = arg_int(&a, 5, 1);
+  if (!a.failed && dtype > GO_DT_BF16) fail(&a, 3, "must be 0 (f32) or 1 (bf16)");
+  size_t sbytes = (size_t)N * K * dtype_bytes(dtype);
+  uint8_t *dst = arg_ta(&a, 1, napi_uint8_array, go_q8_bytes(N, K), 0);
+  const void *src = arg_ta(&a, 2, napi_uint8_array, sbytes, 0);
+  if (a.failed) return NULL;
+  int release = in_live_mapping(src, sbytes);
+  go_q8_quantize(p, dst, src, dtype, N, K, release);
+  napi_value r;
+  napi_get_boolean(env, release, &r);
+  return r;
 }
 
 static napi_value js_rope(napi_env env, napi_callback_info info) {
@@ -534,6 +575,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "embed", js_embed);
   set_fn(env, exports, "rmsNorm", js_rms_norm);
   set_fn(env, exports, "matmul", js_matmul);
+  set_fn(env, exports, "quantizeQ8", js_quantize_q8);
   set_fn(env, exports, "rope", js_rope);
   set_fn(env, exports, "attention", js_attention);
   set_fn(env, exports, "moe", js_moe);

@@ -15,7 +15,8 @@
 #endif
 
 /* Weight element types as the binding passes them (binding.ts WEIGHT_DTYPE). */
-enum { GO_DT_F32 = 0, GO_DT_BF16 = 1 };
+/* GO_DT_Q8: the 8-bit block layout of q8-dense.c (fast precision, converted at load). */
+enum { GO_DT_F32 = 0, GO_DT_BF16 = 1, GO_DT_Q8 = 2 };
 
 /* 1 when the AVX2 kernels may run (set once at module load; GPT_OSS_SIMD=scalar forces the portable path). */
 extern int go_use_avx2;

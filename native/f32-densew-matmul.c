@@ -7,8 +7,11 @@
 
 #include "kernels.h"
 
-#define ROW_BLOCK 32
+/* rows per prefill task, decoded to f32 once: 64 x 2880 x 4 B = 720 KiB, L2-resident */
+#define ROW_BLOCK 64
 #define DIRECT_MAX_TOKENS 4
+/* software prefetch distance of the matrix-vector kernels, in bf16 elements (bytes / 2) */
+#define PF_BF16 512
 
 float go_dot_f32_scalar(const float *a, const float *b, int K) {
   float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -79,6 +82,44 @@ GO_AVX2 static float dot_bf16_avx2(const float *x, const uint16_t *w, int K) {
   return s;
 }
 
+/* 4 bf16 rows against one f32 x (x stays in L1): 8 independent accumulators, one x load per 4 rows. */
+GO_AVX2 static void dot4_bf16_avx2(const float *x, const uint16_t *w, size_t stride, int K, float out[4]) {
+  const uint16_t *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int i = 0;
+  for (; i + 32 <= K; i += 32) {
+    _mm_prefetch((const char *)(w0 + i + PF_BF16), _MM_HINT_T0);
+    _mm_prefetch((const char *)(w1 + i + PF_BF16), _MM_HINT_T0);
+    _mm_prefetch((const char *)(w2 + i + PF_BF16), _MM_HINT_T0);
+    _mm_prefetch((const char *)(w3 + i + PF_BF16), _MM_HINT_T0);
+    for (int j = 0; j < 32; j += 16) {
+      __m256 x0 = _mm256_loadu_ps(x + i + j), x1 = _mm256_loadu_ps(x + i + j + 8);
+      a0 = _mm256_fmadd_ps(x0, load_bf16x8(w0 + i + j), a0);
+      b0 = _mm256_fmadd_ps(x1, load_bf16x8(w0 + i + j + 8), b0);
+      a1 = _mm256_fmadd_ps(x0, load_bf16x8(w1 + i + j), a1);
+      b1 = _mm256_fmadd_ps(x1, load_bf16x8(w1 + i + j + 8), b1);
+      a2 = _mm256_fmadd_ps(x0, load_bf16x8(w2 + i + j), a2);
+      b2 = _mm256_fmadd_ps(x1, load_bf16x8(w2 + i + j + 8), b2);
+      a3 = _mm256_fmadd_ps(x0, load_bf16x8(w3 + i + j), a3);
+      b3 = _mm256_fmadd_ps(x1, load_bf16x8(w3 + i + j + 8), b3);
+    }
+  }
+  for (; i + 8 <= K; i += 8) {
+    __m256 x0 = _mm256_loadu_ps(x + i);
+    a0 = _mm256_fmadd_ps(x0, load_bf16x8(w0 + i), a0);
+    a1 = _mm256_fmadd_ps(x0, load_bf16x8(w1 + i), a1);
+    a2 = _mm256_fmadd_ps(x0, load_bf16x8(w2 + i), a2);
+    a3 = _mm256_fmadd_ps(x0, load_bf16x8(w3 + i), a3);
+  }
+  float r[4] = {hsum256(_mm256_add_ps(a0, b0)), hsum256(_mm256_add_ps(a1, b1)), hsum256(_mm256_add_ps(a2, b2)),
+                hsum256(_mm256_add_ps(a3, b3))};
+  const uint16_t *wr[4] = {w0, w1, w2, w3};
+  for (int k = 0; k < 4; k++) {
+    for (int t = i; t < K; t++) r[k] += x[t] * go_bf16_to_f32(wr[k][t]);
+    out[k] = r[k];
+  }
+}
+
 /* 4 weight rows x 3 tokens: 12 accumulators + 3 x loads + 1 w load = 16 ymm registers. */
 GO_AVX2 static void tile_4x3_avx2(const float *W, int K, const float *const *xs, float *const *outs, int r0, int K8) {
   const float *w0 = W + (size_t)r0 * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
@@ -121,6 +162,7 @@ GO_AVX2 static void tile_4x3_avx2(const float *W, int K, const float *const *xs,
 GO_AVX2 static void tile_f32_avx2(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs) {
   int K8 = K & ~7;
   int t = 0;
+  /* tokens outer: the 3 x rows stay in L1 while the weight rows (L2-resident block) stream past */
   for (; t + 3 <= nt; t += 3) {
     int r = 0;
     for (; r + 4 <= nr; r += 4) tile_4x3_avx2(W, K, xs + t, outs + t, r, K8);
@@ -167,8 +209,12 @@ void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, 
     for (int r = 0; r < nr; r++) outs[t][r] = go_dot_f32_scalar(W + (size_t)r * K, xs[t], K);
 }
 
-static void rows_to_f32(float *dst, const void *w, int dtype, size_t row0, int nr, int K) {
+static void rows_to_f32(float *dst, const void *w, int dtype, int N, size_t row0, int nr, int K) {
   size_t count = (size_t)nr * K;
+  if (dtype == GO_DT_Q8) {
+    go_q8_rows_to_f32(dst, w, N, K, (int)row0, nr);
+    return;
+  }
   if (dtype == GO_DT_F32) {
     memcpy(dst, (const float *)w + row0 * K, count * 4);
     return;
@@ -190,17 +236,37 @@ typedef struct {
   int n, K, N, dtype, rows_per_task;
   const void *w;
   const float *bias;
+  const int8_t *xq; /* q8: the tokens quantized once per call */
+  const float *xd;
 } mm_ctx;
 
+/* Rows [r0, r1) for every token, weights streamed once; 4 rows at a time where the SIMD path has it. */
 static void mm_direct_task(void *vctx, int task, int thread) {
   (void)thread;
   mm_ctx *c = vctx;
   int r0 = task * c->rows_per_task, r1 = r0 + c->rows_per_task;
   if (r1 > c->N) r1 = c->N;
-  for (int r = r0; r < r1; r++) {
-    float b = c->bias ? c->bias[r] : 0.0f;
-    for (int t = 0; t < c->n; t++) c->out[(size_t)t * c->N + r] = dot_dense(c->x + (size_t)t * c->K, c->w, c->dtype, r, c->K) + b;
+  size_t K = (size_t)c->K, N = (size_t)c->N;
+  if (c->dtype == GO_DT_Q8) {
+    go_q8_rows_dot(c->w, c->N, c->K, r0, r1, c->xq, c->xd, c->n, c->out, N);
+  } else {
+    int r = r0;
+#ifdef GO_X86
+    if (go_use_avx2 && c->dtype == GO_DT_BF16) {
+      float o4[4];
+      for (; r + 4 <= r1; r += 4)
+        for (int t = 0; t < c->n; t++) {
+          dot4_bf16_avx2(c->x + t * K, (const uint16_t *)c->w + r * K, K, c->K, o4);
+          for (int i = 0; i < 4; i++) c->out[t * N + r + i] = o4[i];
+        }
+    }
+#endif
+    for (; r < r1; r++)
+      for (int t = 0; t < c->n; t++) c->out[t * N + r] = dot_dense(c->x + t * K, c->w, c->dtype, (size_t)r, c->K);
   }
+  if (c->bias)
+    for (int t = 0; t < c->n; t++)
+      for (int r = r0; r < r1; r++) c->out[t * N + r] += c->bias[r];
 }
 
 static void mm_tiled_task(void *vctx, int task, int thread) {
@@ -213,7 +279,7 @@ static void mm_tiled_task(void *vctx, int task, int thread) {
   float *W = (float *)mem;
   const float **xs = (const float **)(mem + wbytes);
   float **outs = (float **)(xs + c->n);
-  rows_to_f32(W, c->w, c->dtype, (size_t)r0, nr, c->K);
+  rows_to_f32(W, c->w, c->dtype, c->N, (size_t)r0, nr, c->K);
   for (int t = 0; t < c->n; t++) {
     xs[t] = c->x + (size_t)t * c->K;
     outs[t] = c->out + (size_t)t * c->N + r0;
@@ -226,12 +292,22 @@ static void mm_tiled_task(void *vctx, int task, int thread) {
 
 void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, const void *w, int dtype, int N,
                        const float *bias) {
-  mm_ctx c = {p, out, x, n, K, N, dtype, 0, w, bias};
+  mm_ctx c = {p, out, x, n, K, N, dtype, 0, w, bias, NULL, NULL};
   if (n <= DIRECT_MAX_TOKENS) {
-    /* enough tasks to balance threads, few enough that each streams a long run of rows */
-    int tasks = pool_threads(p) * 8;
-    c.rows_per_task = (N + tasks - 1) / tasks;
-    if (c.rows_per_task < 4) c.rows_per_task = 4;
+    if (dtype == GO_DT_Q8) {
+      int nb = (K + 31) / 32;
+      char *ws = pool_workspace(p, (size_t)n * nb * 36);
+      int8_t *xq = (int8_t *)ws;
+      float *xd = (float *)(ws + (size_t)n * nb * 32);
+      for (int t = 0; t < n; t++) go_q8_quantize_act(x + (size_t)t * K, K, xq + (size_t)t * nb * 32, xd + (size_t)t * nb);
+      c.xq = xq;
+      c.xd = xd;
+    }
+    /* contiguous runs of whole 4-row groups, several per thread so a slow thread is caught up */
+    int tasks = pool_threads(p) * 4;
+    int rpt = (N + tasks - 1) / tasks;
+    rpt = (rpt + 3) & ~3;
+    c.rows_per_task = rpt < 16 ? 16 : rpt;
     pool_run(p, mm_direct_task, &c, (N + c.rows_per_task - 1) / c.rows_per_task);
   } else {
     c.rows_per_task = ROW_BLOCK;
@@ -240,5 +316,5 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
 }
 
 void f32_densew_embed(float *out, const void *table, int dtype, int H, const int *tokens, int n) {
-  for (int i = 0; i < n; i++) rows_to_f32(out + (size_t)i * H, table, dtype, (size_t)tokens[i], 1, H);
+  for (int i = 0; i < n; i++) rows_to_f32(out + (size_t)i * H, table, dtype, 0, (size_t)tokens[i], 1, H);
 }

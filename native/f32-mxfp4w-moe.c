@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 
+#include "f32-mxfp4w-moe-q8.h"
 #include "kernels.h"
 
 #define ROWS_PER_ITEM 64
@@ -32,6 +33,7 @@ typedef struct {
   const float *inf;
   const int8_t *inq;
   const float *ind;
+  const float *inhx, *incx, *inhxb; /* fast + AVX-512: per-block derived scales (f32-mxfp4w-moe-q8.h) */
   int in_per_assignment; /* 1: indexed by assignment (mlp2), 0: by token (mlp1) */
   int K, R; /* input length, rows per expert */
   const uint8_t *blocks, *scales;
@@ -210,11 +212,40 @@ static void stage_task(void *vctx, int task, int thread) {
   const float *bias = c->bias + row0;
 
 #define IN_INDEX(asg) ((size_t)(c->in_per_assignment ? (asg) : (asg) / a->k))
+  size_t qs = (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), bs = (size_t)moe_nbe(K) * 8;
+  if (a->fast && moe_use_avx512()) {
+    if (cnt <= FUSED_MAX_TOKENS) {
+      for (int t = 0; t < cnt; t++) {
+        size_t ix = IN_INDEX(as[t]);
+        float *o = c->outp + (size_t)as[t] * c->R + it.r0;
+        moe_rows_q8_avx512(B, S, it.nr, K, c->inq + ix * qs, c->inhx + ix * ps, c->incx + ix * ps, o, 1);
+        for (int r = 0; r < it.nr; r++) o[r] += bias[r];
+      }
+      return;
+    }
+    size_t wbytes = (moe_expand_bytes(it.nr, K) + 63) & ~(size_t)63;
+    char *mem = pool_scratch(c->pool, thread, wbytes + (size_t)cnt * 4 * sizeof(void *));
+    const int8_t **xs = (const int8_t **)(mem + wbytes);
+    const float **cxs = (const float **)(xs + cnt), **hxbs = cxs + cnt;
+    float **outs = (float **)(hxbs + cnt);
+    for (int t = 0; t < cnt; t++) {
+      size_t ix = IN_INDEX(as[t]);
+      xs[t] = c->inq + ix * qs;
+      cxs[t] = c->incx + ix * ps;
+      hxbs[t] = c->inhxb + ix * bs;
+      outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
+    }
+    moe_expand_avx512(mem, B, S, it.nr, K);
+    moe_tile_q8_avx512(mem, it.nr, K, cnt, xs, cxs, hxbs, outs);
+    for (int t = 0; t < cnt; t++)
+      for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
+    return;
+  }
   if (cnt <= FUSED_MAX_TOKENS) {
     for (int r = 0; r < it.nr; r++)
       for (int t = 0; t < cnt; t++) {
         size_t ix = IN_INDEX(as[t]);
-        float v = a->fast ? dot_mxfp4_q8(B + (size_t)r * nb * 16, S + (size_t)r * nb, c->inq + ix * K, c->ind + ix * nb, nb)
+        float v = a->fast ? dot_mxfp4_q8(B + (size_t)r * nb * 16, S + (size_t)r * nb, c->inq + ix * qs, c->ind + ix * nb, nb)
                           : dot_mxfp4_f32(B + (size_t)r * nb * 16, S + (size_t)r * nb, c->inf + ix * K, nb);
         c->outp[(size_t)as[t] * c->R + it.r0 + r] = v + bias[r];
       }
@@ -237,7 +268,7 @@ static void stage_task(void *vctx, int task, int thread) {
       }
     for (int t = 0; t < cnt; t++) {
       size_t ix = IN_INDEX(as[t]);
-      const int8_t *xq = c->inq + ix * K;
+      const int8_t *xq = c->inq + ix * qs;
       const float *xd = c->ind + ix * nb;
       float *o = c->outp + (size_t)as[t] * c->R + it.r0;
       for (int r = 0; r < it.nr; r++) o[r] = dot_q8(wq + (size_t)r * K, ws + (size_t)r * nb, xq, xd, nb) + bias[r];
@@ -270,13 +301,45 @@ static void stage_task(void *vctx, int task, int thread) {
 #undef IN_INDEX
 }
 
+/* Bump allocation inside one workspace. */
+typedef struct {
+  char *base;
+  size_t used;
+} bump_t;
+static void *bump(bump_t *b, size_t bytes) {
+  void *p = b->base ? b->base + b->used : NULL;
+  b->used += (bytes + 63) & ~(size_t)63;
+  return p;
+}
+
+/* Prepared inputs of one stage: f32 split (exact) or int8 split + scales (fast), one vector per index. */
+typedef struct {
+  int K;
+  float *f;
+  int8_t *q;
+  float *d, *hx, *cx, *hxb;
+} vecs_t;
+
+static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
+  int K = v->K;
+  if (!fast) {
+    split_f32(v->f + i * K, x, K);
+    return;
+  }
+  size_t qs = (size_t)moe_xq_stride(K);
+  int8_t *q = v->q + i * qs;
+  float *d = v->d + i * (K / 32);
+  split_q8(q, d, x, K);
+  memset(q + K, 0, qs - (size_t)K);
+  if (moe_use_avx512())
+    moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), v->hxb + i * moe_nbe(K) * 8);
+}
+
 typedef struct {
   const moe_args *a;
   const float *h1;
   float *act;
-  float *actf;
-  int8_t *actq;
-  float *actd;
+  vecs_t out;
 } swiglu_ctx;
 
 static void swiglu_task(void *vctx, int asg, int thread) {
@@ -292,36 +355,34 @@ static void swiglu_task(void *vctx, int asg, int thread) {
     float out_glu = glu * (1.0f / (1.0f + expf(-(a->alpha * glu))));
     o[i] = out_glu * (lin + 1.0f);
   }
-  if (a->fast) split_q8(c->actq + (size_t)asg * I, c->actd + (size_t)asg * (I / 32), o, I);
-  else split_f32(c->actf + (size_t)asg * I, o, I);
+  prepare(&c->out, (size_t)asg, o, a->fast);
 }
 
 typedef struct {
   const moe_args *a;
-  float *xf;
-  int8_t *xq;
-  float *xd;
+  vecs_t out;
 } prep_ctx;
 
 static void prep_task(void *vctx, int t, int thread) {
   (void)thread;
   prep_ctx *c = vctx;
-  int H = c->a->H;
-  const float *x = c->a->x + (size_t)t * H;
-  if (c->a->fast) split_q8(c->xq + (size_t)t * H, c->xd + (size_t)t * (H / 32), x, H);
-  else split_f32(c->xf + (size_t)t * H, x, H);
+  prepare(&c->out, (size_t)t, c->a->x + (size_t)t * c->a->H, c->a->fast);
 }
 
-/* Bump allocation inside one workspace. */
-typedef struct {
-  char *base;
-  size_t used;
-} bump_t;
-static void *bump(bump_t *b, size_t bytes) {
-  void *p = b->base ? b->base + b->used : NULL;
-  b->used += (bytes + 63) & ~(size_t)63;
-  return p;
+/* Carves the prepared vectors of `count` inputs of length K out of the workspace. */
+static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
+  vecs_t v = {K, NULL, NULL, NULL, NULL, NULL, NULL};
+  size_t qs = (size_t)moe_xq_stride(K);
+  char *in = bump(b, count * (qs > (size_t)K * 4 ? qs : (size_t)K * 4));
+  v.f = (float *)in;
+  v.q = (int8_t *)in;
+  v.d = bump(b, count * (K / 32) * 4);
+  v.hx = bump(b, count * moe_nbp(K) * 4);
+  v.cx = bump(b, count * moe_nbp(K) * 4);
+  v.hxb = bump(b, count * moe_nbe(K) * 8 * 4);
+  return v;
 }
+
 
 static int make_items(item_t *items, const int *offs, int E, int R) {
   int count = 0;
@@ -355,12 +416,10 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
     bump(&b, (size_t)(E + 1) * 4);    /* fill */
     bump(&b, (size_t)nk * 4);         /* order */
     bump(&b, (size_t)max_items * sizeof(item_t));
-    bump(&b, (size_t)n * H * 4);      /* x split f32 (or int8) */
-    bump(&b, (size_t)n * (H / 32) * 4);
+    carve_vecs(&b, (size_t)n, H);     /* x prepared */
     bump(&b, (size_t)nk * 2 * I * 4); /* h1 */
     bump(&b, (size_t)nk * I * 4);     /* act */
-    bump(&b, (size_t)nk * I * 4);     /* act split */
-    bump(&b, (size_t)nk * (I / 32) * 4);
+    carve_vecs(&b, (size_t)nk, I);    /* act prepared */
     bump(&b, (size_t)nk * H * 4);     /* y */
   }
   b.used = 0;
@@ -371,12 +430,10 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   int *fill = bump(&b, (size_t)(E + 1) * 4);
   int *order = bump(&b, (size_t)nk * 4);
   item_t *items = bump(&b, (size_t)max_items * sizeof(item_t));
-  void *xin = bump(&b, (size_t)n * H * 4);
-  float *xd = bump(&b, (size_t)n * (H / 32) * 4);
+  vecs_t xin = carve_vecs(&b, (size_t)n, H);
   float *h1 = bump(&b, (size_t)nk * 2 * I * 4);
   float *act = bump(&b, (size_t)nk * I * 4);
-  void *actin = bump(&b, (size_t)nk * I * 4);
-  float *actd = bump(&b, (size_t)nk * (I / 32) * 4);
+  vecs_t actin = carve_vecs(&b, (size_t)nk, I);
   float *y = bump(&b, (size_t)nk * H * 4);
 
   /* router */
@@ -404,7 +461,7 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   memcpy(fill, offs, (size_t)(E + 1) * 4);
   for (int i = 0; i < nk; i++) order[fill[sel_e[i]]++] = i;
 
-  prep_ctx pc = {a, (float *)xin, (int8_t *)xin, xd};
+  prep_ctx pc = {a, xin};
   pool_run(p, prep_task, &pc, n);
 
   stage_ctx sc = {0};
@@ -416,9 +473,12 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
 
   /* mlp1: [2I rows, K = H] per expert, input indexed by token */
   sc.stage = 1;
-  sc.inf = (const float *)xin;
-  sc.inq = (const int8_t *)xin;
-  sc.ind = xd;
+  sc.inf = xin.f;
+  sc.inq = xin.q;
+  sc.ind = xin.d;
+  sc.inhx = xin.hx;
+  sc.incx = xin.cx;
+  sc.inhxb = xin.hxb;
   sc.in_per_assignment = 0;
   sc.K = H;
   sc.R = 2 * I;
@@ -429,14 +489,17 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   int count = make_items(items, offs, E, 2 * I);
   pool_run(p, stage_task, &sc, count);
 
-  swiglu_ctx wc = {a, h1, act, (float *)actin, (int8_t *)actin, actd};
+  swiglu_ctx wc = {a, h1, act, actin};
   pool_run(p, swiglu_task, &wc, nk);
 
   /* mlp2: [H rows, K = I] per expert, input indexed by assignment */
   sc.stage = 2;
-  sc.inf = (const float *)actin;
-  sc.inq = (const int8_t *)actin;
-  sc.ind = actd;
+  sc.inf = actin.f;
+  sc.inq = actin.q;
+  sc.ind = actin.d;
+  sc.inhx = actin.hx;
+  sc.incx = actin.cx;
+  sc.inhxb = actin.hxb;
   sc.in_per_assignment = 1;
   sc.K = I;
   sc.R = H;

@@ -162,7 +162,7 @@ describe('make-model and inspect (CLI)', () => {
       [['make-model', '--preset', 'huge', '--seed', '1', '--out', join(tmp, 'x')], /--preset must be one of tiny, 20b, 120b, got 'huge'/],
       [['make-model', '--preset', 'tiny', '--seed', 'abc', '--out', join(tmp, 'x')], /--seed must be an integer >= 0, got 'abc'/],
       [['make-model', '--preset', 'tiny', '--seed', '1'], /--out DIR is required/],
-      [['make-model', '--preset', 'tiny', '--seed', '1', '--out', join(tmp, 'x'), '--format', 'gguf'], /--format must be one of original, hf/],
+      [['make-model', '--preset', 'tiny', '--seed', '1', '--out', join(tmp, 'x'), '--format', 'onnx'], /--format must be one of original, hf, gguf, got 'onnx'/],
       [['inspect', join(tmp, 'does-not-exist')], /does-not-exist: model directory not found/],
     ];
     for (const [args, pattern] of cases) {

@@ -15,8 +15,8 @@ export type PoolHandle = NativeHandle<'pool'>;
 export type KvCacheHandle = NativeHandle<'kv-cache'>;
 export type MappingHandle = NativeHandle<'mapping'>;
 
-/** Weight element types as the addon numbers them (native/common.h GO_DT_*). */
-export const WEIGHT_DTYPE = { f32: 0, bf16: 1 } as const;
+/** Weight element types as the addon numbers them (native/common.h GO_DT_*); q8: see q8Bytes. */
+export const WEIGHT_DTYPE = { f32: 0, bf16: 1, q8: 2 } as const;
 export type WeightDtypeCode = (typeof WEIGHT_DTYPE)[keyof typeof WEIGHT_DTYPE];
 
 export interface CpuAddon {
@@ -64,6 +64,12 @@ export interface CpuAddon {
     N: number,
     bias: Float32Array | null,
   ): void;
+  /**
+   * Converts a bf16/f32 matrix [N, K] to the 8-bit layout (native/q8-dense.c) in `dst` (q8Bytes(N, K)
+   * bytes). When `src` lies in a live file mapping its pages are dropped from this process afterwards
+   * (they stay in the page cache); returns whether that happened.
+   */
+  quantizeQ8(pool: PoolHandle, dst: Uint8Array, src: Uint8Array, dtype: 0 | 1, N: number, K: number): boolean;
   rope(
     pool: PoolHandle,
     x: Float32Array,
@@ -117,6 +123,11 @@ export interface CpuAddon {
   add(pool: PoolHandle, out: Float32Array, a: Float32Array, b: Float32Array, count: number): void;
   /** STREAM-like triad over `bytes` (three arrays), best of `reps`, in GB/s. */
   triad(pool: PoolHandle, bytes: number, reps: number): number;
+}
+
+/** Bytes of an [N, K] matrix in the addon's 8-bit layout: rows padded to 32-blocks of int8 + one f16 scale each. */
+export function q8Bytes(N: number, K: number): number {
+  return N * Math.ceil(K / 32) * 34;
 }
 
 export const ADDON_FILE = fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));

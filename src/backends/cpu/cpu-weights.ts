@@ -10,7 +10,15 @@ export interface DenseMatrix {
   readonly dtype: WeightDtypeCode;
   readonly rows: number;
   readonly cols: number;
+  /**
+   * fast precision: the same matrix in the addon's 8-bit layout (binding.ts q8Bytes), which the
+   * matmuls read instead; `bytes` stays for the ops that want the original (the MoE router).
+   */
+  readonly q8?: Uint8Array;
 }
+
+/** Makes the 8-bit copy of a dense matrix (the backend's pool does the work). */
+export type Q8Converter = (m: DenseMatrix) => Uint8Array;
 
 export interface Mxfp4Matrices {
   readonly kind: 'mxfp4';
@@ -29,7 +37,8 @@ export class CpuWeight implements Weight {
   readonly shape: readonly number[];
   readonly store: DenseMatrix | Mxfp4Matrices | F32Values;
 
-  constructor(data: WeightData, use: WeightUse) {
+  /** `toQ8`: convert 'linear' weights to 8 bits (fast precision). */
+  constructor(data: WeightData, use: WeightUse, toQ8?: Q8Converter) {
     this.use = use;
     this.shape = [...data.shape];
     const rank: Record<WeightUse, number> = { embedding: 2, linear: 2, vector: 1, experts: 3, expertsBias: 2 };
@@ -44,7 +53,8 @@ export class CpuWeight implements Weight {
     } else if (use === 'vector' || use === 'expertsBias') {
       this.store = { kind: 'f32', values: toF32(data) };
     } else {
-      this.store = dense(data);
+      const m = dense(data);
+      this.store = use === 'linear' && toQ8 && m.dtype !== WEIGHT_DTYPE.q8 ? { ...m, q8: toQ8(m) } : m;
     }
   }
 }

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Our runtime and llama.cpp on the same machine, the same weights and the same shapes, one after the
+// other in one run, each in its own process: `gpt-oss bench --json` on a checkpoint and
+// bench/llama-cpp.mjs on the GGUF converted from it; then both side by side with the ratios
+// ours / llama.cpp (above 1 means we are faster, or for RSS and load, that we use more).
+//
+// Usage: node bench/compare.mjs --model DIR --gguf FILE.gguf [--llama-dir DIR] [--threads 2]
+//          [--prompt 512] [--gen 128] [--repeat 3] [--precision fast] [--backend cpu]
+//          [--order ours,llama] [--cli dist/cli/main.js|src/cli/main.ts] [--json]
+//   --gguf defaults to DIR/model.gguf (what `make-model --preset ... --format gguf --out DIR` writes,
+//   with the checkpoint in DIR/original); make one from any checkpoint with
+//   gpt-oss make-model --from DIR --format gguf --out GGUF_DIR [--dense q8_0|bf16]
+//   --llama-dir (or env LLAMA_BENCH_DIR): where node-llama-cpp is installed (see bench/llama-cpp.mjs).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const USAGE =
+  'Usage: node bench/compare.mjs --model DIR [--gguf FILE.gguf] [--llama-dir DIR] [--threads 2] [--prompt 512] [--gen 128] [--repeat 3] [--precision fast] [--backend cpu] [--order ours,llama] [--cli dist/cli/main.js] [--json]';
+
+function fail(message) {
+  process.stderr.write(`compare: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      model: { type: 'string' },
+      gguf: { type: 'string' },
+      'llama-dir': { type: 'string' },
+      threads: { type: 'string', default: '2' },
+      prompt: { type: 'string', default: '512' },
+      gen: { type: 'string', default: '128' },
+      repeat: { type: 'string', default: '3' },
+      precision: { type: 'string', default: 'fast' },
+      backend: { type: 'string' },
+      order: { type: 'string', default: 'ours,llama' },
+      cli: { type: 'string', default: join(root, 'dist/cli/main.js') },
+      'flash-attention': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+} catch (e) {
+  fail(e.message);
+}
+const o = parsed.values;
+if (o.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (!o.model) fail('--model DIR (our checkpoint) is required');
+const model = resolve(o.model);
+const gguf = resolve(o.gguf ?? join(model, 'model.gguf'));
+if (!existsSync(gguf)) fail(`${gguf} not found: give --gguf FILE, or convert with: gpt-oss make-model --from ${o.model} --format gguf --out DIR`);
+const llamaDir = o['llama-dir'] ?? process.env.LLAMA_BENCH_DIR;
+if (!llamaDir) fail('give --llama-dir DIR or set LLAMA_BENCH_DIR to the folder where node-llama-cpp is installed');
+if (!existsSync(o.cli)) fail(`${o.cli} not found: build first (npm run build), or pass --cli`);
+const order = o.order.split(',');
+if (order.length !== 2 || !order.includes('ours') || !order.includes('llama')) fail(`--order must be ours,llama or llama,ours, got '${o.order}'`);
+
+const shape = ['--threads', o.threads, '--prompt', o.prompt, '--gen', o.gen, '--repeat', o.repeat];
+const runs = {
+  ours: {
+    label: `gpt-oss (${o.backend ?? 'default backend'}, ${o.precision})`,
+    // A .ts entry (src/cli/main.ts) runs through tsx, for a tree that is not built.
+    args: [...(o.cli.endsWith('.ts') ? ['--import', 'tsx'] : []), o.cli, 'bench', '--model', model, '--precision', o.precision, ...(o.backend ? ['--backend', o.backend] : []), ...shape, '--json'],
+  },
+  llama: {
+    label: 'llama.cpp',
+    args: [join(root, 'bench/llama-cpp.mjs'), '--model', gguf, '--llama-dir', llamaDir, ...shape, ...(o['flash-attention'] ? ['--flash-attention'] : []), '--json'],
+  },
+};
+
+/** Runs one benchmark in its own process; its progress and table pass through on stderr. */
+function run(which) {
+  const { label, args } = runs[which];
+  process.stderr.write(`\n== ${label}: node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}\n`);
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) fail(`${label} exited with ${r.status ?? r.signal}`);
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) fail(`${label} printed no JSON line on stdout`);
+  return JSON.parse(line);
+}
+
+const started = new Date().toISOString();
+const results = {};
+for (const which of order) results[which] = run(which);
+const { ours, llama } = results;
+
+const ratio = (a, b) => (b > 0 ? a / b : NaN);
+const ratios = {
+  decode: ratio(ours.decode_tok_s, llama.decode_tok_s),
+  prefill: ratio(ours.prefill_tok_s, llama.prefill_tok_s),
+  peak_rss: ratio(ours.peak_rss_bytes, llama.peak_rss_bytes),
+  load: ratio(ours.load_s, llama.load_s),
+};
+const gib = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const machine = `${cpus().length} logical CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(totalmem())}`;
+const lines = [
+  '',
+  `Same weights, ${o.threads} threads, pp${o.prompt} / tg${o.gen}, medians of ${o.repeat}; ${machine}; ${started}`,
+  `  ours:      ${model} (${ours.backend}, ${ours.precision})`,
+  `  llama.cpp: ${gguf} (${llama.llama_cpp_release}, node-llama-cpp ${llama.node_llama_cpp})`,
+  '',
+  '| | gpt-oss | llama.cpp | ours / llama.cpp |',
+  '|---|---|---|---|',
+  `| decode tg${o.gen} (tok/s) | ${f(ours.decode_tok_s)} | ${f(llama.decode_tok_s)} | ${f(ratios.decode)}x |`,
+  `| prefill pp${o.prompt} (tok/s) | ${f(ours.prefill_tok_s)} | ${f(llama.prefill_tok_s)} | ${f(ratios.prefill)}x |`,
+  `| peak RSS | ${gib(ours.peak_rss_bytes)} | ${gib(llama.peak_rss_bytes)} | ${f(ratios.peak_rss)}x |`,
+  `| load | ${f(ours.load_s)} s | ${f(llama.load_s)} s | ${f(ratios.load)}x |`,
+];
+if (ours.decode_limit_tok_s) lines.push('', `decode limit (our bench's bandwidth probe, ${f(ours.bandwidth_gb_s, 1)} GB/s): ${f(ours.decode_limit_tok_s)} tok/s`);
+process.stderr.write(`${lines.join('\n')}\n`);
+if (o.json) process.stdout.write(`${JSON.stringify({ started, machine, threads: Number(o.threads), prompt: Number(o.prompt), gen: Number(o.gen), repeat: Number(o.repeat), ours, llama, ratios })}\n`);

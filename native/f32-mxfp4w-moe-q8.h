@@ -1,0 +1,41 @@
+/*
+ * The `fast` MXFP4 x int8 kernels of the MoE op for CPUs with AVX-512 VNNI (chosen at run time).
+ *
+ * vpdpbusd multiplies unsigned by signed bytes, so FP4 codes expand to u = 2*fp4 + 12 in [0, 24]
+ * (one 16-entry shuffle) and the offset comes back per block as 12 * sum(xq):
+ *   block dot = 2^(e-127) * (hx * sum(u * xq) - cx),  hx = d/2, cx = 12 * hx * sum(xq)
+ * where d is the activation block's scale. The 2^(e-127) are made from the E8M0 byte by a shift
+ * into the float exponent (e = 0 gives 0 instead of 2^-127: negligible at 8-bit precision).
+ */
+#ifndef GPT_OSS_MOE_Q8_H
+#define GPT_OSS_MOE_Q8_H
+#include "common.h"
+
+/* One prepared activation vector: int8 in split order (stride xq_stride(K), zero padded), hx and cx
+ * per block (nbp(K) floats, zero padded), hxb = hx repeated 8 times per block (nbe(K) * 8 floats). */
+static inline int moe_nb(int K) { return K / 32; }
+static inline int moe_nbp(int K) { return (K / 32 + 15) & ~15; }
+static inline int moe_nbe(int K) { return (K / 32 + 1) & ~1; }
+static inline int moe_xq_stride(int K) { return moe_nbe(K) * 32; }
+
+/* 1 when the AVX-512 VNNI kernels may run: the CPU has them, AVX2 is on and GPT_OSS_SIMD is not 'avx2'. */
+int moe_use_avx512(void);
+
+/* out[r * out_stride] = row r of (B, S) . x for r < nr (no bias); one token, rows read once. */
+void moe_rows_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *xq, const float *hx,
+                        const float *cx, float *out, size_t out_stride);
+
+/* Weights of nr rows expanded once to u8 (wu [nr][nbe*32]) with their per-row scales pair-broadcast
+ * (swb [nr][nbe*8]) and per-block (sw [nr][nbp]), in caller memory of moe_expand_bytes(nr, K). */
+size_t moe_expand_bytes(int nr, int K);
+void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K);
+
+/* outs[t][r] = row r . token t for r < nr, t < nt, from expanded weights; xs[t] points at token t's
+ * prepared vector (xq), hx/cx/hxb given as per-token pointers too. */
+void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xq, const float *const *cx,
+                        const float *const *hxb, float *const *outs);
+
+/* Fills hx, cx, hxb of one vector from its int8 blocks and their scales d (portable). */
+void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx, float *hxb);
+
+#endif

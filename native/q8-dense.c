@@ -1,0 +1,306 @@
+/*
+ * 8-bit dense weights for the `fast` precision (llama.cpp's Q8_0): each row is padded to
+ * Kp = roundup(K, 32) and cut in 32-element blocks of int8 with one f16 scale per block, so a
+ * decode step reads ~1.06 bytes per weight instead of 2. Layout of one matrix (go_q8_bytes):
+ * quants [N, Kp] int8, then scales [N, Kp / 32] f16. Activations are quantized the same way once
+ * per token, and a block's dot product is an integer multiply-add scaled by the two block scales.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "kernels.h"
+
+#define QUANT_ROWS_PER_TASK 512
+#ifndef Q8_PF
+#define Q8_PF 1024
+#endif
+
+size_t go_q8_bytes(int N, int K) {
+  size_t nb = (size_t)(K + 31) / 32;
+  return (size_t)N * nb * 34;
+}
+
+/* One 32-block of f32 to int8 with scale amax/127 rounded to f16 first (so q matches what is stored). */
+static uint16_t quant_block_scalar(const float *v, int count, int8_t *q) {
+  float amax = 0;
+  for (int i = 0; i < count; i++) amax = fmaxf(amax, fabsf(v[i]));
+  uint16_t d16 = go_f32_to_f16(amax / 127.0f);
+  float d = go_f16_to_f32(d16), id = d > 0 ? 1.0f / d : 0.0f;
+  for (int i = 0; i < 32; i++) {
+    float r = i < count ? rintf(v[i] * id) : 0.0f;
+    q[i] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+  }
+  return d16;
+}
+
+/* Activations: the same blocks with an f32 scale (they are quantized per call, precision is free). */
+static void quant_act_scalar(const float *x, int K, int8_t *q, float *d) {
+  int nb = (K + 31) / 32;
+  for (int b = 0; b < nb; b++) {
+    int count = K - 32 * b < 32 ? K - 32 * b : 32;
+    const float *v = x + 32 * b;
+    float amax = 0;
+    for (int i = 0; i < count; i++) amax = fmaxf(amax, fabsf(v[i]));
+    float db = amax / 127.0f, id = db > 0 ? 1.0f / db : 0.0f;
+    for (int i = 0; i < 32; i++) q[32 * b + i] = (int8_t)(i < count ? rintf(v[i] * id) : 0);
+    d[b] = db;
+  }
+}
+
+static float dot_q8_scalar(const int8_t *w, const uint16_t *s, const int8_t *xq, const float *xd, int nb) {
+  float acc = 0;
+  for (int b = 0; b < nb; b++) {
+    int sum = 0;
+    for (int i = 0; i < 32; i++) sum += w[32 * b + i] * xq[32 * b + i];
+    acc += (float)sum * (go_f16_to_f32(s[b]) * xd[b]);
+  }
+  return acc;
+}
+
+#ifdef GO_X86
+GO_AVX2 static inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/* 32 f32 -> 32 int8 (round to nearest even, saturating), in order. */
+GO_AVX2 static inline __m256i pack32(__m256 a, __m256 b, __m256 c, __m256 d, __m256 mul) {
+  __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(a, mul)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(b, mul));
+  __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(c, mul)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(d, mul));
+  __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+  p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  /* -128 cannot occur (|v * 127 / amax| <= 127), but clamp anyway: sign tricks below need |q| <= 127 */
+  return _mm256_max_epi8(p, _mm256_set1_epi8(-127));
+}
+
+GO_AVX2 static inline float amax32(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, a), _mm256_andnot_ps(sign, b)),
+                           _mm256_max_ps(_mm256_andnot_ps(sign, c), _mm256_andnot_ps(sign, d)));
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_movehdup_ps(h));
+  return _mm_cvtss_f32(h);
+}
+
+GO_AVX2 static inline __m256 bf16x8(const uint16_t *w) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)w)), 16));
+}
+
+/* Whole blocks only (K % 32 == 0); dtype bf16 or f32. */
+GO_AVX2 static void quant_row_avx2(const void *src, int dtype, int K, int8_t *q, uint16_t *s) {
+  for (int b = 0; b < K / 32; b++) {
+    __m256 a, c, e, f;
+    if (dtype == GO_DT_BF16) {
+      const uint16_t *w = (const uint16_t *)src + 32 * b;
+      a = bf16x8(w), c = bf16x8(w + 8), e = bf16x8(w + 16), f = bf16x8(w + 24);
+    } else {
+      const float *w = (const float *)src + 32 * b;
+      a = _mm256_loadu_ps(w), c = _mm256_loadu_ps(w + 8), e = _mm256_loadu_ps(w + 16), f = _mm256_loadu_ps(w + 24);
+    }
+    uint16_t d16 = go_f32_to_f16(amax32(a, c, e, f) / 127.0f);
+    float d = go_f16_to_f32(d16), id = d > 0 ? 1.0f / d : 0.0f;
+    _mm256_storeu_si256((__m256i *)(q + 32 * b), pack32(a, c, e, f, _mm256_set1_ps(id)));
+    s[b] = d16;
+  }
+}
+
+GO_AVX2 static void quant_act_avx2(const float *x, int K, int8_t *q, float *d) {
+  int b = 0;
+  for (; 32 * b + 32 <= K; b++) {
+    const float *v = x + 32 * b;
+    __m256 a = _mm256_loadu_ps(v), c = _mm256_loadu_ps(v + 8), e = _mm256_loadu_ps(v + 16), f = _mm256_loadu_ps(v + 24);
+    float db = amax32(a, c, e, f) / 127.0f, id = db > 0 ? 1.0f / db : 0.0f;
+    _mm256_storeu_si256((__m256i *)(q + 32 * b), pack32(a, c, e, f, _mm256_set1_ps(id)));
+    d[b] = db;
+  }
+  if (32 * b < K) quant_act_scalar(x + 32 * b, K - 32 * b, q + 32 * b, d + b);
+}
+
+/* sum over blocks of (w . x) * sw * sx for one block pair, as 8 int32 lanes -> f32 */
+GO_AVX2 static inline __m256 block_dot(__m256i w, __m256i x, __m256i ax) {
+  __m256i p = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x));
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+}
+
+/*
+ * 4 weight rows (stride Kp bytes, scales stride nb) against one quantized activation: each x block
+ * and |x| are loaded once for the four rows; the block scales come 8 at a time (F16C) and are
+ * multiplied by the activation's scales, then picked per block with a lane permute.
+ */
+GO_AVX2 static void dot4_q8_avx2(const int8_t *w, size_t Kp, const uint16_t *s, int nb, const int8_t *xq,
+                                 const float *xd, float out[4]) {
+  const int8_t *w0 = w, *w1 = w + Kp, *w2 = w + 2 * Kp, *w3 = w + 3 * Kp;
+  const uint16_t *s0 = s, *s1 = s + nb, *s2 = s + 2 * nb, *s3 = s + 3 * nb;
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  int b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    __m256 xs = _mm256_loadu_ps(xd + b);
+    __m256 c0 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s0 + b))), xs);
+    __m256 c1 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s1 + b))), xs);
+    __m256 c2 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s2 + b))), xs);
+    __m256 c3 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s3 + b))), xs);
+    /* 8 blocks = 256 B = 4 cache lines per row per iteration; fetch them Q8_PF bytes ahead */
+    for (int l = 0; l < 256; l += 64) {
+      _mm_prefetch((const char *)(w0 + 32 * b + Q8_PF + l), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w1 + 32 * b + Q8_PF + l), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w2 + 32 * b + Q8_PF + l), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w3 + 32 * b + Q8_PF + l), _MM_HINT_T0);
+    }
+    for (int j = 0; j < 8; j++) {
+      size_t o = (size_t)32 * (b + j);
+      __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+      __m256i idx = _mm256_set1_epi32(j);
+      a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_permutevar8x32_ps(c0, idx), a0);
+      a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_permutevar8x32_ps(c1, idx), a1);
+      a2 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w2 + o)), x, ax), _mm256_permutevar8x32_ps(c2, idx), a2);
+      a3 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w3 + o)), x, ax), _mm256_permutevar8x32_ps(c3, idx), a3);
+    }
+  }
+  for (; b < nb; b++) {
+    size_t o = (size_t)32 * b;
+    __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+    a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s0[b]) * xd[b]), a0);
+    a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s1[b]) * xd[b]), a1);
+    a2 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w2 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s2[b]) * xd[b]), a2);
+    a3 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w3 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s3[b]) * xd[b]), a3);
+  }
+  out[0] = hsum8(a0), out[1] = hsum8(a1), out[2] = hsum8(a2), out[3] = hsum8(a3);
+}
+
+GO_AVX2 static float dot1_q8_avx2(const int8_t *w, const uint16_t *s, int nb, const int8_t *xq, const float *xd) {
+  __m256 a = _mm256_setzero_ps();
+  for (int b = 0; b < nb; b++) {
+    size_t o = (size_t)32 * b;
+    __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+    a = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s[b]) * xd[b]), a);
+  }
+  return hsum8(a);
+}
+
+GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s, int nb) {
+  for (int b = 0; b < nb; b++) {
+    __m256 d = _mm256_set1_ps(go_f16_to_f32(s[b]));
+    for (int i = 0; i < 32; i += 8) {
+      __m256i v = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q + 32 * b + i)));
+      _mm256_storeu_ps(dst + 32 * b + i, _mm256_mul_ps(_mm256_cvtepi32_ps(v), d));
+    }
+  }
+}
+#endif
+
+/* ---- quantization of a whole matrix at load --------------------------------------------------- */
+
+typedef struct {
+  uint8_t *dst;
+  const void *w;
+  int dtype, N, K;
+  int release;
+} quant_ctx;
+
+static void quant_task(void *vctx, int task, int thread) {
+  (void)thread;
+  quant_ctx *c = vctx;
+  int r0 = task * QUANT_ROWS_PER_TASK, r1 = r0 + QUANT_ROWS_PER_TASK;
+  if (r1 > c->N) r1 = c->N;
+  int nb = (c->K + 31) / 32, Kp = 32 * nb;
+  size_t es = c->dtype == GO_DT_BF16 ? 2 : 4;
+  int8_t *q = (int8_t *)c->dst;
+  uint16_t *s = (uint16_t *)(c->dst + (size_t)c->N * Kp);
+  float tmp[32];
+  for (int r = r0; r < r1; r++) {
+    const char *src = (const char *)c->w + (size_t)r * c->K * es;
+    int8_t *qr = q + (size_t)r * Kp;
+    uint16_t *sr = s + (size_t)r * nb;
+    int done = 0;
+#ifdef GO_X86
+    if (go_use_avx2) {
+      done = c->K & ~31;
+      quant_row_avx2(src, c->dtype, done, qr, sr);
+    }
+#endif
+    for (int b = done / 32; b < nb; b++) {
+      int count = c->K - 32 * b < 32 ? c->K - 32 * b : 32;
+      for (int i = 0; i < count; i++)
+        tmp[i] = c->dtype == GO_DT_BF16 ? go_bf16_to_f32(((const uint16_t *)src)[32 * b + i]) : ((const float *)src)[32 * b + i];
+      sr[b] = quant_block_scalar(tmp, count, qr + 32 * b);
+    }
+  }
+  if (c->release) {
+    /* The source is a read-only shared file mapping: dropping its pages from this process only
+     * costs a re-read from the page cache if they are touched again, so round outwards. */
+    uintptr_t a = (uintptr_t)((const char *)c->w + (size_t)r0 * c->K * es);
+    uintptr_t e = (uintptr_t)((const char *)c->w + (size_t)r1 * c->K * es);
+    uintptr_t page = 4096;
+    a &= ~(page - 1);
+    e = (e + page - 1) & ~(page - 1);
+    madvise((void *)a, e - a, MADV_DONTNEED);
+  }
+}
+
+void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, int K, int release) {
+  quant_ctx c = {dst, w, dtype, N, K, release};
+  pool_run(p, quant_task, &c, (N + QUANT_ROWS_PER_TASK - 1) / QUANT_ROWS_PER_TASK);
+}
+
+/* ---- pieces the dense matmul uses ------------------------------------------------------------- */
+
+void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d) {
+#ifdef GO_X86
+  if (go_use_avx2) {
+    quant_act_avx2(x, K, q, d);
+    return;
+  }
+#endif
+  quant_act_scalar(x, K, q, d);
+}
+
+/* out[t * ostride + r] for rows [r0, r1) and n quantized tokens (xq [n, Kp], xd [n, nb]) */
+void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd, int n,
+                    float *out, size_t ostride) {
+  int nb = (K + 31) / 32;
+  size_t Kp = (size_t)32 * nb;
+  const int8_t *q = (const int8_t *)wq;
+  const uint16_t *s = (const uint16_t *)(wq + (size_t)N * Kp);
+  int r = r0;
+#ifdef GO_X86
+  if (go_use_avx2) {
+    float o4[4];
+    for (; r + 4 <= r1; r += 4)
+      for (int t = 0; t < n; t++) {
+        dot4_q8_avx2(q + (size_t)r * Kp, Kp, s + (size_t)r * nb, nb, xq + (size_t)t * Kp, xd + (size_t)t * nb, o4);
+        for (int i = 0; i < 4; i++) out[(size_t)t * ostride + r + i] = o4[i];
+      }
+    for (; r < r1; r++)
+      for (int t = 0; t < n; t++)
+        out[(size_t)t * ostride + r] = dot1_q8_avx2(q + (size_t)r * Kp, s + (size_t)r * nb, nb, xq + (size_t)t * Kp, xd + (size_t)t * nb);
+    return;
+  }
+#endif
+  for (; r < r1; r++)
+    for (int t = 0; t < n; t++)
+      out[(size_t)t * ostride + r] = dot_q8_scalar(q + (size_t)r * Kp, s + (size_t)r * nb, xq + (size_t)t * Kp, xd + (size_t)t * nb, nb);
+}
+
+/* rows [r0, r0 + nr) decoded to f32 [nr, K] */
+void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int nr) {
+  int nb = (K + 31) / 32;
+  size_t Kp = (size_t)32 * nb;
+  const int8_t *q = (const int8_t *)wq;
+  const uint16_t *s = (const uint16_t *)(wq + (size_t)N * Kp);
+  for (int r = r0; r < r0 + nr; r++) {
+    float *d = dst + (size_t)(r - r0) * K;
+    const int8_t *qr = q + (size_t)r * Kp;
+    const uint16_t *sr = s + (size_t)r * nb;
+    int b = 0;
+#ifdef GO_X86
+    if (go_use_avx2) {
+      dequant_avx2(d, qr, sr, K / 32);
+      b = K / 32;
+    }
+#endif
+    for (int i = 32 * b; i < K; i++) d[i] = qr[i] * go_f16_to_f32(sr[i / 32]);
+  }
+}
