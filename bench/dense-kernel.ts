@@ -3,7 +3,11 @@
  * (24 layers of q/k/v [5120, 2880] and out [2880, 4096], then the [201088, 2880] unembedding) as
  * matrix-vector products, bf16 read in place and converted to 8 bits (with the conversion's time),
  * and prefill batches (512 tokens) on one layer's shapes. Weights are synthetic (only speed counts).
- * Usage: npx tsx bench/dense-kernel.ts [--addon other/gpt_oss_cpu.node] [--layers 24] [--threads N] [--reps R] [--tokens T] [--no-unembed] [--only decode|prefill]
+ * The 8-bit copies go where the backend puts them (addon.allocWeights: huge-page-advised memory,
+ * when the addon has it); the bf16 matrices are ordinary JS memory, not the page cache a mapped
+ * checkpoint lives in (which reads slower on some machines: measure that with `gpt-oss bench
+ * --dense-weights in-place`). --decode-tokens T: tokens per matrix-vector step (1..4, default 1).
+ * Usage: npx tsx bench/dense-kernel.ts [--addon other/gpt_oss_cpu.node] [--layers 24] [--threads N] [--reps R] [--tokens T] [--decode-tokens T] [--no-unembed] [--only decode|prefill]
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -18,6 +22,7 @@ const threads = Number(take('--threads', '2'));
 const reps = Number(take('--reps', '5'));
 const T = Number(take('--tokens', '512'));
 const only = take('--only', 'all');
+const decodeTokens = Number(take('--decode-tokens', '1'));
 const unembed = !args.includes('--no-unembed');
 
 const addonPath = take('--addon', '');
@@ -62,9 +67,10 @@ interface Mat {
 }
 
 function decodeStep(mats: Mat[], useQ8: boolean, outs: Float32Array[], xs: Float32Array[]): void {
+  const n = decodeTokens;
   for (const [i, m] of mats.entries()) {
-    if (useQ8) addon.matmul(pool, outs[i]!, xs[i]!, 1, m.cols, m.q8!, WEIGHT_DTYPE.q8, m.rows, null);
-    else addon.matmul(pool, outs[i]!, xs[i]!, 1, m.cols, m.bf16, WEIGHT_DTYPE.bf16, m.rows, null);
+    if (useQ8) addon.matmul(pool, outs[i]!, xs[i]!, n, m.cols, m.q8!, WEIGHT_DTYPE.q8, m.rows, null);
+    else addon.matmul(pool, outs[i]!, xs[i]!, n, m.cols, m.bf16, WEIGHT_DTYPE.bf16, m.rows, null);
   }
 }
 
@@ -78,13 +84,14 @@ if (only !== 'prefill') {
   const bf16Bytes = mats.reduce((s, m) => s + m.bf16.length, 0);
   let t0 = performance.now();
   for (const m of hasQ8 ? mats : []) {
-    m.q8 = new Uint8Array(q8Bytes(m.rows, m.cols));
+    const huge = addon.allocWeights?.(q8Bytes(m.rows, m.cols));
+    m.q8 = huge ? new Uint8Array(huge) : new Uint8Array(q8Bytes(m.rows, m.cols));
     addon.quantizeQ8(pool, m.q8, m.bf16, WEIGHT_DTYPE.bf16, m.rows, m.cols);
   }
   const convMs = performance.now() - t0;
   const q8Total = hasQ8 ? mats.reduce((s, m) => s + m.q8!.length, 0) : 0;
-  const outs = mats.map((m) => new Float32Array(m.rows));
-  const xs = mats.map((m) => randX(1, m.cols));
+  const outs = mats.map((m) => new Float32Array(decodeTokens * m.rows));
+  const xs = mats.map((m) => randX(decodeTokens, m.cols));
   for (const [label, useQ8, bytes] of [
     ['bf16', false, bf16Bytes],
     ['q8', true, q8Total],
@@ -101,7 +108,7 @@ if (only !== 'prefill') {
     const ms = median(times);
     const cpu = cpuMs(cpu0) / reps;
     process.stdout.write(
-      `decode ${label.padEnd(4)} ${mats.length} matvecs, ${(bytes / 1e9).toFixed(2)} GB: ${ms.toFixed(1)} ms/step (${(bytes / ms / 1e6).toFixed(1)} GB/s; min ${Math.min(...times).toFixed(1)}; cpu ${cpu.toFixed(0)} ms)\n`,
+      `decode ${label.padEnd(4)} ${mats.length} matvecs x ${decodeTokens} tokens, ${(bytes / 1e9).toFixed(2)} GB: ${ms.toFixed(1)} ms/step (${(bytes / ms / 1e6).toFixed(1)} GB/s; min ${Math.min(...times).toFixed(1)}; cpu ${cpu.toFixed(0)} ms)\n`,
     );
   }
   process.stdout.write(`convert bf16 -> q8 of ${(bf16Bytes / 1e9).toFixed(2)} GB: ${convMs.toFixed(0)} ms\n`);

@@ -18,12 +18,20 @@ static inline int moe_nbp(int K) { return (K / 32 + 15) & ~15; }
 static inline int moe_nbe(int K) { return (K / 32 + 1) & ~1; }
 static inline int moe_xq_stride(int K) { return moe_nbe(K) * 32; }
 
+/* Decode layout of the same int8 vector: per group of 4 blocks (128 bytes), the 4 blocks' even elements,
+ * then their odd ones, so one 64-byte load of packed weights (4 blocks) meets its activations in two
+ * 64-byte vectors (low nibbles, high nibbles). Zero padded to whole groups. */
+static inline int moe_q4_stride(int K) { return (K / 32 + 3) / 4 * 128; }
+void moe_split4(int8_t *q4, const int8_t *xq, int K);
+
 /* 1 when the AVX-512 VNNI kernels may run: the CPU has them, AVX2 is on and GPT_OSS_SIMD is not 'avx2'. */
 int moe_use_avx512(void);
 
-/* out[r * out_stride] = row r of (B, S) . x for r < nr (no bias); one token, rows read once. */
-void moe_rows_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *xq, const float *hx,
-                        const float *cx, float *out, size_t out_stride);
+/* out[r * out_stride] = row r of (B, S) . x for r < nr (no bias); one token, rows read once, x in the
+ * decode layout (moe_split4) with its hx, cx. Uses AVX512-VBMI where the CPU has it and GPT_OSS_SIMD is
+ * not 'avx512bw' (which tests the other path). */
+void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
+                         const float *cx, float *out, size_t out_stride);
 
 /* Weights of nr rows expanded once to u8 (wu [nr][nbe*32]) with their per-row scales pair-broadcast
  * (swb [nr][nbe*8]) and per-block (sw [nr][nbp]), in caller memory of moe_expand_bytes(nr, K). */

@@ -12,13 +12,20 @@ float go_dot_f32(const float *a, const float *b, int K);
 /* f32 rows x f32 rows, register-tiled: outs[t][r] = W[r] . xs[t] */
 void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs);
 
+/* 1 when the dense kernels' AVX-512 paths may run (AVX-512 F/BW/VL/DQ/VNNI, not forced off by GPT_OSS_SIMD). */
+int go_dense_avx512(void);
+#ifdef GO_X86
+#define GO_DENSE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#endif
+
 /* ---- 8-bit dense weights (q8-dense.c): [N, roundup(K,32)] int8, then [N, roundup(K,32)/32] f16 scales */
 size_t go_q8_bytes(int N, int K);
 /* Converts a bf16/f32 matrix; release: madvise(DONTNEED) the source rows once done (file mappings only). */
 void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, int K, int release);
-void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d);
-void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd, int n,
-                    float *out, size_t ostride);
+/* x -> 32-blocks q with scales d; c[b] = -128 * d[b] * sum(q of block b) (the AVX-512 kernel's offset term) */
+void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c);
+void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
+                    const float *xc, int n, float *out, size_t ostride);
 void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int nr);
 
 /* ---- mixture of experts (router, top-k, softmax, MXFP4 mlp1, swiglu, MXFP4 mlp2, weighted sum) --- */

@@ -3,7 +3,8 @@
  * Kp = roundup(K, 32) and cut in 32-element blocks of int8 with one f16 scale per block, so a
  * decode step reads ~1.06 bytes per weight instead of 2. Layout of one matrix (go_q8_bytes):
  * quants [N, Kp] int8, then scales [N, Kp / 32] f16. Activations are quantized the same way once
- * per token, and a block's dot product is an integer multiply-add scaled by the two block scales.
+ * per token, and a block's dot product is an integer multiply-add scaled by the two block scales
+ * (AVX2: vpmaddubsw with the sign trick; AVX-512 VNNI: vpdpbusd on offset weights, chosen at run time).
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -170,6 +171,37 @@ GO_AVX2 static void dot4_q8_avx2(const int8_t *w, size_t Kp, const uint16_t *s, 
   out[0] = hsum8(a0), out[1] = hsum8(a1), out[2] = hsum8(a2), out[3] = hsum8(a3);
 }
 
+/* one token, two rows from different parts of the run: two forward streams (as row2_q8_avx512) */
+GO_AVX2 static void row2_q8_avx2(const int8_t *w0, const uint16_t *s0, const int8_t *w1, const uint16_t *s1, int nb,
+                                 const int8_t *xq, const float *xd, float *o0, float *o1) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+  int b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    __m256 xs = _mm256_loadu_ps(xd + b);
+    __m256 c0 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s0 + b))), xs);
+    __m256 c1 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s1 + b))), xs);
+    for (int l = 0; l < 256; l += 64) {
+      _mm_prefetch((const char *)(w0 + 32 * b + Q8_PF + l), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w1 + 32 * b + Q8_PF + l), _MM_HINT_T0);
+    }
+    for (int j = 0; j < 8; j++) {
+      size_t o = (size_t)32 * (b + j);
+      __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+      __m256i idx = _mm256_set1_epi32(j);
+      a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_permutevar8x32_ps(c0, idx), a0);
+      a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_permutevar8x32_ps(c1, idx), a1);
+    }
+  }
+  for (; b < nb; b++) {
+    size_t o = (size_t)32 * b;
+    __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+    a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s0[b]) * xd[b]), a0);
+    a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s1[b]) * xd[b]), a1);
+  }
+  *o0 = hsum8(a0);
+  *o1 = hsum8(a1);
+}
+
 GO_AVX2 static float dot1_q8_avx2(const int8_t *w, const uint16_t *s, int nb, const int8_t *xq, const float *xd) {
   __m256 a = _mm256_setzero_ps();
   for (int b = 0; b < nb; b++) {
@@ -186,6 +218,108 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
     for (int i = 0; i < 32; i += 8) {
       __m256i v = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q + 32 * b + i)));
       _mm256_storeu_ps(dst + 32 * b + i, _mm256_mul_ps(_mm256_cvtepi32_ps(v), d));
+    }
+  }
+}
+
+/*
+ * AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so each weight byte is flipped to
+ * w + 128 (an xor) and the excess 128 * sum(x) of a block is taken back once per block through
+ * the activation's precomputed c[b] = -128 * d[b] * sum(q). One 64-byte load covers 2 blocks: 16
+ * int32 lanes (8 per block), scaled per lane by that block's sw * sx. One row at a time, against
+ * all T tokens: a single forward stream per thread reads ~30 % faster here than 4 rows side by
+ * side (the hardware prefetchers keep up with one stream; measured 26 -> 32 GB/s on huge pages).
+ */
+#ifndef Q8_PF512
+#define Q8_PF512 1024
+#endif
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void row_q8_avx512(
+    int T, const int8_t *w, const uint16_t *s, int nb, const int8_t *xq, const float *xd, const float *xc, float *out,
+    size_t ostride) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  size_t Kp = (size_t)32 * nb;
+  __m512 acc[4];
+  for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
+  for (int b = 0; b < nb; b += 16) {
+    int left = nb - b < 16 ? nb - b : 16;
+    __mmask16 m = (__mmask16)((1u << left) - 1);
+    __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, s + b)), c[4];
+    for (int t = 0; t < T; t++) {
+      acc[t] = _mm512_fmadd_ps(sw, _mm512_maskz_loadu_ps(m, xc + t * nb + b), acc[t]);
+      c[t] = _mm512_mul_ps(sw, _mm512_maskz_loadu_ps(m, xd + t * nb + b));
+    }
+    for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w + 32 * (size_t)b + Q8_PF512 + l), _MM_HINT_T0);
+    for (int j = 0; 2 * j < left; j++) {
+      size_t o = (size_t)32 * (b + 2 * j);
+      /* an odd last block: its half of the load is masked off (scale 0 there as well) */
+      __mmask64 lm = 2 * j + 1 < left ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
+      __m512i wv = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w + o), flip);
+      __m512i idx = _mm512_set_epi32(2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1,
+                                     2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j);
+      for (int t = 0; t < T; t++) {
+        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xq + t * Kp + o));
+        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, c[t]), acc[t]);
+      }
+    }
+  }
+  for (int t = 0; t < T; t++) out[t * ostride] = _mm512_reduce_add_ps(acc[t]);
+}
+
+/* one token, two rows from different parts of the run: two independent streams, whose page walks and
+ * misses overlap (measured +5 % on 4 KiB pages, even on huge pages; +10 % for bf16, see row2_bf16_avx512) */
+GO_DENSE_AVX512 static void row2_q8_avx512(const int8_t *w0, const uint16_t *s0, const int8_t *w1, const uint16_t *s1,
+                                          int nb, const int8_t *xq, const float *xd, const float *xc, float *o0,
+                                          float *o1) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+  for (int b = 0; b < nb; b += 16) {
+    int left = nb - b < 16 ? nb - b : 16;
+    __mmask16 m = (__mmask16)((1u << left) - 1);
+    __m512 xs = _mm512_maskz_loadu_ps(m, xd + b), xcv = _mm512_maskz_loadu_ps(m, xc + b);
+    __m512 sw0 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, s0 + b)), sw1 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, s1 + b));
+    acc0 = _mm512_fmadd_ps(sw0, xcv, acc0);
+    acc1 = _mm512_fmadd_ps(sw1, xcv, acc1);
+    __m512 c0 = _mm512_mul_ps(sw0, xs), c1 = _mm512_mul_ps(sw1, xs);
+    for (int l = 0; l < 512; l += 64) {
+      _mm_prefetch((const char *)(w0 + 32 * (size_t)b + Q8_PF512 + l), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w1 + 32 * (size_t)b + Q8_PF512 + l), _MM_HINT_T0);
+    }
+    for (int j = 0; 2 * j < left; j++) {
+      size_t o = (size_t)32 * (b + 2 * j);
+      __mmask64 lm = 2 * j + 1 < left ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
+      __m512i x = _mm512_maskz_loadu_epi8(lm, xq + o);
+      __m512i idx = _mm512_set_epi32(2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1,
+                                     2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j);
+      __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w0 + o), flip), x);
+      __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w1 + o), flip), x);
+      acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), _mm512_permutexvar_ps(idx, c0), acc0);
+      acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), _mm512_permutexvar_ps(idx, c1), acc1);
+    }
+  }
+  *o0 = _mm512_reduce_add_ps(acc0);
+  *o1 = _mm512_reduce_add_ps(acc1);
+}
+
+/* rows [r0, r1) against n <= 4 tokens; the token count is a compile-time constant in each loop */
+GO_DENSE_AVX512 static void rows_q8_avx512(const int8_t *q, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
+                                          const float *xd, const float *xc, int n, float *out, size_t ostride) {
+  size_t Kp = (size_t)32 * nb;
+  int r = r0;
+  if (n == 1) { /* two streams (row2_q8_avx512) */
+    int half = (r1 - r0) / 2;
+    for (; r < r0 + half; r++)
+      row2_q8_avx512(q + (size_t)r * Kp, s + (size_t)r * nb, q + (size_t)(r + half) * Kp, s + (size_t)(r + half) * nb, nb, xq,
+                     xd, xc, out + r, out + r + half);
+    r += half;
+  }
+  for (; r < r1; r++) {
+    const int8_t *w = q + (size_t)r * Kp;
+    const uint16_t *sr = s + (size_t)r * nb;
+    switch (n) {
+      case 1: row_q8_avx512(1, w, sr, nb, xq, xd, xc, out + r, ostride); break;
+      case 2: row_q8_avx512(2, w, sr, nb, xq, xd, xc, out + r, ostride); break;
+      case 3: row_q8_avx512(3, w, sr, nb, xq, xd, xc, out + r, ostride); break;
+      default: row_q8_avx512(4, w, sr, nb, xq, xd, xc, out + r, ostride); break;
     }
   }
 }
@@ -247,27 +381,44 @@ void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, in
 
 /* ---- pieces the dense matmul uses ------------------------------------------------------------- */
 
-void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d) {
+void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c) {
 #ifdef GO_X86
-  if (go_use_avx2) {
-    quant_act_avx2(x, K, q, d);
-    return;
-  }
+  if (go_use_avx2) quant_act_avx2(x, K, q, d);
+  else
 #endif
-  quant_act_scalar(x, K, q, d);
+    quant_act_scalar(x, K, q, d);
+  if (!c) return;
+  for (int b = 0; b < (K + 31) / 32; b++) {
+    int sum = 0;
+    for (int i = 0; i < 32; i++) sum += q[32 * b + i];
+    c[b] = -128.0f * d[b] * (float)sum;
+  }
 }
 
 /* out[t * ostride + r] for rows [r0, r1) and n quantized tokens (xq [n, Kp], xd [n, nb]) */
-void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd, int n,
-                    float *out, size_t ostride) {
+void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
+                    const float *xc, int n, float *out, size_t ostride) {
   int nb = (K + 31) / 32;
   size_t Kp = (size_t)32 * nb;
   const int8_t *q = (const int8_t *)wq;
   const uint16_t *s = (const uint16_t *)(wq + (size_t)N * Kp);
   int r = r0;
 #ifdef GO_X86
+  if (xc && go_dense_avx512()) {
+    for (int t0 = 0; t0 < n; t0 += 4)
+      rows_q8_avx512(q, s, nb, r0, r1, xq + (size_t)t0 * Kp, xd + (size_t)t0 * nb, xc + (size_t)t0 * nb,
+                     n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride);
+    return;
+  }
   if (go_use_avx2) {
     float o4[4];
+    if (n == 1) { /* two streams, as on AVX-512: measured 27 -> 34 GB/s over 4 rows side by side */
+      int half = (r1 - r0) / 2;
+      for (; r < r0 + half; r++)
+        row2_q8_avx2(q + (size_t)r * Kp, s + (size_t)r * nb, q + (size_t)(r + half) * Kp, s + (size_t)(r + half) * nb, nb, xq, xd,
+                     out + r, out + r + half);
+      r += half;
+    }
     for (; r + 4 <= r1; r += 4)
       for (int t = 0; t < n; t++) {
         dot4_q8_avx2(q + (size_t)r * Kp, Kp, s + (size_t)r * nb, nb, xq + (size_t)t * Kp, xd + (size_t)t * nb, o4);

@@ -18,11 +18,20 @@ export type Precision = 'exact' | 'fast';
 
 export type BackendName = 'ref' | 'cpu';
 
+/**
+ * How the dense (non-expert) matrices are stored: `q8` converts them at load to 8-bit blocks
+ * (about half the bytes a decode step reads; `fast` precision only), `in-place` reads the
+ * checkpoint's bf16 bytes where they are mapped (no conversion, no extra memory).
+ */
+export type DenseWeights = 'q8' | 'in-place';
+
 export interface BackendOptions {
   /** `exact`: f32 activations and KV cache, meets the reference's float32 tolerance. `fast`: the backend's fastest path. */
   precision?: Precision;
   /** Worker threads (cpu backend); defaults to the number of physical cores. */
   threads?: number;
+  /** cpu backend: default `q8` under `fast`; `exact` always reads in place (asking it for `q8` is an error). */
+  denseWeights?: DenseWeights;
 }
 
 /** An f32 activation matrix [rows, cols] living on the backend. */

@@ -1,4 +1,4 @@
-import type { Backend, BackendName, Precision } from '../backends/backend.js';
+import type { Backend, BackendName, DenseWeights, Precision } from '../backends/backend.js';
 import { throwIfAborted } from '../core/errors.js';
 import { openCheckpoint } from '../format/checkpoint.js';
 import type { Checkpoint } from '../format/checkpoint-types.js';
@@ -19,6 +19,8 @@ export interface LoadModelOptions {
   backend?: BackendName;
   precision?: Precision;
   threads?: number;
+  /** cpu backend: `q8` (default under fast) converts the dense matrices at load, `in-place` reads them from the mapping. */
+  denseWeights?: DenseWeights;
   /** Largest number of tokens one forward step processes (activations are sized for it). Default 128. */
   maxBatch?: number;
   onProgress?: (progress: LoadProgress) => void;
@@ -43,6 +45,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     const backendOptions = {
       ...(options.precision !== undefined ? { precision: options.precision } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.denseWeights !== undefined ? { denseWeights: options.denseWeights } : {}),
     };
     backend = await createBackend(options.backend, backendOptions);
     const layers = checkpoint.config.numHiddenLayers;

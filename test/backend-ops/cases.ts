@@ -358,6 +358,13 @@ export const cases: readonly OpCase[] = [
   matmulCase(2, 1024, 70, 'bf16', false),
   matmulCase(4, 288, 301, 'f32', true),
   matmulCase(6, 352, 45, 'bf16', true),
+  // AVX-512 rows (one row against up to 4 tokens): 16-block groups with an odd remainder (a half
+  // 64-byte load), a partial last block, bf16 rows with a 32-element tail, f32 through the 8-bit path
+  matmulCase(1, 581, 29, 'bf16', true),
+  matmulCase(3, 480, 19, 'bf16', false),
+  matmulCase(4, 1056, 9, 'bf16', true),
+  matmulCase(2, 40, 5, 'f32', false),
+  matmulCase(4, 517, 6, 'f32', true),
   ropeCase(1, 1, 64, 10),
   ropeCase(7, 3, 64, 131072),
   ropeCase(4, 5, 10, 4096),
@@ -367,11 +374,20 @@ export const cases: readonly OpCase[] = [
   attentionCase({ heads: 4, kvHeads: 4, headDim: 12, window: 0, slots: 2, capacity: 40, calls: [[[0, 5], [1, 3]], [[1, 1], [0, 1]], [[0, 6]]] }),
   attentionCase({ heads: 6, kvHeads: 1, headDim: 10, window: 3, slots: 3, capacity: 30, calls: [[[2, 4], [0, 2]], [[1, 5]], [[2, 1], [1, 1], [0, 1]], [[0, 3], [2, 2]]] }),
   attentionCase({ heads: 64, kvHeads: 8, headDim: 64, window: 128, slots: 1, capacity: 300, calls: [[[0, 133]], [[0, 1]], [[0, 1]]] }),
+  // flash tiling: blocks of 8 tokens x 8 heads, key tiles of 32 crossed by the window and by block edges,
+  // two slots interleaved in one call, and a group wider than a block (66 heads on one kv head)
+  attentionCase({ heads: 16, kvHeads: 2, headDim: 64, window: 40, slots: 2, capacity: 160, calls: [[[0, 70], [1, 45]], [[1, 1], [0, 1]], [[0, 9]]] }),
+  attentionCase({ heads: 66, kvHeads: 1, headDim: 24, window: 0, slots: 1, capacity: 80, calls: [[[0, 37]], [[0, 1]]] }),
   moeCase(1, 8, 4, 64, 32),
   moeCase(2, 8, 4, 96, 64),
   moeCase(5, 8, 4, 64, 96),
   moeCase(13, 4, 2, 160, 32),
   moeCase(24, 32, 4, 128, 128),
+  // decode streaming (1-2 tokens per expert): 16-block scale chunks with 4-block groups and a masked
+  // last group of 1-3 blocks (K = 1120: 35 blocks, K = 608: 19, K = 288: 9), 256-row work items with
+  // a shorter last one (2I = 1216, H = 1120, 2I = 576), and exactly one chunk (K = 512: 16 blocks)
+  moeCase(1, 8, 4, 1120, 608),
+  moeCase(2, 6, 3, 512, 288),
   // prefill: ~30 tokens per expert hit the 4-token tiles and their 1-3 token remainders; odd block counts (K=96, 224)
   moeCase(61, 4, 2, 224, 96),
 ];

@@ -70,6 +70,12 @@ export interface CpuAddon {
    * (they stay in the page cache); returns whether that happened.
    */
   quantizeQ8(pool: PoolHandle, dst: Uint8Array, src: Uint8Array, dtype: 0 | 1, N: number, K: number): boolean;
+  /**
+   * `bytes` of zeroed memory for converted weights, 64-byte aligned in anonymous memory advised for
+   * huge pages (fewer page walks while a decode step streams it); null when it cannot be made, and
+   * absent in builds before it existed: callers then allocate an ordinary buffer.
+   */
+  allocWeights?(bytes: number): ArrayBuffer | null;
   rope(
     pool: PoolHandle,
     x: Float32Array,

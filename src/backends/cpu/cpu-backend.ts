@@ -5,6 +5,7 @@ import type {
   Backend,
   BackendOptions,
   Batch,
+  DenseWeights,
   KvCache,
   KvCacheSpec,
   MoeParams,
@@ -38,11 +39,13 @@ export class CpuKvCache implements KvCache {
 /**
  * The native backend: ops run in C on the addon's thread pool, weights are read in place from the
  * mapped checkpoint. `exact`: f32 activations and KV cache. `fast` (default): 8-bit activations in
- * the MXFP4 expert products and a 16-bit KV cache.
+ * the MXFP4 expert products and a 16-bit KV cache, and (unless `denseWeights: 'in-place'`) the
+ * dense matrices converted to 8 bits at load.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly precision: Precision;
+  readonly denseWeights: DenseWeights;
   readonly threads: number;
   readonly simd: string;
   private readonly addon: CpuAddon;
@@ -56,6 +59,13 @@ export class CpuBackend implements Backend {
     }
     this.addon = addon;
     this.precision = options.precision ?? 'fast';
+    if (options.denseWeights !== undefined && options.denseWeights !== 'q8' && options.denseWeights !== 'in-place') {
+      throw new InvalidArgumentError(`cpu backend: denseWeights must be 'q8' or 'in-place', got '${String(options.denseWeights)}'`);
+    }
+    if (options.denseWeights === 'q8' && this.precision === 'exact') {
+      throw new InvalidArgumentError("cpu backend: denseWeights 'q8' needs precision 'fast' (exact reads the dense weights in place)");
+    }
+    this.denseWeights = options.denseWeights ?? (this.precision === 'fast' ? 'q8' : 'in-place');
     this.threads = threads;
     this.simd = addon.simd;
     this.pool = addon.createPool(threads);
@@ -76,7 +86,7 @@ export class CpuBackend implements Backend {
   }
 
   loadWeight(data: WeightData, use: WeightUse): Weight {
-    return new CpuWeight(data, use, this.precision === 'fast' ? (m) => this.toQ8(m) : undefined);
+    return new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined);
   }
 
   /**
@@ -84,8 +94,10 @@ export class CpuBackend implements Backend {
    * source in the mapped checkpoint is dropped from the resident set once converted.
    */
   private toQ8(m: DenseMatrix): Uint8Array {
-    const q8 = new Uint8Array(q8Bytes(m.rows, m.cols));
     if (m.dtype === WEIGHT_DTYPE.q8) throw new InvalidArgumentError('cpu: weight is already 8-bit');
+    const bytes = q8Bytes(m.rows, m.cols);
+    const huge = this.addon.allocWeights?.(bytes);
+    const q8 = huge ? new Uint8Array(huge) : new Uint8Array(bytes);
     this.addon.quantizeQ8(this.p, q8, m.bytes, m.dtype, m.rows, m.cols);
     return q8;
   }

@@ -14,6 +14,9 @@ Options:
   --model DIR                 checkpoint directory
   --backend ref|cpu           compute backend (default: the best available)
   --precision exact|fast      default fast
+  --dense-weights q8|in-place cpu backend: q8 (default under fast) converts the dense matrices to
+                              8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
+                              mapped (the only choice under exact). Sets the bytes the decode limit counts.
   --threads N                 worker threads (cpu backend; default: physical cores)
   --prompt N                  prompt tokens processed in prefill (default 512)
   --gen N                     tokens generated one at a time (default 128)
@@ -25,6 +28,7 @@ export interface BenchResult {
   model: string;
   backend: string;
   precision: string;
+  dense_weights: string;
   threads: number | null;
   prompt: number;
   gen: number;
@@ -39,16 +43,24 @@ export interface BenchResult {
   decode_fraction_of_limit: number;
 }
 
-/** The bytes one decode step must read: every dense matrix, the top-k experts of each layer, the unembedding. */
+/**
+ * The bytes one decode step must read: every dense matrix, the top-k experts of each layer, the
+ * unembedding. `denseBytes`: bytes per weight of the attention and unembedding matrices (2 for
+ * bf16 read in place, 34 / 32 for the cpu backend's 8-bit blocks); the router and the embedding
+ * row are read as bf16 either way.
+ */
 export function decodeBytesPerToken(c: LoadedModel['config'], denseBytes = 2): number {
   const H = c.hiddenSize;
   const attn = (c.numAttentionHeads + 2 * c.numKeyValueHeads) * c.headDim * H + H * c.numAttentionHeads * c.headDim;
   const gate = c.numExperts * H;
   // MXFP4: 16 bytes of nibbles + 1 scale byte per 32 values
   const experts = c.expertsPerToken * (2 * c.intermediateSize * H + H * c.intermediateSize) * (17 / 32);
-  const perLayer = (attn + gate) * denseBytes + experts;
-  return c.numHiddenLayers * perLayer + c.vocabSize * H * denseBytes + H * denseBytes;
+  const perLayer = attn * denseBytes + gate * 2 + experts;
+  return c.numHiddenLayers * perLayer + c.vocabSize * H * denseBytes + H * 2;
 }
+
+/** Bytes per dense weight a decode step reads under each storage (see decodeBytesPerToken). */
+export const DENSE_BYTES = { q8: 34 / 32, 'in-place': 2 } as const;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,6 +97,7 @@ export const benchCommand: Command = {
       model: { type: 'string' },
       backend: { type: 'string' },
       precision: { type: 'string' },
+      'dense-weights': { type: 'string' },
       threads: { type: 'string' },
       prompt: { type: 'string' },
       gen: { type: 'string' },
@@ -96,6 +109,11 @@ export const benchCommand: Command = {
     if (values.model === undefined) throw new InvalidArgumentError("gpt-oss bench: --model DIR is required (see 'gpt-oss bench --help')");
     const backend = values.backend === undefined ? undefined : choiceOption('bench', 'backend', values.backend, ['ref', 'cpu'], 'cpu');
     const precision = choiceOption('bench', 'precision', values.precision, ['exact', 'fast'], 'fast');
+    const denseWeights =
+      values['dense-weights'] === undefined ? undefined : choiceOption('bench', 'dense-weights', values['dense-weights'], ['q8', 'in-place'], 'q8');
+    if (denseWeights === 'q8' && precision === 'exact') {
+      throw new InvalidArgumentError('gpt-oss bench: --dense-weights q8 needs --precision fast (exact reads the dense weights in place)');
+    }
     const threads = values.threads === undefined ? undefined : intOption('bench', 'threads', values.threads, 0, 1);
     const prompt = intOption('bench', 'prompt', values.prompt, 512, 1);
     const gen = intOption('bench', 'gen', values.gen, 128, 1);
@@ -108,6 +126,7 @@ export const benchCommand: Command = {
       ...(backend ? { backend } : {}),
       precision,
       ...(threads !== undefined ? { threads } : {}),
+      ...(denseWeights !== undefined ? { denseWeights } : {}),
       maxBatch: batch,
     });
     const loadS = (performance.now() - t0) / 1000;
@@ -151,12 +170,15 @@ export const benchCommand: Command = {
       const peakRss = process.resourceUsage().maxRSS * 1024;
       const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number }).measureBandwidth;
       const bandwidth = probe ? probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
-      const bytesPerToken = decodeBytesPerToken(config);
+      // backends without the choice (ref) read the checkpoint's dense weights as they are
+      const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
+      const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
       const limit = (bandwidth * 1e9) / bytesPerToken;
       const result: BenchResult = {
         model: values.model,
         backend: model.backend.name,
         precision: model.backend.precision,
+        dense_weights: dense,
         threads: (model.backend as { threads?: number }).threads ?? null,
         prompt,
         gen,
@@ -172,7 +194,7 @@ export const benchCommand: Command = {
       };
       const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
       const rows: [string, string][] = [
-        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads)`],
+        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense})`],
         ['load', `${result.load_s.toFixed(2)} s`],
         [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
         [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s`],
