@@ -531,6 +531,37 @@ static napi_value js_quantize_q8(napi_env env, napi_callback_info info) {
   return r;
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/*
+ * prefault(view) -> whether it ran: maps the pages of a view of a live file mapping into this process
+ * now (MADV_POPULATE_READ, Linux 5.14+), in one pass over the page cache, instead of one page fault at
+ * a time when a kernel first reads them (the first decode steps, which touch new experts every step).
+ */
+static napi_value js_prefault(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "prefault", 1)) return NULL;
+  const uint8_t *v = arg_ta(&a, 0, napi_uint8_array, 0, 0);
+  if (a.failed) return NULL;
+  size_t len = 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void *data;
+  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
+  int ok = 0;
+  if (len > 0 && in_live_mapping(v, len)) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
+    ok = madvise((void *)b, e - b, MADV_POPULATE_READ) == 0;
+  }
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "rope", 8)) return NULL;
@@ -684,6 +715,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "rmsNorm", js_rms_norm);
   set_fn(env, exports, "matmul", js_matmul);
   set_fn(env, exports, "quantizeQ8", js_quantize_q8);
+  set_fn(env, exports, "prefault", js_prefault);
   set_fn(env, exports, "allocWeights", js_alloc_weights);
   set_fn(env, exports, "rope", js_rope);
   set_fn(env, exports, "attention", js_attention);

@@ -70,6 +70,8 @@ export interface CpuAddon {
    * (they stay in the page cache); returns whether that happened.
    */
   quantizeQ8(pool: PoolHandle, dst: Uint8Array, src: Uint8Array, dtype: 0 | 1, N: number, K: number): boolean;
+  /** Maps a view of a live file mapping into the process now (MADV_POPULATE_READ); false where it did not run. */
+  prefault?(view: Uint8Array): boolean;
   /**
    * `bytes` of zeroed memory for converted weights, 64-byte aligned in anonymous memory advised for
    * huge pages (fewer page walks while a decode step streams it); null when it cannot be made, and

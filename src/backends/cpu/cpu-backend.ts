@@ -86,7 +86,14 @@ export class CpuBackend implements Backend {
   }
 
   loadWeight(data: WeightData, use: WeightUse): Weight {
-    return new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined);
+    const w = new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined);
+    // Every expert is read sooner or later; mapping their pages now (~0.3 s for the 20b from the page
+    // cache) spares the first replies a page fault per new 64 KiB of experts.
+    if (w.store.kind === 'mxfp4') {
+      this.addon.prefault?.(w.store.blocks);
+      this.addon.prefault?.(w.store.scales);
+    }
+    return w;
   }
 
   /**
