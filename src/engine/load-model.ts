@@ -24,6 +24,8 @@ export interface LoadModelOptions {
   /** Largest number of tokens one forward step processes (activations are sized for it). Default 128. */
   maxBatch?: number;
   onProgress?: (progress: LoadProgress) => void;
+  /** Things the user should know that do not stop the load (e.g. the fallback to `ref` when the cpu addon is missing). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -47,7 +49,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.denseWeights !== undefined ? { denseWeights: options.denseWeights } : {}),
     };
-    backend = await createBackend(options.backend, backendOptions);
+    backend = await createBackend(options.backend, backendOptions, options.onWarning);
     const layers = checkpoint.config.numHiddenLayers;
     const transformer = Transformer.load(checkpoint, backend, {
       ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),

@@ -24,7 +24,11 @@ export const BACKEND_NAMES: readonly BackendName[] = ['ref', 'cpu'];
  * The one place where a concrete backend is chosen. `undefined` means "the best one available here":
  * the native cpu backend when its addon loads, else the plain-TypeScript reference.
  */
-export async function createBackend(name: BackendName | undefined, options: BackendOptions = {}): Promise<Backend> {
+export async function createBackend(
+  name: BackendName | undefined,
+  options: BackendOptions = {},
+  onFallback?: (reason: string) => void,
+): Promise<Backend> {
   switch (name) {
     case 'ref':
       return createRefBackend(options);
@@ -36,7 +40,10 @@ export async function createBackend(name: BackendName | undefined, options: Back
       try {
         return createCpuBackend(options);
       } catch (e) {
-        if (e instanceof BackendUnavailableError) return createRefBackend(options);
+        if (e instanceof BackendUnavailableError) {
+          onFallback?.(`${e.message}; using the 'ref' backend meanwhile (plain TypeScript, far slower)`);
+          return createRefBackend(options);
+        }
         throw e;
       }
     default:

@@ -138,7 +138,8 @@ export function q8Bytes(N: number, K: number): number {
   return N * Math.ceil(K / 32) * 34;
 }
 
-export const ADDON_FILE = fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));
+/** The built addon; GPT_OSS_CPU_ADDON points at another build (a debug build, or a missing one in tests). */
+export const ADDON_FILE = process.env['GPT_OSS_CPU_ADDON'] || fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));
 const EXPECTED_VERSION = 1;
 
 let cached: CpuAddon | BackendUnavailableError | undefined;

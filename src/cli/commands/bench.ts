@@ -128,6 +128,7 @@ export const benchCommand: Command = {
       ...(threads !== undefined ? { threads } : {}),
       ...(denseWeights !== undefined ? { denseWeights } : {}),
       maxBatch: batch,
+      onWarning: (m) => void process.stderr.write(`gpt-oss: ${m}\n`),
     });
     const loadS = (performance.now() - t0) / 1000;
     try {

@@ -52,6 +52,7 @@ export const logitsCommand: Command = {
       precision,
       ...(threads !== undefined ? { threads } : {}),
       ...(chunk > 0 ? { maxBatch: Math.min(chunk, 128) } : {}),
+      onWarning: (m) => void process.stderr.write(`gpt-oss: ${m}\n`),
     });
     try {
       const vocab = loaded.config.vocabSize;

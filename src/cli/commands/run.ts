@@ -99,6 +99,10 @@ export const runCommand: Command = {
         ...(threads ? { threads } : {}),
         ...(context ? { contextLength: context } : {}),
         onProgress: (p) => bar.update(p.loaded, p.layers),
+        onWarning: (m) => {
+          bar.finish();
+          process.stderr.write(`gpt-oss: ${m}\n`);
+        },
       });
     } catch (e) {
       bar.finish();
