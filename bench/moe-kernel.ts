@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { createCpuBackend } from '../src/backends/cpu/cpu-backend.js';
 import { openCheckpoint } from '../src/format/checkpoint.js';
+import { installNativeFileMapper } from '../src/engine/select-backend.js';
 import type { MoeWeights } from '../src/backends/backend.js';
 
 const { values } = parseArgs({
@@ -25,6 +26,9 @@ const { values } = parseArgs({
 const precision = values.precision === 'exact' ? 'exact' : 'fast';
 const n = Number(values.n);
 const steps = Number(values.steps);
+// As the model does: the experts are views of the mmapped checkpoint (page cache), not copies in
+// fresh process memory, which read faster; loadWeight prefaults them (MADV_POPULATE_READ).
+if (!installNativeFileMapper()) throw new Error('the native addon is needed for the file mapper');
 const checkpoint = openCheckpoint(values.model);
 const cfg = checkpoint.config;
 const backend = createCpuBackend({ precision, ...(values.threads ? { threads: Number(values.threads) } : {}) });
