@@ -6,7 +6,8 @@
  *       native/pool.c native/tables.c native/f32-densew-matmul.c native/q8-dense.c -lm
  *   PRETOUCH=1 /tmp/moeh /work/models/20b/model.safetensors [n=1] [steps=5] [fast=1] [threads=2] [madvise=0]
  * Without PRETOUCH every pass faults in the pages of newly routed experts (4 KiB at a time) and the
- * timings measure the page faults; with it they are close to bench/moe-kernel.ts.
+ * timings measure the page faults; with it they are close to bench/moe-kernel.ts. COPY=1 reads the
+ * experts from anonymous THP copies instead (LAYERS=8 keeps them within free memory).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,6 +89,18 @@ int main(int argc, char **argv) {
     q->b2 = find(F("mlp2_weight.blocks"), NULL);
     q->s2 = find(F("mlp2_weight.scales"), NULL);
     q->bias2 = bf16_vec(F("mlp2_bias"));
+  }
+  if (getenv("COPY")) { /* experts copied into anonymous THP memory, as dense weights are at load: the mapping's cost */
+    for (int l = 0; l < layers; l++) {
+      size_t nb1 = (size_t)E * 2 * I * H / 2, ns1 = nb1 / 16, nb2 = (size_t)E * H * I / 2, ns2 = nb2 / 16;
+      size_t tot = nb1 + ns1 + nb2 + ns2;
+      uint8_t *c = mmap(NULL, tot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      madvise(c, tot, MADV_HUGEPAGE);
+      memcpy(c, a[l].b1, nb1), a[l].b1 = c, c += nb1;
+      memcpy(c, a[l].s1, ns1), a[l].s1 = c, c += ns1;
+      memcpy(c, a[l].b2, nb2), a[l].b2 = c, c += nb2;
+      memcpy(c, a[l].s2, ns2), a[l].s2 = c;
+    }
   }
   if (getenv("PRETOUCH")) { /* fault every page of the mapping in first: steady state of a long run */
     volatile uint8_t sink = 0;
