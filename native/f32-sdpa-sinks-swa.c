@@ -139,13 +139,6 @@ GO_AVX2 void go_f16_to_f32_row_avx2(float *dst, const uint16_t *src, int count) 
   for (; i < count; i++) dst[i] = go_f16_to_f32(src[i]);
 }
 
-GO_AVX2 static void axpy_avx2(float *y, float a, const float *x, int count) {
-  int i = 0;
-  __m256 va = _mm256_set1_ps(a);
-  for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-  for (; i < count; i++) y[i] += a * x[i];
-}
-
 GO_AVX2 static void tile_scores_avx2(float *s, const float *q, const float *kt, int hd) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   for (int d = 0; d < hd; d++) {
@@ -195,15 +188,41 @@ GO_AVX2 static float tile_exp_avx2(float *p, const float *s, float m) {
 }
 #endif
 
-static void axpy(float *y, float a, const float *x, int count) {
-#ifdef GO_X86
-  if (go_use_avx2) {
-    axpy_avx2(y, a, x, count);
-    return;
-  }
-#endif
-  for (int i = 0; i < count; i++) y[i] += a * x[i];
+/* acc[0..hd) += sum over j < nk of p[j] * vt[j][0..hd): the accumulators stay in registers over the tile. */
+static void tile_pv_scalar(float *acc, const float *p, const float *vt, int nk, int hd) {
+  for (int j = 0; j < nk; j++)
+    if (p[j] != 0.0f)
+      for (int d = 0; d < hd; d++) acc[d] += p[j] * vt[(size_t)j * hd + d];
 }
+
+#ifdef GO_X86
+GO_AVX2 static void tile_pv_avx2(float *acc, const float *p, const float *vt, int nk, int hd) {
+  int d0 = 0;
+  for (; d0 + 32 <= hd; d0 += 32) {
+    __m256 a0 = _mm256_loadu_ps(acc + d0), a1 = _mm256_loadu_ps(acc + d0 + 8);
+    __m256 a2 = _mm256_loadu_ps(acc + d0 + 16), a3 = _mm256_loadu_ps(acc + d0 + 24);
+    for (int j = 0; j < nk; j++) {
+      __m256 pj = _mm256_broadcast_ss(p + j);
+      const float *v = vt + (size_t)j * hd + d0;
+      a0 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v), a0);
+      a1 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 8), a1);
+      a2 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 16), a2);
+      a3 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 24), a3);
+    }
+    _mm256_storeu_ps(acc + d0, a0);
+    _mm256_storeu_ps(acc + d0 + 8, a1);
+    _mm256_storeu_ps(acc + d0 + 16, a2);
+    _mm256_storeu_ps(acc + d0 + 24, a3);
+  }
+  for (; d0 + 8 <= hd; d0 += 8) {
+    __m256 a0 = _mm256_loadu_ps(acc + d0);
+    for (int j = 0; j < nk; j++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p + j), _mm256_loadu_ps(vt + (size_t)j * hd + d0), a0);
+    _mm256_storeu_ps(acc + d0, a0);
+  }
+  for (; d0 < hd; d0++)
+    for (int j = 0; j < nk; j++) acc[d0] += p[j] * vt[(size_t)j * hd + d0];
+}
+#endif
 
 static void attn_task(void *vctx, int task, int thread) {
   attn_ctx *c = vctx;
@@ -286,10 +305,15 @@ static void attn_task(void *vctx, int task, int thread) {
       den[r] += sum;
     }
     for (int r = 0; r < R; r++) {
+      int t = r / group;
+      if (hi[t] < k0 || lo[t] > k0 + nk - 1) continue; /* no key of this tile is visible to the row */
       const float *pr = p + (size_t)r * TK;
       float *a = acc + (size_t)r * hd;
-      for (int j = 0; j < nk; j++)
-        if (pr[j] != 0.0f) axpy(a, pr[j], vt + (size_t)j * hd, hd);
+#ifdef GO_X86
+      if (simd) tile_pv_avx2(a, pr, vt, nk, hd);
+      else
+#endif
+        tile_pv_scalar(a, pr, vt, nk, hd);
     }
   }
   for (int r = 0; r < R; r++) {
