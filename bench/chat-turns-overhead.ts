@@ -3,12 +3,8 @@
  * detokenizing) against the model's forward step, measured on the same run.
  * Usage: npx tsx bench/chat-turns-overhead.ts [MODEL_DIR] [--backend ref|cpu] [--steps N]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PRESETS } from '../src/format/config-types.js';
-import { writeRandomCheckpoint } from '../src/format/random-checkpoint.js';
 import { Engine, HarmonyStream, type BackendName } from '../src/engine/index.js';
+import { benchModelDir } from './tiny-model.js';
 import { renderConversationForCompletion, systemContent, message } from '../src/harmony/index.js';
 import { TokenSampler } from '../src/sampling/index.js';
 
@@ -19,13 +15,8 @@ const take = (flag: string): string | undefined => {
 };
 const backend = take('--backend') as BackendName | undefined;
 const steps = Number(take('--steps') ?? 64);
-let dir = args[0];
-let tmp: string | undefined;
-if (!dir) {
-  tmp = mkdtempSync(join(tmpdir(), 'gpt-oss-bench-'));
-  dir = join(tmp, 'tiny');
-  writeRandomCheckpoint({ config: PRESETS.tiny, seed: 1, layout: 'original', out: dir });
-}
+const model = benchModelDir(args[0]);
+const dir = model.dir;
 const engine = await Engine.load(dir, backend ? { backend } : {});
 const session = engine.createSession().session;
 const prompt = renderConversationForCompletion([message('system', systemContent()), message('user', 'Hello there, how are you?')], 'assistant', {
@@ -65,4 +56,4 @@ for (const [name, options] of [
 }
 console.log(`(${steps} decode steps each, medians; model ${dir}, backend ${backend ?? 'best available'})`);
 engine.dispose();
-if (tmp) rmSync(tmp, { recursive: true, force: true });
+model.remove();

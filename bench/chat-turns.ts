@@ -3,23 +3,14 @@
  * Usage: npx tsx bench/chat-turns.ts [MODEL_DIR] [--backend ref|cpu]
  * Without MODEL_DIR a tiny random model is written to a temp dir first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PRESETS } from '../src/format/config-types.js';
-import { writeRandomCheckpoint } from '../src/format/random-checkpoint.js';
 import { Engine, type BackendName, type ChatMessage } from '../src/engine/index.js';
+import { benchModelDir } from './tiny-model.js';
 
 const args = process.argv.slice(2);
 const backendAt = args.indexOf('--backend');
 const backend = backendAt >= 0 ? (args.splice(backendAt, 2)[1] as BackendName) : undefined;
-let dir = args[0];
-let tmp: string | undefined;
-if (!dir) {
-  tmp = mkdtempSync(join(tmpdir(), 'gpt-oss-bench-'));
-  dir = join(tmp, 'tiny');
-  writeRandomCheckpoint({ config: PRESETS.tiny, seed: 1, layout: 'original', out: dir });
-}
+const model = benchModelDir(args[0]);
+const dir = model.dir;
 
 const engine = await Engine.load(dir, backend ? { backend } : {});
 const questions = [
@@ -51,4 +42,4 @@ for (const [i, q] of questions.entries()) {
 }
 console.log(`total: ${totalPrompt} prompt tokens over 10 turns, ${totalPrefilled} prefilled (${((100 * totalPrefilled) / totalPrompt).toFixed(1)}%)`);
 engine.dispose();
-if (tmp) rmSync(tmp, { recursive: true, force: true });
+model.remove();

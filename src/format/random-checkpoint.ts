@@ -12,7 +12,7 @@
 import type { CheckpointLayout } from './checkpoint-types.js';
 import type { ModelConfig } from './config-types.js';
 import type { TensorRole, TensorSpec } from './names.js';
-import { fillFromTable16, fillFromTable8, fillUniformInts, mxfp4ByteTable, normalBf16Table, Xorshift128 } from './random.js';
+import { fillFromTable, fillUniformInts, mxfp4ByteTable, normalBf16Table, Xorshift128 } from './random.js';
 import { writeCheckpoint, type Piece, type WriteOptions, type WrittenCheckpoint } from './write-checkpoint.js';
 
 /** Bytes generated per write; small enough for a flat RSS, large enough for few syscalls. */
@@ -63,7 +63,7 @@ function* generate(spec: TensorSpec, seed: number, stream: string): Iterable<Uin
     const table = mxfp4ByteTable();
     for (; total > 0; total -= buffer.length) {
       const out = buffer.subarray(0, Math.min(buffer.length, total));
-      fillFromTable8(out, table, rng);
+      fillFromTable(out, table, rng);
       yield out;
     }
   } else if (role === 'mlp1Scales' || role === 'mlp2Scales') {
@@ -79,7 +79,7 @@ function* generate(spec: TensorSpec, seed: number, stream: string): Iterable<Uin
     const words = new Uint16Array(buffer.buffer, buffer.byteOffset, buffer.length >>> 1);
     for (; total > 0; total -= buffer.length) {
       const n = Math.min(buffer.length, total);
-      fillFromTable16(words.subarray(0, n >>> 1), table, rng);
+      fillFromTable(words.subarray(0, n >>> 1), table, rng);
       yield buffer.subarray(0, n);
     }
   }

@@ -113,19 +113,11 @@ export function mxfp4ByteTable(): Uint8Array {
   return blockBytes;
 }
 
-/** Fills `out` (a little-endian bf16 buffer, 2-byte aligned) from a 65,536-entry table. */
-export function fillFromTable16(out: Uint16Array, table: Uint16Array, rng: Xorshift128): void {
-  const n = out.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const r = rng.next();
-    out[i] = table[r & 0xffff]!;
-    out[i + 1] = table[r >>> 16]!;
-  }
-  if (i < n) out[i] = table[rng.next() & 0xffff]!;
-}
-
-export function fillFromTable8(out: Uint8Array, table: Uint8Array, rng: Xorshift128): void {
+/**
+ * Fills `out` from a 65,536-entry table, two entries per 32-bit draw: bf16 words from a bf16 table,
+ * or bytes (MXFP4 nibble pairs) from a byte table.
+ */
+export function fillFromTable<T extends Uint8Array | Uint16Array>(out: T, table: T, rng: Xorshift128): void {
   const n = out.length;
   let i = 0;
   for (; i + 1 < n; i += 2) {
