@@ -22,11 +22,15 @@ module.exports = {
     layer('tokenizer', ['core/']),
     layer('model', ['core/', 'format/', 'backends/backend\\.ts$']),
     layer('harmony', ['core/', 'tokenizer/']),
-    layer('engine', ['core/', 'format/', 'backends/', 'model/', 'sampling/', 'tokenizer/', 'harmony/']),
+    // grammar: constrained decoding over the vocabulary; knows tokens and bytes, not tensors or harmony.
+    layer('grammar', ['core/', 'tokenizer/']),
+    layer('engine', ['core/', 'format/', 'backends/', 'model/', 'sampling/', 'tokenizer/', 'harmony/', 'grammar/']),
+    // hub: downloads and the local model cache; knows HTTP and files, never the model's tensors.
+    layer('hub', ['core/', 'format/']),
     layer('tools', ['core/', 'harmony/']),
-    layer('server', ['core/', 'engine/', 'harmony/', 'tools/']),
+    layer('server', ['core/', 'engine/', 'harmony/', 'tools/', 'hub/', 'grammar/']),
     // format/ is allowed here only for make-model and inspect: the next rule narrows it.
-    layer('cli', ['core/', 'engine/', 'server/', 'tools/', 'harmony/', 'tokenizer/', 'format/']),
+    layer('cli', ['core/', 'engine/', 'server/', 'tools/', 'hub/', 'harmony/', 'tokenizer/', 'format/']),
     {
       name: 'cli-format-only-in-make-model-and-inspect',
       comment: 'cli reaches checkpoints only through the engine, except make-model and inspect',
