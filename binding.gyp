@@ -6,6 +6,7 @@
         "native/addon.c",
         "native/pool.c",
         "native/tables.c",
+        "native/dispatch.c",
         "native/f32-densew-matmul.c",
         "native/q8-dense.c",
         "native/f32-mxfp4w-moe.c",

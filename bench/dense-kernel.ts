@@ -69,8 +69,8 @@ interface Mat {
 function decodeStep(mats: Mat[], useQ8: boolean, outs: Float32Array[], xs: Float32Array[]): void {
   const n = decodeTokens;
   for (const [i, m] of mats.entries()) {
-    if (useQ8) addon.matmul(pool, outs[i]!, xs[i]!, n, m.cols, m.q8!, WEIGHT_DTYPE.q8, m.rows, null);
-    else addon.matmul(pool, outs[i]!, xs[i]!, n, m.cols, m.bf16, WEIGHT_DTYPE.bf16, m.rows, null);
+    if (useQ8) addon.matmul({ pool, out: outs[i]!, x: xs[i]!, n, K: m.cols, w: m.q8!, dtype: WEIGHT_DTYPE.q8, N: m.rows, bias: null });
+    else addon.matmul({ pool, out: outs[i]!, x: xs[i]!, n, K: m.cols, w: m.bf16, dtype: WEIGHT_DTYPE.bf16, N: m.rows, bias: null });
   }
 }
 
@@ -86,7 +86,7 @@ if (only !== 'prefill') {
   for (const m of hasQ8 ? mats : []) {
     const huge = addon.allocWeights?.(q8Bytes(m.rows, m.cols));
     m.q8 = huge ? new Uint8Array(huge) : new Uint8Array(q8Bytes(m.rows, m.cols));
-    addon.quantizeQ8(pool, m.q8, m.bf16, WEIGHT_DTYPE.bf16, m.rows, m.cols);
+    addon.quantizeQ8({ pool, dst: m.q8, src: m.bf16, dtype: WEIGHT_DTYPE.bf16, N: m.rows, K: m.cols });
   }
   const convMs = performance.now() - t0;
   const q8Total = hasQ8 ? mats.reduce((s, m) => s + m.q8!.length, 0) : 0;
@@ -121,7 +121,7 @@ if (only !== 'decode') {
   ] as const) {
     const bf16 = bf16Matrix(rows, cols, rows);
     const q8 = new Uint8Array(q8Bytes(rows, cols));
-    if (hasQ8) addon.quantizeQ8(pool, q8, bf16, WEIGHT_DTYPE.bf16, rows, cols);
+    if (hasQ8) addon.quantizeQ8({ pool, dst: q8, src: bf16, dtype: WEIGHT_DTYPE.bf16, N: rows, K: cols });
     const x = randX(T, cols);
     const out = new Float32Array(T * rows);
     for (const [label, w, dt] of [
@@ -129,12 +129,12 @@ if (only !== 'decode') {
       ['q8', q8, WEIGHT_DTYPE.q8],
     ] as const) {
       if (dt === WEIGHT_DTYPE.q8 && !hasQ8) continue;
-      addon.matmul(pool, out, x, T, cols, w, dt, rows, null);
+      addon.matmul({ pool, out, x, n: T, K: cols, w, dtype: dt, N: rows, bias: null });
       const times: number[] = [];
       const cpu0 = process.cpuUsage();
       for (let r = 0; r < Math.max(1, Math.floor(reps / 2)); r++) {
         const t0 = performance.now();
-        addon.matmul(pool, out, x, T, cols, w, dt, rows, null);
+        addon.matmul({ pool, out, x, n: T, K: cols, w, dtype: dt, N: rows, bias: null });
         times.push(performance.now() - t0);
       }
       const ms = median(times);

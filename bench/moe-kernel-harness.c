@@ -3,7 +3,7 @@
  * cycling over all layers so the experts come from DRAM as in a decode step. For perf/callgrind.
  *
  *   gcc -O3 -std=gnu11 -pthread -Inative -o /tmp/moeh bench/moe-kernel-harness.c native/f32-mxfp4w-moe*.c \
- *       native/pool.c native/tables.c native/f32-densew-matmul.c native/q8-dense.c -lm
+ *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c -lm
  *   PRETOUCH=1 /tmp/moeh /work/models/20b/model.safetensors [n=1] [steps=5] [fast=1] [threads=2] [madvise=0]
  * Without PRETOUCH every pass faults in the pages of newly routed experts (4 KiB at a time) and the
  * timings measure the page faults; with it they are close to bench/moe-kernel.ts. COPY=1 reads the
@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
   int threads = argc > 5 ? atoi(argv[5]) : 2, adv = argc > 6 ? atoi(argv[6]) : 0;
   int layers = getenv("LAYERS") ? atoi(getenv("LAYERS")) : 24;
   go_tables_init();
-  go_use_avx2 = getenv("SCALAR") ? 0 : 1;
+  go_dispatch_init(getenv("GPT_OSS_SIMD")); /* e.g. GPT_OSS_SIMD=scalar */
   int fd = open(path, O_RDONLY);
   struct stat st;
   fstat(fd, &st);

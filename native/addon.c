@@ -1,6 +1,6 @@
 /*
  * Node-API surface of the cpu backend. Every export is declared once, typed, in
- * src/backends/cpu/binding.ts; keep the two in step. Arguments are checked here (types and that
+ * src/backends/cpu/binding.ts, with the same option names as read here. Arguments are checked here (types and that
  * every buffer is long enough for the shapes given), so a wrong call throws instead of reading
  * out of bounds.
  */
@@ -17,7 +17,7 @@
 
 #include "kernels.h"
 
-#define ADDON_VERSION 1
+#define ADDON_VERSION 2
 #define MAGIC_POOL 0x504f4f4cu
 #define MAGIC_KV 0x4b564341u
 #define MAGIC_MAP 0x4d415050u
@@ -27,10 +27,16 @@ typedef struct {
   void *ptr;
 } handle_t;
 
+/*
+ * Every op takes one options object ({ pool, out, x, n, ... }, named as in binding.ts); a missing or
+ * wrong property throws naming it ("cpu addon attention: window must be an integer >= 0, got -1").
+ * The few one-value calls (createPool(threads), destroy(handle), ...) take that value alone.
+ */
 typedef struct {
   napi_env env;
-  napi_value argv[24];
+  napi_value argv[4];
   size_t argc;
+  napi_value obj;
   const char *fn;
   int failed;
 } args_t;
@@ -39,7 +45,8 @@ static int get_args(napi_env env, napi_callback_info info, args_t *a, const char
   a->env = env;
   a->fn = fn;
   a->failed = 0;
-  a->argc = 24;
+  a->obj = NULL;
+  a->argc = 4;
   napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL);
   if (a->argc < need) {
     char msg[160];
@@ -50,71 +57,113 @@ static int get_args(napi_env env, napi_callback_info info, args_t *a, const char
   return 1;
 }
 
-static void fail(args_t *a, int i, const char *what) {
+/* The options-object form: argv[0] must be an object. */
+static int get_opts(napi_env env, napi_callback_info info, args_t *a, const char *fn) {
+  if (!get_args(env, info, a, fn, 1)) return 0;
+  napi_valuetype t;
+  napi_typeof(env, a->argv[0], &t);
+  if (t != napi_object) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "cpu addon %s: expected one options object", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  a->obj = a->argv[0];
+  return 1;
+}
+
+static void fail(args_t *a, const char *name, const char *what) {
   if (a->failed) return;
-  char msg[200];
-  snprintf(msg, sizeof msg, "cpu addon %s: argument %d %s", a->fn, i, what);
+  char msg[240];
+  snprintf(msg, sizeof msg, "cpu addon %s: %s %s", a->fn, name, what);
   napi_throw_type_error(a->env, NULL, msg);
   a->failed = 1;
 }
 
-static double arg_num(args_t *a, int i) {
-  double v = 0;
-  if (a->failed) return 0;
-  if (napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) fail(a, i, "must be a number");
+/* The value of option `name` (argv[0] itself for the one-value calls, where obj is NULL). */
+static napi_value get(args_t *a, const char *name) {
+  if (!a->obj) return a->argv[0];
+  napi_value v = NULL;
+  if (napi_get_named_property(a->env, a->obj, name, &v) != napi_ok) return NULL;
   return v;
 }
 
-static int arg_int(args_t *a, int i, int min) {
-  double v = arg_num(a, i);
+static double arg_num(args_t *a, const char *name) {
+  double v = 0;
   if (a->failed) return 0;
-  if (v != (double)(int)v || v < min) fail(a, i, "must be an integer in range");
+  napi_value x = get(a, name);
+  if (!x || napi_get_value_double(a->env, x, &v) != napi_ok) fail(a, name, "must be a number");
+  else if (!isfinite(v)) {
+    char what[80];
+    snprintf(what, sizeof what, "must be a finite number, got %g", v);
+    fail(a, name, what);
+  }
+  return v;
+}
+
+static int arg_int(args_t *a, const char *name, int min) {
+  double v = arg_num(a, name);
+  if (a->failed) return 0;
+  if (v != (double)(int)v || v < min) {
+    char what[100];
+    snprintf(what, sizeof what, "must be an integer >= %d, got %g", min, v);
+    fail(a, name, what);
+  }
   return (int)v;
 }
 
-static int is_null(args_t *a, int i) {
-  napi_valuetype t;
-  napi_typeof(a->env, a->argv[i], &t);
+static int is_null(args_t *a, const char *name) {
+  napi_value x = get(a, name);
+  napi_valuetype t = napi_undefined;
+  if (x) napi_typeof(a->env, x, &t);
   return t == napi_null || t == napi_undefined;
 }
 
-/* A typed array of `type` holding at least `min_elems` elements (nullable: null gives NULL). */
-static void *arg_ta(args_t *a, int i, napi_typedarray_type type, size_t min_elems, int nullable) {
+/* A typed array of `type` holding at least `min_elems` elements (nullable: null or absent gives NULL). */
+static void *arg_ta_len(args_t *a, const char *name, napi_typedarray_type type, size_t min_elems, int nullable,
+                        size_t *len_out) {
   if (a->failed) return NULL;
-  if (nullable && is_null(a, i)) return NULL;
+  if (nullable && is_null(a, name)) return NULL;
+  napi_value x = get(a, name);
   bool ok = false;
-  napi_is_typedarray(a->env, a->argv[i], &ok);
+  if (x) napi_is_typedarray(a->env, x, &ok);
   if (!ok) {
-    fail(a, i, "must be a typed array");
+    fail(a, name, "must be a typed array");
     return NULL;
   }
   napi_typedarray_type t;
   size_t len;
   void *data;
-  napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, NULL, NULL);
+  napi_get_typedarray_info(a->env, x, &t, &len, &data, NULL, NULL);
   if (t != type) {
-    fail(a, i, type == napi_float32_array ? "must be a Float32Array" : type == napi_int32_array ? "must be an Int32Array" : "must be a Uint8Array");
+    fail(a, name, type == napi_float32_array ? "must be a Float32Array" : type == napi_int32_array ? "must be an Int32Array" : "must be a Uint8Array");
     return NULL;
   }
   if (len < min_elems) {
     char what[120];
     snprintf(what, sizeof what, "has %zu elements, needs at least %zu", len, min_elems);
-    fail(a, i, what);
+    fail(a, name, what);
     return NULL;
   }
   if (data == NULL && min_elems > 0) {
-    fail(a, i, "is detached (was its file mapping closed?)");
+    fail(a, name, "is detached (was its file mapping closed?)");
     return NULL;
   }
+  if (len_out) *len_out = len;
   return data;
 }
 
-static void *arg_handle(args_t *a, int i, uint32_t magic) {
+static void *arg_ta(args_t *a, const char *name, napi_typedarray_type type, size_t min_elems, int nullable) {
+  return arg_ta_len(a, name, type, min_elems, nullable, NULL);
+}
+
+static void *arg_handle(args_t *a, const char *name, uint32_t magic) {
   if (a->failed) return NULL;
   void *p = NULL;
-  if (napi_get_value_external(a->env, a->argv[i], &p) != napi_ok || !p || ((handle_t *)p)->magic != magic ||
+  napi_value x = get(a, name);
+  if (!x || napi_get_value_external(a->env, x, &p) != napi_ok || !p || ((handle_t *)p)->magic != magic ||
       !((handle_t *)p)->ptr) {
-    fail(a, i, magic == MAGIC_POOL ? "must be a live thread pool" : magic == MAGIC_KV ? "must be a live KV cache" : "must be a live mapping");
+    fail(a, name, magic == MAGIC_POOL ? "must be a live thread pool" : magic == MAGIC_KV ? "must be a live KV cache" : "must be a live mapping");
     return NULL;
   }
   return ((handle_t *)p)->ptr;
@@ -141,7 +190,7 @@ static void pool_finalize(napi_env env, void *data, void *hint) {
 static napi_value js_create_pool(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "createPool", 1)) return NULL;
-  int threads = arg_int(&a, 0, 1);
+  int threads = arg_int(&a, "threads", 1);
   if (a.failed) return NULL;
   handle_t *h = malloc(sizeof(handle_t));
   h->magic = MAGIC_POOL;
@@ -171,7 +220,7 @@ static napi_value js_destroy_handle(napi_env env, napi_callback_info info) {
 static napi_value js_pool_threads(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "poolThreads", 1)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   if (a.failed) return NULL;
   napi_value r;
   napi_create_int32(env, pool_threads(p), &r);
@@ -188,12 +237,15 @@ static void kv_finalize(napi_env env, void *data, void *hint) {
 
 static napi_value js_create_kv_cache(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "createKvCache", 8)) return NULL;
-  int layers = arg_int(&a, 0, 1), kv_heads = arg_int(&a, 1, 1), head_dim = arg_int(&a, 2, 1);
-  const int *windows = arg_ta(&a, 3, napi_int32_array, (size_t)layers, 0);
-  int slots = arg_int(&a, 4, 1), capacity = arg_int(&a, 5, 1), sliding = arg_int(&a, 6, 1);
+  if (!get_opts(env, info, &a, "createKvCache")) return NULL;
+  int layers = arg_int(&a, "layers", 1), kv_heads = arg_int(&a, "kvHeads", 1), head_dim = arg_int(&a, "headDim", 1);
+  const int *windows = arg_ta(&a, "windows", napi_int32_array, (size_t)layers, 0);
+  int slots = arg_int(&a, "slots", 1), capacity = arg_int(&a, "capacity", 1), sliding = arg_int(&a, "slidingCapacity", 1);
   bool f16 = false;
-  if (!a.failed && napi_get_value_bool(env, a.argv[7], &f16) != napi_ok) fail(&a, 7, "must be a boolean");
+  napi_value f16v = a.failed ? NULL : get(&a, "f16");
+  if (!a.failed && (!f16v || napi_get_value_bool(env, f16v, &f16) != napi_ok)) fail(&a, "f16", "must be a boolean");
+  for (int l = 0; l < layers && !a.failed; l++)
+    if (windows[l] < 0) fail(&a, "windows", "must hold no negative window");
   if (a.failed) return NULL;
   handle_t *h = malloc(sizeof(handle_t));
   h->magic = MAGIC_KV;
@@ -336,7 +388,7 @@ static napi_value js_unmap_file(napi_env env, napi_callback_info info) {
   mapping_t *m = NULL;
   napi_get_value_external(env, a.argv[0], (void **)&m);
   if (!m || m->h.magic != MAGIC_MAP) {
-    napi_throw_type_error(env, NULL, "cpu addon unmapFile: argument 0 must be a mapping handle");
+    napi_throw_type_error(env, NULL, "cpu addon unmapFile: handle must be a mapping handle");
     return NULL;
   }
   if (m->h.ptr) {
@@ -434,8 +486,8 @@ static void *arena_alloc(size_t bytes, arena_t **owner) {
 static napi_value js_alloc_weights(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "allocWeights", 1)) return NULL;
-  double bytes = arg_num(&a, 0);
-  if (!a.failed && (bytes < 1 || bytes > (double)MAP_WINDOW || bytes != (double)(size_t)bytes)) fail(&a, 0, "must be a byte count in [1, 4 GiB)");
+  double bytes = arg_num(&a, "bytes");
+  if (!a.failed && (bytes < 1 || bytes > (double)MAP_WINDOW || bytes != (double)(size_t)bytes)) fail(&a, "bytes", "must be a byte count in [1, 4 GiB)");
   if (a.failed) return NULL;
   napi_value null, buffer;
   napi_get_null(env, &null);
@@ -463,14 +515,13 @@ static napi_value js_alloc_weights(napi_env env, napi_callback_info info) {
 
 static napi_value js_embed(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "embed", 6)) return NULL;
-  int dtype = arg_int(&a, 2, 0), H = arg_int(&a, 3, 1), vocab = arg_int(&a, 4, 1);
-  napi_typedarray_type t;
+  if (!get_opts(env, info, &a, "embed")) return NULL;
+  int dtype = arg_int(&a, "dtype", 0), H = arg_int(&a, "H", 1), vocab = arg_int(&a, "vocab", 1);
+  if (!a.failed && dtype > GO_DT_BF16) fail(&a, "dtype", "must be 0 (f32) or 1 (bf16)");
   size_t n = 0;
-  if (!a.failed) napi_get_typedarray_info(env, a.argv[5], &t, &n, NULL, NULL, NULL);
-  const int *tokens = arg_ta(&a, 5, napi_int32_array, n, 0);
-  float *out = arg_ta(&a, 0, napi_float32_array, n * H, 0);
-  const void *table = arg_ta(&a, 1, napi_uint8_array, (size_t)vocab * H * dtype_bytes(dtype), 0);
+  const int *tokens = arg_ta_len(&a, "tokens", napi_int32_array, 0, 0, &n);
+  float *out = arg_ta(&a, "out", napi_float32_array, n * H, 0);
+  const void *table = arg_ta(&a, "table", napi_uint8_array, (size_t)vocab * H * dtype_bytes(dtype), 0);
   if (a.failed) return NULL;
   for (size_t i = 0; i < n; i++)
     if (tokens[i] < 0 || tokens[i] >= vocab) {
@@ -485,13 +536,13 @@ static napi_value js_embed(napi_env env, napi_callback_info info) {
 
 static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "rmsNorm", 7)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  int n = arg_int(&a, 3, 0), cols = arg_int(&a, 4, 1);
-  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * cols, 0);
-  const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)n * cols, 0);
-  const float *scale = arg_ta(&a, 5, napi_float32_array, (size_t)cols, 0);
-  double eps = arg_num(&a, 6);
+  if (!get_opts(env, info, &a, "rmsNorm")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  int n = arg_int(&a, "n", 0), cols = arg_int(&a, "cols", 1);
+  float *out = arg_ta(&a, "out", napi_float32_array, (size_t)n * cols, 0);
+  const float *x = arg_ta(&a, "x", napi_float32_array, (size_t)n * cols, 0);
+  const float *scale = arg_ta(&a, "scale", napi_float32_array, (size_t)cols, 0);
+  double eps = arg_num(&a, "eps");
   if (a.failed) return NULL;
   f32_rmsnorm(p, out, x, n, cols, scale, (float)eps);
   return undefined(env);
@@ -499,15 +550,15 @@ static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
 
 static napi_value js_matmul(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "matmul", 9)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  int n = arg_int(&a, 3, 0), K = arg_int(&a, 4, 1), dtype = arg_int(&a, 6, 0), N = arg_int(&a, 7, 1);
-  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * N, 0);
-  const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)n * K, 0);
-  if (!a.failed && dtype > GO_DT_Q8) fail(&a, 6, "must be a weight dtype code (0 f32, 1 bf16, 2 q8)");
+  if (!get_opts(env, info, &a, "matmul")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  int n = arg_int(&a, "n", 0), K = arg_int(&a, "K", 1), dtype = arg_int(&a, "dtype", 0), N = arg_int(&a, "N", 1);
+  float *out = arg_ta(&a, "out", napi_float32_array, (size_t)n * N, 0);
+  const float *x = arg_ta(&a, "x", napi_float32_array, (size_t)n * K, 0);
+  if (!a.failed && dtype > GO_DT_Q8) fail(&a, "dtype", "must be a weight dtype code (0 f32, 1 bf16, 2 q8)");
   size_t wbytes = dtype == GO_DT_Q8 ? go_q8_bytes(N, K) : (size_t)N * K * dtype_bytes(dtype);
-  const void *w = arg_ta(&a, 5, napi_uint8_array, wbytes, 0);
-  const float *bias = arg_ta(&a, 8, napi_float32_array, (size_t)N, 1);
+  const void *w = arg_ta(&a, "w", napi_uint8_array, wbytes, 0);
+  const float *bias = arg_ta(&a, "bias", napi_float32_array, (size_t)N, 1);
   if (a.failed) return NULL;
   f32_densew_matmul(p, out, x, n, K, w, dtype, N, bias);
   return undefined(env);
@@ -516,13 +567,13 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
 /* quantizeQ8(pool, dst, src, dtype, N, K) -> whether the source's pages were released (mapped sources only) */
 static napi_value js_quantize_q8(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "quantizeQ8", 6)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  int dtype = arg_int(&a, 3, 0), N = arg_int(&a, 4, 1), K = arg_int(&a, 5, 1);
-  if (!a.failed && dtype > GO_DT_BF16) fail(&a, 3, "must be 0 (f32) or 1 (bf16)");
+  if (!get_opts(env, info, &a, "quantizeQ8")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  int dtype = arg_int(&a, "dtype", 0), N = arg_int(&a, "N", 1), K = arg_int(&a, "K", 1);
+  if (!a.failed && dtype > GO_DT_BF16) fail(&a, "dtype", "must be 0 (f32) or 1 (bf16)");
   size_t sbytes = (size_t)N * K * dtype_bytes(dtype);
-  uint8_t *dst = arg_ta(&a, 1, napi_uint8_array, go_q8_bytes(N, K), 0);
-  const void *src = arg_ta(&a, 2, napi_uint8_array, sbytes, 0);
+  uint8_t *dst = arg_ta(&a, "dst", napi_uint8_array, go_q8_bytes(N, K), 0);
+  const void *src = arg_ta(&a, "src", napi_uint8_array, sbytes, 0);
   if (a.failed) return NULL;
   int release = in_live_mapping(src, sbytes);
   go_q8_quantize(p, dst, src, dtype, N, K, release);
@@ -543,7 +594,7 @@ static napi_value js_quantize_q8(napi_env env, napi_callback_info info) {
 static napi_value js_prefault(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "prefault", 1)) return NULL;
-  const uint8_t *v = arg_ta(&a, 0, napi_uint8_array, 0, 0);
+  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
   if (a.failed) return NULL;
   size_t len = 0;
   napi_typedarray_type type;
@@ -564,14 +615,14 @@ static napi_value js_prefault(napi_env env, napi_callback_info info) {
 
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "rope", 8)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  int n = arg_int(&a, 2, 0), heads = arg_int(&a, 3, 1), hd = arg_int(&a, 4, 2);
-  float *x = arg_ta(&a, 1, napi_float32_array, (size_t)n * heads * hd, 0);
-  const int *positions = arg_ta(&a, 5, napi_int32_array, (size_t)n, 0);
-  const float *inv = arg_ta(&a, 6, napi_float32_array, (size_t)hd / 2, 0);
-  double conc = arg_num(&a, 7);
-  if (!a.failed && (hd % 2 != 0 || hd > 1024)) fail(&a, 4, "head dim must be even and at most 1024");
+  if (!get_opts(env, info, &a, "rope")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  int n = arg_int(&a, "n", 0), heads = arg_int(&a, "heads", 1), hd = arg_int(&a, "headDim", 2);
+  if (!a.failed && (hd % 2 != 0 || hd > 1024)) fail(&a, "headDim", "must be even and at most 1024");
+  float *x = arg_ta(&a, "x", napi_float32_array, (size_t)n * heads * hd, 0);
+  const int *positions = arg_ta(&a, "positions", napi_int32_array, (size_t)n, 0);
+  const float *inv = arg_ta(&a, "invFreq", napi_float32_array, (size_t)hd / 2, 0);
+  double conc = arg_num(&a, "concentration");
   if (a.failed) return NULL;
   f32_rope(p, x, n, heads, hd, positions, inv, (float)conc);
   return undefined(env);
@@ -579,20 +630,20 @@ static napi_value js_rope(napi_env env, napi_callback_info info) {
 
 static napi_value js_attention(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "attention", 16)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  int n = arg_int(&a, 5, 0);
-  kv_cache *c = arg_handle(&a, 7, MAGIC_KV);
-  int layer = arg_int(&a, 10, 0), heads = arg_int(&a, 11, 1), kvh = arg_int(&a, 12, 1), hd = arg_int(&a, 13, 1);
-  int window = arg_int(&a, 14, 0);
-  double sm = arg_num(&a, 15);
-  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)n * heads * hd, 0);
-  const float *q = arg_ta(&a, 2, napi_float32_array, (size_t)n * heads * hd, 0);
-  const float *k = arg_ta(&a, 3, napi_float32_array, (size_t)n * kvh * hd, 0);
-  const float *v = arg_ta(&a, 4, napi_float32_array, (size_t)n * kvh * hd, 0);
-  const float *sinks = arg_ta(&a, 6, napi_float32_array, (size_t)heads, 0);
-  const int *slots = arg_ta(&a, 8, napi_int32_array, (size_t)n, 0);
-  const int *positions = arg_ta(&a, 9, napi_int32_array, (size_t)n, 0);
+  if (!get_opts(env, info, &a, "attention")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  int n = arg_int(&a, "n", 0);
+  kv_cache *c = arg_handle(&a, "cache", MAGIC_KV);
+  int layer = arg_int(&a, "layer", 0), heads = arg_int(&a, "heads", 1), kvh = arg_int(&a, "kvHeads", 1);
+  int hd = arg_int(&a, "headDim", 1), window = arg_int(&a, "window", 0);
+  double sm = arg_num(&a, "smScale");
+  float *out = arg_ta(&a, "out", napi_float32_array, (size_t)n * heads * hd, 0);
+  const float *q = arg_ta(&a, "q", napi_float32_array, (size_t)n * heads * hd, 0);
+  const float *k = arg_ta(&a, "k", napi_float32_array, (size_t)n * kvh * hd, 0);
+  const float *v = arg_ta(&a, "v", napi_float32_array, (size_t)n * kvh * hd, 0);
+  const float *sinks = arg_ta(&a, "sinks", napi_float32_array, (size_t)heads, 0);
+  const int *slots = arg_ta(&a, "slots", napi_int32_array, (size_t)n, 0);
+  const int *positions = arg_ta(&a, "positions", napi_int32_array, (size_t)n, 0);
   if (a.failed) return NULL;
   char msg[200] = {0};
   if (layer >= c->layers) snprintf(msg, sizeof msg, "layer %d is outside the cache's %d layers", layer, c->layers);
@@ -615,30 +666,33 @@ static napi_value js_attention(napi_env env, napi_callback_info info) {
 
 static napi_value js_moe(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "moe", 20)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
+  if (!get_opts(env, info, &a, "moe")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   moe_args m = {0};
-  m.n = arg_int(&a, 3, 0);
-  m.H = arg_int(&a, 4, 32);
-  m.I = arg_int(&a, 5, 32);
-  m.E = arg_int(&a, 6, 1);
-  m.k = arg_int(&a, 7, 1);
-  m.limit = (float)arg_num(&a, 8);
-  m.alpha = (float)arg_num(&a, 9);
-  m.fast = arg_int(&a, 10, 0);
-  m.gate_dtype = arg_int(&a, 12, 0);
-  if (!a.failed && (m.H % 32 || m.I % 32 || m.k > m.E)) fail(&a, 4, "shapes: H and I must be multiples of 32 and k <= E");
+  m.n = arg_int(&a, "n", 0);
+  m.H = arg_int(&a, "H", 32);
+  m.I = arg_int(&a, "I", 32);
+  m.E = arg_int(&a, "E", 1);
+  m.k = arg_int(&a, "k", 1);
+  m.limit = (float)arg_num(&a, "swigluLimit");
+  m.alpha = (float)arg_num(&a, "swigluAlpha");
+  m.fast = arg_int(&a, "fast", 0);
+  m.gate_dtype = arg_int(&a, "gateDtype", 0);
+  if (!a.failed && m.H % 32) fail(&a, "H", "must be a multiple of 32");
+  if (!a.failed && m.I % 32) fail(&a, "I", "must be a multiple of 32");
+  if (!a.failed && m.k > m.E) fail(&a, "k", "must be at most E");
+  if (!a.failed && m.gate_dtype > GO_DT_BF16) fail(&a, "gateDtype", "must be 0 (f32) or 1 (bf16)");
   size_t H = m.H, I = m.I, E = m.E, n = m.n;
-  m.out = arg_ta(&a, 1, napi_float32_array, n * H, 0);
-  m.x = arg_ta(&a, 2, napi_float32_array, n * H, 0);
-  m.gate = arg_ta(&a, 11, napi_uint8_array, E * H * dtype_bytes(m.gate_dtype), 0);
-  m.gate_bias = arg_ta(&a, 13, napi_float32_array, E, 0);
-  m.b1 = arg_ta(&a, 14, napi_uint8_array, E * 2 * I * (H / 32) * 16, 0);
-  m.s1 = arg_ta(&a, 15, napi_uint8_array, E * 2 * I * (H / 32), 0);
-  m.bias1 = arg_ta(&a, 16, napi_float32_array, E * 2 * I, 0);
-  m.b2 = arg_ta(&a, 17, napi_uint8_array, E * H * (I / 32) * 16, 0);
-  m.s2 = arg_ta(&a, 18, napi_uint8_array, E * H * (I / 32), 0);
-  m.bias2 = arg_ta(&a, 19, napi_float32_array, E * H, 0);
+  m.out = arg_ta(&a, "out", napi_float32_array, n * H, 0);
+  m.x = arg_ta(&a, "x", napi_float32_array, n * H, 0);
+  m.gate = arg_ta(&a, "gate", napi_uint8_array, E * H * dtype_bytes(m.gate_dtype), 0);
+  m.gate_bias = arg_ta(&a, "gateBias", napi_float32_array, E, 0);
+  m.b1 = arg_ta(&a, "mlp1Blocks", napi_uint8_array, E * 2 * I * (H / 32) * 16, 0);
+  m.s1 = arg_ta(&a, "mlp1Scales", napi_uint8_array, E * 2 * I * (H / 32), 0);
+  m.bias1 = arg_ta(&a, "mlp1Bias", napi_float32_array, E * 2 * I, 0);
+  m.b2 = arg_ta(&a, "mlp2Blocks", napi_uint8_array, E * H * (I / 32) * 16, 0);
+  m.s2 = arg_ta(&a, "mlp2Scales", napi_uint8_array, E * H * (I / 32), 0);
+  m.bias2 = arg_ta(&a, "mlp2Bias", napi_float32_array, E * H, 0);
   if (a.failed) return NULL;
   if (m.n == 0) return undefined(env);
   if (f32_mxfp4w_moe(p, &m) != 0) {
@@ -650,12 +704,12 @@ static napi_value js_moe(napi_env env, napi_callback_info info) {
 
 static napi_value js_add(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "add", 5)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  int count = arg_int(&a, 4, 0);
-  float *out = arg_ta(&a, 1, napi_float32_array, (size_t)count, 0);
-  const float *x = arg_ta(&a, 2, napi_float32_array, (size_t)count, 0);
-  const float *y = arg_ta(&a, 3, napi_float32_array, (size_t)count, 0);
+  if (!get_opts(env, info, &a, "add")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  int count = arg_int(&a, "count", 0);
+  float *out = arg_ta(&a, "out", napi_float32_array, (size_t)count, 0);
+  const float *x = arg_ta(&a, "a", napi_float32_array, (size_t)count, 0);
+  const float *y = arg_ta(&a, "b", napi_float32_array, (size_t)count, 0);
   if (a.failed) return NULL;
   f32_add(p, out, x, y, (size_t)count);
   return undefined(env);
@@ -663,10 +717,11 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
 
 static napi_value js_triad(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, &a, "triad", 3)) return NULL;
-  pool_t *p = arg_handle(&a, 0, MAGIC_POOL);
-  double bytes = arg_num(&a, 1);
-  int reps = arg_int(&a, 2, 1);
+  if (!get_opts(env, info, &a, "triad")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  double bytes = arg_num(&a, "bytes");
+  int reps = arg_int(&a, "reps", 1);
+  if (!a.failed && bytes < 3 * 64) fail(&a, "bytes", "must be at least 192");
   if (a.failed) return NULL;
   double gbs = go_triad(p, (size_t)bytes, reps);
   if (gbs < 0) {
@@ -686,23 +741,49 @@ static void set_fn(napi_env env, napi_value exports, const char *name, napi_call
   napi_set_named_property(env, exports, name, fn);
 }
 
+/* { dense: 'avx512-vnni', ... }: the level each kernel family runs at (dispatch.c). */
+static napi_value kernels_object(napi_env env) {
+  napi_value o, v;
+  napi_create_object(env, &o);
+  for (int i = 0; i < go_family_count(); i++) {
+    napi_create_string_utf8(env, go_level_name(go_family_level(i)), NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, o, go_family_name(i), v);
+  }
+  return o;
+}
+
+static napi_value bool_value(napi_env env, int b) {
+  napi_value v;
+  napi_get_boolean(env, b, &v);
+  return v;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  static int initialised = 0;
+  static int initialised = 0, bad_request = 0;
   if (!initialised) {
     go_tables_init();
-#ifdef GO_X86
-    __builtin_cpu_init();
-    go_use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-#endif
-    const char *force = getenv("GPT_OSS_SIMD");
-    if (force && strcmp(force, "scalar") == 0) go_use_avx2 = 0;
+    bad_request = go_dispatch_init(getenv("GPT_OSS_SIMD")) != 0;
     initialised = 1;
   }
   napi_value v;
   napi_create_int32(env, ADDON_VERSION, &v);
   napi_set_named_property(env, exports, "version", v);
-  napi_create_string_utf8(env, go_use_avx2 ? "avx2" : "scalar", NAPI_AUTO_LENGTH, &v);
+  /* simd: the level asked for (GPT_OSS_SIMD or the CPU's best); kernels: what each family runs */
+  napi_create_string_utf8(env, go_level_name(go_level), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, exports, "simd", v);
+  napi_set_named_property(env, exports, "kernels", kernels_object(env));
+  napi_value cpu;
+  napi_create_object(env, &cpu);
+  napi_set_named_property(env, cpu, "avx2", bool_value(env, go_cpu.avx2));
+  napi_set_named_property(env, cpu, "avx512Vnni", bool_value(env, go_cpu.avx512_vnni));
+  napi_set_named_property(env, cpu, "avx512Vbmi", bool_value(env, go_cpu.avx512_vbmi));
+  napi_create_string_utf8(env, go_level_name(go_cpu.best), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, cpu, "best", v);
+  napi_set_named_property(env, exports, "cpu", cpu);
+  if (bad_request) {
+    napi_create_string_utf8(env, getenv("GPT_OSS_SIMD"), NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, exports, "unknownSimdRequest", v);
+  }
   napi_create_int32(env, go_physical_cores(), &v);
   napi_set_named_property(env, exports, "physicalCores", v);
   set_fn(env, exports, "createPool", js_create_pool);

@@ -18,8 +18,30 @@
 /* GO_DT_Q8: the 8-bit block layout of q8-dense.c (fast precision, converted at load). */
 enum { GO_DT_F32 = 0, GO_DT_BF16 = 1, GO_DT_Q8 = 2 };
 
-/* 1 when the AVX2 kernels may run (set once at module load; GPT_OSS_SIMD=scalar forces the portable path). */
-extern int go_use_avx2;
+/* Kernel levels, lowest first (dispatch.c). GO_L_AVX512: AVX-512 F/BW/VL/DQ + VNNI; GO_L_AVX512_VBMI: and VBMI. */
+enum { GO_L_SCALAR = 0, GO_L_AVX2 = 1, GO_L_AVX512 = 2, GO_L_AVX512_VBMI = 3 };
+/* What this CPU has (avx2 means AVX2 + FMA + F16C), detected once at module load. */
+typedef struct {
+  int avx2, avx512_vnni, avx512_vbmi, best;
+} go_cpu_t;
+/* The dispatch table: the level each kernel family runs at (never above what the CPU has). */
+typedef struct {
+  int dense;     /* f32/bf16 dense matmul */
+  int dense_q8;  /* 8-bit dense matmul and its activation quantizer */
+  int moe;       /* MXFP4 MoE, exact (f32 activations) */
+  int moe_q8;    /* MXFP4 MoE, fast (8-bit activations) */
+  int attention; /* attention over the KV cache, f16 rows */
+} go_kernels_t;
+extern go_cpu_t go_cpu;
+extern go_kernels_t go_kernels;
+extern int go_level; /* the level asked for: the CPU's best unless GPT_OSS_SIMD lowers it */
+/* Detects the CPU and fills go_kernels; `requested` is GPT_OSS_SIMD (NULL: the best). -1: unknown name. */
+int go_dispatch_init(const char *requested);
+const char *go_level_name(int level);
+int go_level_from_name(const char *name); /* -1 for NULL/empty, -2 for an unknown name */
+int go_family_count(void);
+const char *go_family_name(int i);
+int go_family_level(int i);
 
 static inline float go_bf16_to_f32(uint16_t b) {
   uint32_t u = (uint32_t)b << 16;
@@ -57,6 +79,13 @@ static inline uint16_t go_f32_to_f16(float f) {
   uint32_t r = ax + 0xfff + ((ax >> 13) & 1) - (112u << 23);
   return (uint16_t)(sign | (r >> 13));
 }
+
+/*
+ * 8-bit quantizers (q8-dense.c, the MoE's split_q8) keep non-finite values visible: a block with a
+ * NaN or an infinity gets a NaN scale and zero quants (a float-to-int8 cast of NaN is undefined), so
+ * every product with it is NaN, as it is in f32. GO_F16_NAN is that scale stored as f16.
+ */
+#define GO_F16_NAN ((uint16_t)0x7e00)
 
 /* FP4 E2M1 codes times two (exact small integers), and 2^(e-128) so that value = code2 * scale_half[e]. */
 extern const int8_t go_fp4_x2[16];

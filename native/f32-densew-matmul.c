@@ -272,26 +272,9 @@ GO_AVX2 static void bf16_to_f32_avx2(float *dst, const uint16_t *src, int K) {
 }
 #endif
 
-int go_dense_avx512(void) {
-  static int state = -1;
-  if (state < 0) {
-#ifdef GO_X86
-    const char *force = getenv("GPT_OSS_SIMD");
-    __builtin_cpu_init();
-    state = go_use_avx2 && !(force && (strcmp(force, "avx2") == 0 || strcmp(force, "scalar") == 0)) &&
-            __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vnni");
-#else
-    state = 0;
-#endif
-  }
-  return state;
-}
-
 float go_dot_f32(const float *a, const float *b, int K) {
 #ifdef GO_X86
-  if (go_use_avx2) return dot_f32_avx2(a, b, K);
+  if (go_kernels.dense >= GO_L_AVX2) return dot_f32_avx2(a, b, K);
 #endif
   return go_dot_f32_scalar(a, b, K);
 }
@@ -300,7 +283,7 @@ static float dot_dense(const float *x, const void *w, int dtype, size_t row, int
   if (dtype == GO_DT_BF16) {
     const uint16_t *wr = (const uint16_t *)w + row * (size_t)K;
 #ifdef GO_X86
-    if (go_use_avx2) return dot_bf16_avx2(x, wr, K);
+    if (go_kernels.dense >= GO_L_AVX2) return dot_bf16_avx2(x, wr, K);
 #endif
     return dot_bf16_scalar(x, wr, K);
   }
@@ -309,7 +292,7 @@ static float dot_dense(const float *x, const void *w, int dtype, size_t row, int
 
 void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs) {
 #ifdef GO_X86
-  if (go_use_avx2) {
+  if (go_kernels.dense >= GO_L_AVX2) {
     tile_f32_avx2(W, nr, K, xs, nt, outs);
     return;
   }
@@ -330,7 +313,7 @@ static void rows_to_f32(float *dst, const void *w, int dtype, int N, size_t row0
   }
   const uint16_t *src = (const uint16_t *)w + row0 * K;
 #ifdef GO_X86
-  if (go_use_avx2) {
+  if (go_kernels.dense >= GO_L_AVX2) {
     bf16_to_f32_avx2(dst, src, (int)count);
     return;
   }
@@ -376,7 +359,7 @@ static void mm_direct_task(void *vctx, int task, int thread) {
   } else {
     int r = r0;
 #ifdef GO_X86
-    if (go_use_avx2 && c->dtype == GO_DT_BF16) {
+    if (go_kernels.dense >= GO_L_AVX2 && c->dtype == GO_DT_BF16) {
       float o4[4];
       for (; r + 4 <= r1; r += 4)
         for (int t = 0; t < c->n; t++) {
@@ -417,7 +400,6 @@ static void mm_tiled_task(void *vctx, int task, int thread) {
 void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, const void *w, int dtype, int N,
                        const float *bias) {
   mm_ctx c = {p, out, x, n, K, N, dtype, 0, w, bias, NULL, NULL, NULL, NULL};
-  (void)go_dense_avx512(); /* decided once, here on the calling thread, before the workers ask */
   float *xs_own = NULL;
   if (n <= DIRECT_MAX_TOKENS) {
     if (dtype == GO_DT_Q8) {
@@ -430,7 +412,7 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
       c.xq = xq;
       c.xd = xd;
       c.xc = xc;
-    } else if (dtype == GO_DT_BF16 && go_dense_avx512()) {
+    } else if (dtype == GO_DT_BF16 && go_kernels.dense >= GO_L_AVX512) {
       /* its own buffer, not pool_workspace: the MoE calls this for its router while holding that */
       size_t Kp = (size_t)((K + 31) & ~31);
       xs_own = aligned_alloc(64, (size_t)n * Kp * sizeof(float));

@@ -41,20 +41,6 @@ size_t moe_expand_bytes(int nr, int K) {
 #ifdef GO_X86
 #define GO_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
 
-static int avx512_state = -1;
-
-int moe_use_avx512(void) {
-  if (avx512_state < 0) {
-    const char *force = getenv("GPT_OSS_SIMD");
-    __builtin_cpu_init();
-    avx512_state = go_use_avx2 && !(force && (strcmp(force, "avx2") == 0 || strcmp(force, "scalar") == 0)) &&
-                   __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-                   __builtin_cpu_supports("avx512vnni");
-  }
-  return avx512_state;
-}
-
 /* 2 packed blocks (32 bytes) -> 64 u8: [lo(b0) | hi(b0) | lo(b1) | hi(b1)], matching split order. */
 GO_AVX512 static inline __m512i expand2(__m256i bytes, __m512i perm, __m512i shift, __m512i mask, __m512i lut) {
   __m512i v = _mm512_permutexvar_epi64(perm, _mm512_castsi256_si512(bytes));
@@ -71,8 +57,10 @@ GO_AVX512 static inline __m512i expand2(__m256i bytes, __m512i perm, __m512i shi
 /* 2^(e-127) for 16 E8M0 bytes (masked tail: never reads past the row's scales) */
 GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
   __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-  __m128i e = _mm_maskz_loadu_epi8(m, s);
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu8_epi32(e), 23));
+  __m512i e = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, s));
+  __m512 v = _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+  /* E8M0 0xFF is NaN (go_e8m0_half[255]); the shift alone would make it +Inf, which swiglu's clamp hides */
+  return _mm512_mask_blend_ps(_mm512_cmpeq_epi32_mask(e, _mm512_set1_epi32(255)), v, _mm512_set1_ps(NAN));
 }
 
 /*
@@ -150,15 +138,9 @@ DEFINE_ROWS4(rows4_bw, GO_AVX512, 0)
 #undef LOOKUP0
 #undef LOOKUP1
 
-static int vbmi_state = -1;
-
 GO_AVX512 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4,
                                    const float *hx, const float *cx, float *out, size_t os) {
-  if (vbmi_state < 0) {
-    const char *force = getenv("GPT_OSS_SIMD");
-    vbmi_state = __builtin_cpu_supports("avx512vbmi") && !(force && strcmp(force, "avx512bw") == 0);
-  }
-  if (vbmi_state) rows4_vbmi(B, S, nr, K, q4, hx, cx, out, os);
+  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) rows4_vbmi(B, S, nr, K, q4, hx, cx, out, os);
   else rows4_bw(B, S, nr, K, q4, hx, cx, out, os);
 }
 
@@ -237,7 +219,6 @@ GO_AVX512 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const 
 #undef ROWS
 }
 #else
-int moe_use_avx512(void) { return 0; }
 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
                          const float *cx, float *out, size_t os) {
   (void)B, (void)S, (void)nr, (void)K, (void)q4, (void)hx, (void)cx, (void)out, (void)os;

@@ -24,12 +24,8 @@ static inline int moe_xq_stride(int K) { return moe_nbe(K) * 32; }
 static inline int moe_q4_stride(int K) { return (K / 32 + 3) / 4 * 128; }
 void moe_split4(int8_t *q4, const int8_t *xq, int K);
 
-/* 1 when the AVX-512 VNNI kernels may run: the CPU has them, AVX2 is on and GPT_OSS_SIMD is not 'avx2'. */
-int moe_use_avx512(void);
-
 /* out[r * out_stride] = row r of (B, S) . x for r < nr (no bias); one token, rows read once, x in the
- * decode layout (moe_split4) with its hx, cx. Uses AVX512-VBMI where the CPU has it and GPT_OSS_SIMD is
- * not 'avx512bw' (which tests the other path). */
+ * decode layout (moe_split4) with its hx, cx. Uses AVX512-VBMI where go_kernels.moe_q8 says so. */
 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
                          const float *cx, float *out, size_t out_stride);
 

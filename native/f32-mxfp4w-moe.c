@@ -164,21 +164,21 @@ GO_AVX2 static float dot_q8_avx2(const int8_t *wq, const float *ws, const int8_t
 
 static float dot_mxfp4_f32(const uint8_t *b, const uint8_t *s, const float *xp, int nb) {
 #ifdef GO_X86
-  if (go_use_avx2) return dot_mxfp4_f32_avx2(b, s, xp, nb);
+  if (go_kernels.moe >= GO_L_AVX2) return dot_mxfp4_f32_avx2(b, s, xp, nb);
 #endif
   return dot_mxfp4_f32_scalar(b, s, xp, nb);
 }
 
 static float dot_mxfp4_q8(const uint8_t *b, const uint8_t *s, const int8_t *xq, const float *xd, int nb) {
 #ifdef GO_X86
-  if (go_use_avx2) return dot_mxfp4_q8_avx2(b, s, xq, xd, nb);
+  if (go_kernels.moe_q8 >= GO_L_AVX2) return dot_mxfp4_q8_avx2(b, s, xq, xd, nb);
 #endif
   return dot_mxfp4_q8_scalar(b, s, xq, xd, nb);
 }
 
 static float dot_q8(const int8_t *wq, const float *ws, const int8_t *xq, const float *xd, int nb) {
 #ifdef GO_X86
-  if (go_use_avx2) return dot_q8_avx2(wq, ws, xq, xd, nb);
+  if (go_kernels.moe_q8 >= GO_L_AVX2) return dot_q8_avx2(wq, ws, xq, xd, nb);
 #endif
   return dot_q8_scalar(wq, ws, xq, xd, nb);
 }
@@ -196,7 +196,16 @@ static void split_f32(float *dst, const float *x, int K) {
 static void split_q8(int8_t *dst, float *d, const float *x, int K) {
   for (int g = 0; g < K; g += 32) {
     float amax = 0;
-    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[g + j]));
+    int finite = 1;
+    for (int j = 0; j < 32; j++) {
+      finite &= isfinite(x[g + j]) != 0;
+      amax = fmaxf(amax, fabsf(x[g + j]));
+    }
+    if (!finite) { /* see GO_F16_NAN in common.h */
+      d[g / 32] = NAN;
+      memset(dst + g, 0, 32);
+      continue;
+    }
     float scale = amax / 127.0f, inv = amax > 0 ? 127.0f / amax : 0.0f;
     d[g / 32] = scale;
     for (int j = 0; j < 16; j++) {
@@ -223,7 +232,7 @@ static void stage_task(void *vctx, int task, int thread) {
 #define IN_INDEX(asg) ((size_t)(c->in_per_assignment ? (asg) : (asg) / a->k))
   size_t qs = (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), bs = (size_t)moe_nbe(K) * 8;
   size_t q4s = (size_t)moe_q4_stride(K);
-  if (a->fast && moe_use_avx512()) {
+  if (a->fast && go_kernels.moe_q8 >= GO_L_AVX512) {
     if (cnt <= FUSED_MAX_TOKENS) {
       for (int t = 0; t < cnt; t++) {
         size_t ix = IN_INDEX(as[t]);
@@ -341,7 +350,7 @@ static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
   float *d = v->d + i * (K / 32);
   split_q8(q, d, x, K);
   memset(q + K, 0, qs - (size_t)K);
-  if (moe_use_avx512()) {
+  if (go_kernels.moe_q8 >= GO_L_AVX512) {
     moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), v->hxb + i * moe_nbe(K) * 8);
     moe_split4(v->q4 + i * moe_q4_stride(K), q, K);
   }
@@ -362,8 +371,10 @@ static void swiglu_task(void *vctx, int asg, int thread) {
   const float *h = c->h1 + (size_t)asg * 2 * I;
   float *o = c->act + (size_t)asg * I;
   for (int i = 0; i < I; i++) {
-    float glu = fminf(h[2 * i], a->limit);
-    float lin = fminf(fmaxf(h[2 * i + 1], -a->limit), a->limit);
+    /* clamps that keep NaN (fminf/fmaxf would drop it and hide a broken layer), as torch.clamp does */
+    float g = h[2 * i], l = h[2 * i + 1];
+    float glu = g > a->limit ? a->limit : g;
+    float lin = l > a->limit ? a->limit : l < -a->limit ? -a->limit : l;
     float out_glu = glu * (1.0f / (1.0f + expf(-(a->alpha * glu))));
     o[i] = out_glu * (lin + 1.0f);
   }

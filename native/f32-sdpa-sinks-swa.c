@@ -106,7 +106,7 @@ static void load_row_f32(float *dst, const void *cache, size_t at, int count, in
   }
   const uint16_t *s = (const uint16_t *)cache + at;
 #ifdef GO_X86
-  if (go_use_avx2) {
+  if (go_kernels.attention >= GO_L_AVX2) {
     extern void go_f16_to_f32_row_avx2(float *dst, const uint16_t *src, int count);
     go_f16_to_f32_row_avx2(dst, s, count);
     return;
@@ -157,7 +157,7 @@ GO_AVX2 static void tile_scores_avx2(float *s, const float *q, const float *kt, 
 
 /* exp(x) for x <= 0 (Cephes-style: 2^n * a degree-6 polynomial of the remainder; rel. error ~2e-7). */
 GO_AVX2 static __m256 exp_le0_avx2(__m256 x) {
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  x = _mm256_max_ps(_mm256_set1_ps(-87.0f), x); /* max_ps returns its second operand for NaN: keep it */
   __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
@@ -176,7 +176,7 @@ GO_AVX2 static float tile_exp_avx2(float *p, const float *s, float m) {
   __m256 vm = _mm256_set1_ps(m), ninf = _mm256_set1_ps(-INFINITY), sum = _mm256_setzero_ps();
   for (int j = 0; j < TK; j += 8) {
     __m256 x = _mm256_loadu_ps(s + j);
-    __m256 keep = _mm256_cmp_ps(x, ninf, _CMP_NEQ_OQ);
+    __m256 keep = _mm256_cmp_ps(x, ninf, _CMP_NEQ_UQ); /* unordered: a NaN score stays NaN */
     __m256 e = _mm256_and_ps(exp_le0_avx2(_mm256_sub_ps(x, vm)), keep);
     _mm256_storeu_ps(p + j, e);
     sum = _mm256_add_ps(sum, e);
@@ -233,7 +233,7 @@ static void attn_task(void *vctx, int task, int thread) {
   const void *K = c->c->k[c->layer], *V = c->c->v[c->layer];
   int f16 = c->c->f16;
 #ifdef GO_X86
-  int simd = go_use_avx2;
+  int simd = go_kernels.attention >= GO_L_AVX2;
 #else
   int simd = 0;
 #endif

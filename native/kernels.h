@@ -12,8 +12,6 @@ float go_dot_f32(const float *a, const float *b, int K);
 /* f32 rows x f32 rows, register-tiled: outs[t][r] = W[r] . xs[t] */
 void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, float *const *outs);
 
-/* 1 when the dense kernels' AVX-512 paths may run (AVX-512 F/BW/VL/DQ/VNNI, not forced off by GPT_OSS_SIMD). */
-int go_dense_avx512(void);
 #ifdef GO_X86
 #define GO_DENSE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
 #endif

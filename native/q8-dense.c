@@ -24,7 +24,15 @@ size_t go_q8_bytes(int N, int K) {
 /* One 32-block of f32 to int8 with scale amax/127 rounded to f16 first (so q matches what is stored). */
 static uint16_t quant_block_scalar(const float *v, int count, int8_t *q) {
   float amax = 0;
-  for (int i = 0; i < count; i++) amax = fmaxf(amax, fabsf(v[i]));
+  int finite = 1;
+  for (int i = 0; i < count; i++) {
+    finite &= isfinite(v[i]) != 0;
+    amax = fmaxf(amax, fabsf(v[i]));
+  }
+  if (!finite) {
+    memset(q, 0, 32);
+    return GO_F16_NAN;
+  }
   uint16_t d16 = go_f32_to_f16(amax / 127.0f);
   float d = go_f16_to_f32(d16), id = d > 0 ? 1.0f / d : 0.0f;
   for (int i = 0; i < 32; i++) {
@@ -41,8 +49,12 @@ static void quant_act_scalar(const float *x, int K, int8_t *q, float *d) {
     int count = K - 32 * b < 32 ? K - 32 * b : 32;
     const float *v = x + 32 * b;
     float amax = 0;
-    for (int i = 0; i < count; i++) amax = fmaxf(amax, fabsf(v[i]));
-    float db = amax / 127.0f, id = db > 0 ? 1.0f / db : 0.0f;
+    int finite = 1;
+    for (int i = 0; i < count; i++) {
+      finite &= isfinite(v[i]) != 0;
+      amax = fmaxf(amax, fabsf(v[i]));
+    }
+    float db = finite ? amax / 127.0f : NAN, id = db > 0 ? 1.0f / db : 0.0f; /* NaN > 0 is false */
     for (int i = 0; i < 32; i++) q[32 * b + i] = (int8_t)(i < count ? rintf(v[i] * id) : 0);
     d[b] = db;
   }
@@ -86,6 +98,16 @@ GO_AVX2 static inline float amax32(__m256 a, __m256 b, __m256 c, __m256 d) {
   return _mm_cvtss_f32(h);
 }
 
+/* 1 when all 32 values are finite (NaN and infinities compare unordered or above FLT_MAX). */
+GO_AVX2 static inline int finite32(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), lim = _mm256_set1_ps(3.40282347e38f);
+  __m256 ok = _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, a), lim, _CMP_LE_OQ),
+                            _mm256_cmp_ps(_mm256_andnot_ps(sign, b), lim, _CMP_LE_OQ));
+  ok = _mm256_and_ps(ok, _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, c), lim, _CMP_LE_OQ),
+                                       _mm256_cmp_ps(_mm256_andnot_ps(sign, d), lim, _CMP_LE_OQ)));
+  return _mm256_movemask_ps(ok) == 0xff;
+}
+
 GO_AVX2 static inline __m256 bf16x8(const uint16_t *w) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)w)), 16));
 }
@@ -101,6 +123,11 @@ GO_AVX2 static void quant_row_avx2(const void *src, int dtype, int K, int8_t *q,
       const float *w = (const float *)src + 32 * b;
       a = _mm256_loadu_ps(w), c = _mm256_loadu_ps(w + 8), e = _mm256_loadu_ps(w + 16), f = _mm256_loadu_ps(w + 24);
     }
+    if (!finite32(a, c, e, f)) {
+      _mm256_storeu_si256((__m256i *)(q + 32 * b), _mm256_setzero_si256());
+      s[b] = GO_F16_NAN;
+      continue;
+    }
     uint16_t d16 = go_f32_to_f16(amax32(a, c, e, f) / 127.0f);
     float d = go_f16_to_f32(d16), id = d > 0 ? 1.0f / d : 0.0f;
     _mm256_storeu_si256((__m256i *)(q + 32 * b), pack32(a, c, e, f, _mm256_set1_ps(id)));
@@ -113,6 +140,11 @@ GO_AVX2 static void quant_act_avx2(const float *x, int K, int8_t *q, float *d) {
   for (; 32 * b + 32 <= K; b++) {
     const float *v = x + 32 * b;
     __m256 a = _mm256_loadu_ps(v), c = _mm256_loadu_ps(v + 8), e = _mm256_loadu_ps(v + 16), f = _mm256_loadu_ps(v + 24);
+    if (!finite32(a, c, e, f)) {
+      _mm256_storeu_si256((__m256i *)(q + 32 * b), _mm256_setzero_si256());
+      d[b] = NAN;
+      continue;
+    }
     float db = amax32(a, c, e, f) / 127.0f, id = db > 0 ? 1.0f / db : 0.0f;
     _mm256_storeu_si256((__m256i *)(q + 32 * b), pack32(a, c, e, f, _mm256_set1_ps(id)));
     d[b] = db;
@@ -127,89 +159,64 @@ GO_AVX2 static inline __m256 block_dot(__m256i w, __m256i x, __m256i ax) {
 }
 
 /*
- * 4 weight rows (stride Kp bytes, scales stride nb) against one quantized activation: each x block
- * and |x| are loaded once for the four rows; the block scales come 8 at a time (F16C) and are
- * multiplied by the activation's scales, then picked per block with a lane permute.
+ * R weight rows (any addresses: 4 neighbours, or 2 from different parts of the run, which gives two
+ * forward streams whose misses overlap) against one quantized activation: each x block and |x| are
+ * loaded once for the R rows; the block scales come 8 at a time (F16C) and are multiplied by the
+ * activation's scales, then picked per block with a lane permute. R is a constant where it is inlined.
  */
-GO_AVX2 static void dot4_q8_avx2(const int8_t *w, size_t Kp, const uint16_t *s, int nb, const int8_t *xq,
-                                 const float *xd, float out[4]) {
-  const int8_t *w0 = w, *w1 = w + Kp, *w2 = w + 2 * Kp, *w3 = w + 3 * Kp;
-  const uint16_t *s0 = s, *s1 = s + nb, *s2 = s + 2 * nb, *s3 = s + 3 * nb;
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+GO_AVX2 static inline __attribute__((always_inline)) void rows_q8_avx2(int R, const int8_t *const *w,
+                                                                      const uint16_t *const *s, int nb,
+                                                                      const int8_t *xq, const float *xd, float *out) {
+  __m256 acc[4], c[4];
+  for (int i = 0; i < R; i++) acc[i] = _mm256_setzero_ps();
   int b = 0;
   for (; b + 8 <= nb; b += 8) {
     __m256 xs = _mm256_loadu_ps(xd + b);
-    __m256 c0 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s0 + b))), xs);
-    __m256 c1 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s1 + b))), xs);
-    __m256 c2 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s2 + b))), xs);
-    __m256 c3 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s3 + b))), xs);
+    for (int i = 0; i < R; i++) c[i] = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s[i] + b))), xs);
     /* 8 blocks = 256 B = 4 cache lines per row per iteration; fetch them Q8_PF bytes ahead */
-    for (int l = 0; l < 256; l += 64) {
-      _mm_prefetch((const char *)(w0 + 32 * b + Q8_PF + l), _MM_HINT_T0);
-      _mm_prefetch((const char *)(w1 + 32 * b + Q8_PF + l), _MM_HINT_T0);
-      _mm_prefetch((const char *)(w2 + 32 * b + Q8_PF + l), _MM_HINT_T0);
-      _mm_prefetch((const char *)(w3 + 32 * b + Q8_PF + l), _MM_HINT_T0);
-    }
+    for (int l = 0; l < 256; l += 64)
+      for (int i = 0; i < R; i++) _mm_prefetch((const char *)(w[i] + 32 * b + Q8_PF + l), _MM_HINT_T0);
     for (int j = 0; j < 8; j++) {
       size_t o = (size_t)32 * (b + j);
       __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
       __m256i idx = _mm256_set1_epi32(j);
-      a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_permutevar8x32_ps(c0, idx), a0);
-      a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_permutevar8x32_ps(c1, idx), a1);
-      a2 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w2 + o)), x, ax), _mm256_permutevar8x32_ps(c2, idx), a2);
-      a3 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w3 + o)), x, ax), _mm256_permutevar8x32_ps(c3, idx), a3);
+      for (int i = 0; i < R; i++)
+        acc[i] = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w[i] + o)), x, ax),
+                                 _mm256_permutevar8x32_ps(c[i], idx), acc[i]);
     }
   }
   for (; b < nb; b++) {
     size_t o = (size_t)32 * b;
     __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
-    a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s0[b]) * xd[b]), a0);
-    a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s1[b]) * xd[b]), a1);
-    a2 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w2 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s2[b]) * xd[b]), a2);
-    a3 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w3 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s3[b]) * xd[b]), a3);
+    for (int i = 0; i < R; i++)
+      acc[i] = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w[i] + o)), x, ax),
+                               _mm256_set1_ps(go_f16_to_f32(s[i][b]) * xd[b]), acc[i]);
   }
-  out[0] = hsum8(a0), out[1] = hsum8(a1), out[2] = hsum8(a2), out[3] = hsum8(a3);
+  for (int i = 0; i < R; i++) out[i] = hsum8(acc[i]);
+}
+
+GO_AVX2 static void dot4_q8_avx2(const int8_t *w, size_t Kp, const uint16_t *s, int nb, const int8_t *xq,
+                                 const float *xd, float out[4]) {
+  const int8_t *ws[4] = {w, w + Kp, w + 2 * Kp, w + 3 * Kp};
+  const uint16_t *ss[4] = {s, s + nb, s + 2 * nb, s + 3 * nb};
+  rows_q8_avx2(4, ws, ss, nb, xq, xd, out);
 }
 
 /* one token, two rows from different parts of the run: two forward streams (as row2_q8_avx512) */
 GO_AVX2 static void row2_q8_avx2(const int8_t *w0, const uint16_t *s0, const int8_t *w1, const uint16_t *s1, int nb,
                                  const int8_t *xq, const float *xd, float *o0, float *o1) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0;
-  int b = 0;
-  for (; b + 8 <= nb; b += 8) {
-    __m256 xs = _mm256_loadu_ps(xd + b);
-    __m256 c0 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s0 + b))), xs);
-    __m256 c1 = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s1 + b))), xs);
-    for (int l = 0; l < 256; l += 64) {
-      _mm_prefetch((const char *)(w0 + 32 * b + Q8_PF + l), _MM_HINT_T0);
-      _mm_prefetch((const char *)(w1 + 32 * b + Q8_PF + l), _MM_HINT_T0);
-    }
-    for (int j = 0; j < 8; j++) {
-      size_t o = (size_t)32 * (b + j);
-      __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
-      __m256i idx = _mm256_set1_epi32(j);
-      a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_permutevar8x32_ps(c0, idx), a0);
-      a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_permutevar8x32_ps(c1, idx), a1);
-    }
-  }
-  for (; b < nb; b++) {
-    size_t o = (size_t)32 * b;
-    __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
-    a0 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w0 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s0[b]) * xd[b]), a0);
-    a1 = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w1 + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s1[b]) * xd[b]), a1);
-  }
-  *o0 = hsum8(a0);
-  *o1 = hsum8(a1);
+  const int8_t *ws[2] = {w0, w1};
+  const uint16_t *ss[2] = {s0, s1};
+  float o[2];
+  rows_q8_avx2(2, ws, ss, nb, xq, xd, o);
+  *o0 = o[0];
+  *o1 = o[1];
 }
 
 GO_AVX2 static float dot1_q8_avx2(const int8_t *w, const uint16_t *s, int nb, const int8_t *xq, const float *xd) {
-  __m256 a = _mm256_setzero_ps();
-  for (int b = 0; b < nb; b++) {
-    size_t o = (size_t)32 * b;
-    __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
-    a = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w + o)), x, ax), _mm256_set1_ps(go_f16_to_f32(s[b]) * xd[b]), a);
-  }
-  return hsum8(a);
+  float o;
+  rows_q8_avx2(1, &w, &s, nb, xq, xd, &o);
+  return o;
 }
 
 GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s, int nb) {
@@ -350,7 +357,7 @@ static void quant_task(void *vctx, int task, int thread) {
     uint16_t *sr = s + (size_t)r * nb;
     int done = 0;
 #ifdef GO_X86
-    if (go_use_avx2) {
+    if (go_kernels.dense_q8 >= GO_L_AVX2) {
       done = c->K & ~31;
       quant_row_avx2(src, c->dtype, done, qr, sr);
     }
@@ -383,7 +390,7 @@ void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, in
 
 void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c) {
 #ifdef GO_X86
-  if (go_use_avx2) quant_act_avx2(x, K, q, d);
+  if (go_kernels.dense_q8 >= GO_L_AVX2) quant_act_avx2(x, K, q, d);
   else
 #endif
     quant_act_scalar(x, K, q, d);
@@ -404,13 +411,13 @@ void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_
   const uint16_t *s = (const uint16_t *)(wq + (size_t)N * Kp);
   int r = r0;
 #ifdef GO_X86
-  if (xc && go_dense_avx512()) {
+  if (xc && go_kernels.dense_q8 >= GO_L_AVX512) {
     for (int t0 = 0; t0 < n; t0 += 4)
       rows_q8_avx512(q, s, nb, r0, r1, xq + (size_t)t0 * Kp, xd + (size_t)t0 * nb, xc + (size_t)t0 * nb,
                      n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride);
     return;
   }
-  if (go_use_avx2) {
+  if (go_kernels.dense_q8 >= GO_L_AVX2) {
     float o4[4];
     if (n == 1) { /* two streams, as on AVX-512: measured 27 -> 34 GB/s over 4 rows side by side */
       int half = (r1 - r0) / 2;
@@ -447,7 +454,7 @@ void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int 
     const uint16_t *sr = s + (size_t)r * nb;
     int b = 0;
 #ifdef GO_X86
-    if (go_use_avx2) {
+    if (go_kernels.dense_q8 >= GO_L_AVX2) {
       dequant_avx2(d, qr, sr, K / 32);
       b = K / 32;
     }

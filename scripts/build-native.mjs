@@ -51,10 +51,13 @@ try {
   const addon = createRequire(import.meta.url)(addonPath);
   const pool = addon.createPool(1);
   const out = new Float32Array(1);
-  addon.add(pool, out, new Float32Array([1]), new Float32Array([2]), 1);
+  addon.add({ pool, out, a: new Float32Array([1]), b: new Float32Array([2]), count: 1 });
   addon.destroy(pool);
   if (out[0] !== 3) throw new Error(`1 + 2 gave ${out[0]}`);
-  process.stderr.write(`gpt-oss: native cpu backend built (${addon.simd} kernels, ${addon.physicalCores} physical cores)\n`);
+  // The kernels in use per family (as `gpt-oss bench` and `inspect` print them): one level, or the families that differ.
+  const levels = Object.entries(addon.kernels);
+  const kernels = new Set(levels.map(([, l]) => l)).size === 1 ? levels[0][1] : levels.map(([f, l]) => `${f} ${l}`).join(', ');
+  process.stderr.write(`gpt-oss: native cpu backend built (kernels: ${kernels}; ${addon.physicalCores} physical cores)\n`);
 } catch (e) {
   fail(`the built addon does not load: ${e instanceof Error ? e.message : String(e)}`);
 }

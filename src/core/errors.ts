@@ -77,6 +77,19 @@ export class ContextOverflowError extends GptOssError {
   }
 }
 
+/**
+ * A forward pass produced NaN or an infinity: the weights (e.g. a corrupt MXFP4 scale) or the backend
+ * is broken, and sampling from the row would print fluent-looking nonsense.
+ */
+export class NonFiniteLogitsError extends GptOssError {
+  readonly position: number;
+  constructor(position: number) {
+    super('internal', `non-finite logits (NaN or Inf) at position ${position}: the checkpoint or the backend is broken`);
+    this.position = position;
+    this.name = 'NonFiniteLogitsError';
+  }
+}
+
 /** A backend was asked for but cannot be used here (e.g. the native addon did not build). */
 export class BackendUnavailableError extends GptOssError {
   constructor(message: string) {

@@ -1,5 +1,6 @@
 import { isGptOssError } from '../core/errors.js';
 import type { StepOptions, TokenLogprob, TokenSampler } from '../sampling/index.js';
+import { assertFiniteLogits } from './finite-logits.js';
 import type { Session } from './session.js';
 
 export interface TokenLoopOptions {
@@ -83,6 +84,8 @@ export async function* generateTokens(session: Session, prompt: readonly number[
       yield end('aborted');
       return;
     }
+    // the row predicts the token after the last one in the session, at that position
+    assertFiniteLogits(logits, session.tokens.length - 1);
     const step = options.constrain?.(generated) ?? {};
     if (options.logprobs !== undefined) step.logprobs = options.logprobs;
     const picked = sampler.sample(logits, step);

@@ -19,10 +19,128 @@ export type MappingHandle = NativeHandle<'mapping'>;
 export const WEIGHT_DTYPE = { f32: 0, bf16: 1, q8: 2 } as const;
 export type WeightDtypeCode = (typeof WEIGHT_DTYPE)[keyof typeof WEIGHT_DTYPE];
 
+/** Kernel levels, lowest first (native/dispatch.c). */
+export const KERNEL_LEVELS = ['scalar', 'avx2', 'avx512-vnni', 'avx512-vbmi'] as const;
+export type KernelLevel = (typeof KERNEL_LEVELS)[number];
+/** The level each kernel family runs at (native/dispatch.c's table). */
+export interface KernelReport {
+  readonly dense: KernelLevel;
+  readonly 'dense-q8': KernelLevel;
+  readonly moe: KernelLevel;
+  readonly 'moe-q8': KernelLevel;
+  readonly attention: KernelLevel;
+}
+
+// One options object per op, named as native/addon.c reads them; a wrong one throws naming it.
+export interface KvCacheOptions {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  windows: Int32Array;
+  slots: number;
+  capacity: number;
+  slidingCapacity: number;
+  f16: boolean;
+}
+/** out[n, H] = table[tokens] (table [vocab, H] of dtype f32 or bf16). */
+export interface EmbedOptions {
+  out: Float32Array;
+  table: Uint8Array;
+  dtype: WeightDtypeCode;
+  H: number;
+  vocab: number;
+  tokens: Int32Array;
+}
+export interface RmsNormOptions {
+  pool: PoolHandle;
+  out: Float32Array;
+  x: Float32Array;
+  n: number;
+  cols: number;
+  scale: Float32Array;
+  eps: number;
+}
+/** out[n, N] = x[n, K] W[N, K]^T (+ bias[N]). */
+export interface MatmulOptions {
+  pool: PoolHandle;
+  out: Float32Array;
+  x: Float32Array;
+  n: number;
+  K: number;
+  w: Uint8Array;
+  dtype: WeightDtypeCode;
+  N: number;
+  bias: Float32Array | null;
+}
+export interface QuantizeQ8Options {
+  pool: PoolHandle;
+  dst: Uint8Array;
+  src: Uint8Array;
+  dtype: 0 | 1;
+  N: number;
+  K: number;
+}
+export interface RopeOptions {
+  pool: PoolHandle;
+  x: Float32Array;
+  n: number;
+  heads: number;
+  headDim: number;
+  positions: Int32Array;
+  invFreq: Float32Array;
+  concentration: number;
+}
+export interface AttentionOptions {
+  pool: PoolHandle;
+  out: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  n: number;
+  sinks: Float32Array;
+  cache: KvCacheHandle;
+  slots: Int32Array;
+  positions: Int32Array;
+  layer: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  window: number;
+  smScale: number;
+}
+export interface MoeOptions {
+  pool: PoolHandle;
+  out: Float32Array;
+  x: Float32Array;
+  n: number;
+  H: number;
+  I: number;
+  E: number;
+  k: number;
+  swigluLimit: number;
+  swigluAlpha: number;
+  fast: 0 | 1;
+  gate: Uint8Array;
+  gateDtype: WeightDtypeCode;
+  gateBias: Float32Array;
+  mlp1Blocks: Uint8Array;
+  mlp1Scales: Uint8Array;
+  mlp1Bias: Float32Array;
+  mlp2Blocks: Uint8Array;
+  mlp2Scales: Uint8Array;
+  mlp2Bias: Float32Array;
+}
+
 export interface CpuAddon {
   readonly version: number;
-  /** Kernels chosen at load: 'avx2' (AVX2 + FMA + F16C) or 'scalar' (portable C). */
-  readonly simd: 'avx2' | 'scalar';
+  /** The kernel level asked for: the CPU's best, unless GPT_OSS_SIMD lowers it. */
+  readonly simd: KernelLevel;
+  /** The level each kernel family actually runs at. */
+  readonly kernels: KernelReport;
+  /** What this CPU has (avx2: with FMA and F16C; avx512Vnni: F/BW/VL/DQ + VNNI), and its best level. */
+  readonly cpu: { readonly avx2: boolean; readonly avx512Vnni: boolean; readonly avx512Vbmi: boolean; readonly best: KernelLevel };
+  /** GPT_OSS_SIMD's value when it names no level (the best level is then used). */
+  readonly unknownSimdRequest?: string;
   readonly physicalCores: number;
 
   createPool(threads: number): PoolHandle;
@@ -30,16 +148,7 @@ export interface CpuAddon {
   /** Frees a pool or KV cache now (otherwise the garbage collector does). Idempotent. */
   destroy(handle: PoolHandle | KvCacheHandle): void;
 
-  createKvCache(
-    layers: number,
-    kvHeads: number,
-    headDim: number,
-    windows: Int32Array,
-    slots: number,
-    capacity: number,
-    slidingCapacity: number,
-    f16: boolean,
-  ): KvCacheHandle;
+  createKvCache(options: KvCacheOptions): KvCacheHandle;
 
   /**
    * Read-only shared mmap of a whole file, or null when it cannot be mapped. Node 20 caps an external
@@ -49,88 +158,36 @@ export interface CpuAddon {
   /** Unmaps now and detaches the buffers (views of them then read as empty instead of faulting). */
   unmapFile(handle: MappingHandle, buffers: ArrayBuffer[]): void;
 
-  /** out[n, H] = table[tokens] (table [vocab, H] of dtype). */
-  embed(out: Float32Array, table: Uint8Array, dtype: WeightDtypeCode, H: number, vocab: number, tokens: Int32Array): void;
-  rmsNorm(pool: PoolHandle, out: Float32Array, x: Float32Array, n: number, cols: number, scale: Float32Array, eps: number): void;
-  /** out[n, N] = x[n, K] W[N, K]^T (+ bias[N]). */
-  matmul(
-    pool: PoolHandle,
-    out: Float32Array,
-    x: Float32Array,
-    n: number,
-    K: number,
-    w: Uint8Array,
-    dtype: WeightDtypeCode,
-    N: number,
-    bias: Float32Array | null,
-  ): void;
+  embed(options: EmbedOptions): void;
+  rmsNorm(options: RmsNormOptions): void;
+  matmul(options: MatmulOptions): void;
   /**
    * Converts a bf16/f32 matrix [N, K] to the 8-bit layout (native/q8-dense.c) in `dst` (q8Bytes(N, K)
    * bytes). When `src` lies in a live file mapping its pages are dropped from this process afterwards
    * (they stay in the page cache); returns whether that happened.
    */
-  quantizeQ8(pool: PoolHandle, dst: Uint8Array, src: Uint8Array, dtype: 0 | 1, N: number, K: number): boolean;
+  quantizeQ8(options: QuantizeQ8Options): boolean;
   /** Maps a view of a live file mapping into the process now (MADV_POPULATE_READ); false where it did not run. */
   prefault?(view: Uint8Array): boolean;
   /**
    * `bytes` of zeroed memory for converted weights, 64-byte aligned in anonymous memory advised for
-   * huge pages (fewer page walks while a decode step streams it); null when it cannot be made, and
-   * absent in builds before it existed: callers then allocate an ordinary buffer.
+   * huge pages (fewer page walks while a decode step streams it); null when it cannot be made.
    */
   allocWeights?(bytes: number): ArrayBuffer | null;
-  rope(
-    pool: PoolHandle,
-    x: Float32Array,
-    n: number,
-    heads: number,
-    headDim: number,
-    positions: Int32Array,
-    invFreq: Float32Array,
-    concentration: number,
-  ): void;
-  attention(
-    pool: PoolHandle,
-    out: Float32Array,
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    n: number,
-    sinks: Float32Array,
-    cache: KvCacheHandle,
-    slots: Int32Array,
-    positions: Int32Array,
-    layer: number,
-    heads: number,
-    kvHeads: number,
-    headDim: number,
-    window: number,
-    smScale: number,
-  ): void;
-  moe(
-    pool: PoolHandle,
-    out: Float32Array,
-    x: Float32Array,
-    n: number,
-    H: number,
-    I: number,
-    E: number,
-    k: number,
-    swigluLimit: number,
-    swigluAlpha: number,
-    fast: 0 | 1,
-    gate: Uint8Array,
-    gateDtype: WeightDtypeCode,
-    gateBias: Float32Array,
-    mlp1Blocks: Uint8Array,
-    mlp1Scales: Uint8Array,
-    mlp1Bias: Float32Array,
-    mlp2Blocks: Uint8Array,
-    mlp2Scales: Uint8Array,
-    mlp2Bias: Float32Array,
-  ): void;
-  add(pool: PoolHandle, out: Float32Array, a: Float32Array, b: Float32Array, count: number): void;
+  rope(options: RopeOptions): void;
+  attention(options: AttentionOptions): void;
+  moe(options: MoeOptions): void;
+  add(options: { pool: PoolHandle; out: Float32Array; a: Float32Array; b: Float32Array; count: number }): void;
   /** STREAM-like triad over `bytes` (three arrays), best of `reps`, in GB/s. */
-  triad(pool: PoolHandle, bytes: number, reps: number): number;
+  triad(options: { pool: PoolHandle; bytes: number; reps: number }): number;
+}
+
+/** "avx512-vnni" when every family runs at one level, else "dense avx512-vnni, moe avx2, ...". */
+export function describeKernels(kernels: KernelReport): string {
+  const entries = Object.entries(kernels) as [string, KernelLevel][];
+  const levels = new Set(entries.map(([, l]) => l));
+  if (levels.size === 1) return entries[0]![1];
+  return entries.map(([family, level]) => `${family} ${level}`).join(', ');
 }
 
 /** Bytes of an [N, K] matrix in the addon's 8-bit layout: rows padded to 32-blocks of int8 + one f16 scale each. */
@@ -140,7 +197,7 @@ export function q8Bytes(N: number, K: number): number {
 
 /** The built addon; GPT_OSS_CPU_ADDON points at another build (a debug build, or a missing one in tests). */
 export const ADDON_FILE = process.env['GPT_OSS_CPU_ADDON'] || fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));
-const EXPECTED_VERSION = 1;
+const EXPECTED_VERSION = 2;
 
 let cached: CpuAddon | BackendUnavailableError | undefined;
 

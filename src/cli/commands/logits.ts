@@ -78,12 +78,29 @@ export const logitsCommand: Command = {
         logits.set(await transformer.forward(batch, cache, rows), start * vocab);
       }
       writeFileSync(out, littleEndianBytes(logits));
+      warnNonFinite(logits, vocab, out);
     } finally {
       loaded.dispose();
     }
     return 0;
   },
 };
+
+/** The file is still written (it is what the backend computed), but a broken result must not pass unnoticed. */
+function warnNonFinite(logits: Float32Array, vocab: number, out: string): void {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < logits.length; i++) {
+    if (Number.isFinite(logits[i]!)) continue;
+    count++;
+    if (first < 0) first = i;
+  }
+  if (count === 0) return;
+  process.stderr.write(
+    `gpt-oss: warning: ${count} of the ${logits.length} logits written to ${out} are not finite (NaN or Inf), ` +
+      `the first at position ${Math.floor(first / vocab)}: the checkpoint or the backend is broken\n`,
+  );
+}
 
 function required(name: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new InvalidArgumentError(`gpt-oss logits: --${name} is required (see 'gpt-oss logits --help')`);

@@ -1,0 +1,30 @@
+/**
+ * Runs the op harness on one kernel level of the cpu addon (GPT_OSS_SIMD, read once when the addon
+ * loads; node:test runs each file in its own process). A level this CPU lacks is reported as skipped
+ * with the reason, never silently replaced by another: the addon clamps to the CPU's best, so running
+ * anyway would repeat that path under this one's name.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KERNEL_LEVELS, describeKernels, loadCpuAddon, type KernelLevel } from '../../src/backends/cpu/binding.js';
+import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.js';
+import { runBackendOps } from './run-backend-ops.js';
+
+export function runKernelPath(level: KernelLevel): void {
+  process.env.GPT_OSS_SIMD = level;
+  const addon = loadCpuAddon();
+  // A missing addon fails here (npm ci builds it), as cpu.test.ts did before the paths were split.
+  if (addon instanceof Error) throw addon;
+  const lacks = KERNEL_LEVELS.indexOf(addon.cpu.best) < KERNEL_LEVELS.indexOf(level);
+  const skip = lacks ? `this CPU lacks the ${level} kernels (its best is ${addon.cpu.best})` : undefined;
+  test(`kernel path ${level}: ${skip ? 'skipped' : `runs (${describeKernels(addon.kernels)})`}`, { skip: skip ?? false }, () => {
+    assert.equal(addon.simd, level);
+    // Every family at most this level, and at least one exactly at it: the path under test is really taken.
+    const levels = Object.values(addon.kernels).map((l) => KERNEL_LEVELS.indexOf(l));
+    assert.ok(levels.every((l) => l <= KERNEL_LEVELS.indexOf(level)), describeKernels(addon.kernels));
+    assert.ok(levels.includes(KERNEL_LEVELS.indexOf(level)), `no kernel family runs at ${level}: ${describeKernels(addon.kernels)}`);
+  });
+  for (const precision of ['exact', 'fast'] as const) {
+    runBackendOps({ label: `cpu ${precision} ${level}`, skipAll: skip, newBackend: () => createCpuBackend({ precision, threads: 2 }) });
+  }
+}
