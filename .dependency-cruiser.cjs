@@ -18,6 +18,14 @@ module.exports = {
     layer('core', []),
     layer('format', ['core/']),
     layer('backends', ['core/']),
+    // one backend never imports another (backend.ts, the shared interface, is the only common ground)
+    {
+      name: 'backends-not-sideways',
+      comment: 'src/backends/cpu and src/backends/ref may import only backends/backend.ts and core from each other\'s layer',
+      severity: 'error',
+      from: { path: '^src/backends/(cpu|ref)/' },
+      to: { path: '^src/backends/(cpu|ref)/', pathNot: '^src/backends/$1/' },
+    },
     layer('sampling', ['core/']),
     layer('tokenizer', ['core/']),
     layer('model', ['core/', 'format/', 'backends/backend\\.ts$']),

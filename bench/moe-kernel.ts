@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { createCpuBackend } from '../src/backends/cpu/cpu-backend.js';
 import { openCheckpoint } from '../src/format/checkpoint.js';
+import { nativeMapper } from '../src/engine/select-backend.js';
 import type { MoeWeights } from '../src/backends/backend.js';
 
 const { values } = parseArgs({
@@ -29,13 +30,10 @@ const precision = values.precision === 'exact' ? 'exact' : 'fast';
 const n = Number(values.n);
 const steps = Number(values.steps);
 // As the model does: the experts are views of the mmapped checkpoint (page cache), not copies in
-// fresh process memory, which read faster; loadWeight prefaults them (MADV_POPULATE_READ). Imported
-// only then: select-backend installs the mapper as it loads.
-if (!values.anon) {
-  const { installNativeFileMapper } = await import('../src/engine/select-backend.js');
-  if (!installNativeFileMapper()) throw new Error('the native addon is needed for the file mapper');
-}
-const checkpoint = openCheckpoint(values.model);
+// fresh process memory, which read faster; loadWeight prefaults them (MADV_POPULATE_READ).
+const mapper = values.anon ? undefined : nativeMapper();
+if (!values.anon && !mapper) throw new Error('the native addon is needed for the file mapper');
+const checkpoint = openCheckpoint(values.model, { mapper });
 const cfg = checkpoint.config;
 const backend = createCpuBackend({ precision, ...(values.threads ? { threads: Number(values.threads) } : {}) });
 const layers = Math.min(cfg.numHiddenLayers, values.layers ? Number(values.layers) : cfg.numHiddenLayers);

@@ -133,8 +133,6 @@ export type OpName =
 export interface Backend {
   readonly name: BackendName | string;
   readonly precision: Precision;
-  /** Whether this backend implements an op (the harness skips, visibly, what it does not). */
-  supportsOp(op: OpName): boolean;
 
   // -- memory ---------------------------------------------------------------------------------
   loadWeight(data: WeightData, use: WeightUse): Weight;

@@ -1,7 +1,8 @@
 /**
  * How `format/` gets bytes of a file without knowing whether the native addon exists: a file
  * mapper returns a read-only view of the whole file (mmap) or null when it cannot map. `engine`
- * installs the native mapper when the addon loads; without one, format falls back to positional reads.
+ * passes the native mapper to openCheckpoint when the addon loads; without one, format reads
+ * positionally.
  */
 export interface FileMapping {
   /** The whole file. A typed array spans at most 4 GiB in Node 20: prefer `view` where present. */
@@ -12,13 +13,3 @@ export interface FileMapping {
 }
 
 export type FileMapper = (path: string) => FileMapping | null;
-
-let installed: FileMapper | null = null;
-
-export function setFileMapper(mapper: FileMapper | null): void {
-  installed = mapper;
-}
-
-export function getFileMapper(): FileMapper | null {
-  return installed;
-}

@@ -29,3 +29,5 @@ export { BatchScheduler } from './scheduler.js';
 export { Session, commonPrefix, type PrefillResult } from './session.js';
 export type { LoadProgress, LoadModelOptions } from './load-model.js';
 export type { BackendName, Precision } from '../backends/backend.js';
+export { BACKEND_NAMES, nativeKernels } from './select-backend.js';
+export { assertFiniteLogits } from './finite-logits.js';

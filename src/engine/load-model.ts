@@ -4,7 +4,7 @@ import { openCheckpoint } from '../format/checkpoint.js';
 import type { Checkpoint } from '../format/checkpoint-types.js';
 import type { ModelConfig } from '../format/config-types.js';
 import { Transformer } from '../model/transformer.js';
-import { createBackend } from './select-backend.js';
+import { createBackend, nativeMapper } from './select-backend.js';
 
 export interface LoadProgress {
   /** `weights`: one more layer's weights are on the backend; `done`: the model is ready. */
@@ -41,7 +41,7 @@ export interface LoadedModel {
 /** Opens a checkpoint directory (either layout), creates the backend and loads the weights onto it. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   throwIfAborted(options.signal);
-  const checkpoint = await openCheckpoint(path);
+  const checkpoint = await openCheckpoint(path, { mapper: nativeMapper() });
   let backend: Backend | undefined;
   try {
     const backendOptions = {

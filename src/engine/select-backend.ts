@@ -1,24 +1,27 @@
 import type { Backend, BackendName, BackendOptions } from '../backends/backend.js';
-import { loadCpuAddon } from '../backends/cpu/binding.js';
+import { describeKernels, loadCpuAddon, type KernelReport } from '../backends/cpu/binding.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { nativeFileMapper } from '../backends/cpu/file-mapper.js';
 import { createRefBackend } from '../backends/ref/ref-backend.js';
 import { BackendUnavailableError, InvalidArgumentError } from '../core/errors.js';
-import { getFileMapper, setFileMapper } from '../core/mapping.js';
+import type { FileMapper } from '../core/mapping.js';
 
-// CPU-BACKEND: checkpoints are memory-mapped by the addon whenever it loads (whatever the backend),
-// installed before any checkpoint opens; without the addon format/ falls back to positional reads.
-export function installNativeFileMapper(): boolean {
-  if (getFileMapper()) return true;
+// CPU-BACKEND: checkpoints are memory-mapped by the addon whenever it loads (whatever the backend);
+// loadModel hands this to openCheckpoint. Without the addon format/ reads positionally.
+export function nativeMapper(): FileMapper | undefined {
   const addon = loadCpuAddon();
-  if (addon instanceof BackendUnavailableError) return false;
-  setFileMapper(nativeFileMapper(addon));
-  return true;
+  return addon instanceof BackendUnavailableError ? undefined : nativeFileMapper(addon);
 }
-installNativeFileMapper();
 
-/** Backend names a user may ask for (`--backend`). */
-export const BACKEND_NAMES: readonly BackendName[] = ['ref', 'cpu'];
+/** The one list of backend names a user may ask for (`--backend` of every command). */
+export const BACKEND_NAMES = ['ref', 'cpu'] as const satisfies readonly BackendName[];
+
+/** The cpu addon's kernels per family ("avx512-vnni", or "dense avx2, moe scalar, ..."), or why it is unavailable. */
+export function nativeKernels(): { summary: string; kernels: KernelReport } | { unavailable: string } {
+  const addon = loadCpuAddon();
+  if (addon instanceof BackendUnavailableError) return { unavailable: addon.message };
+  return { summary: describeKernels(addon.kernels), kernels: addon.kernels };
+}
 
 /**
  * The one place where a concrete backend is chosen. `undefined` means "the best one available here":

@@ -5,6 +5,7 @@
  */
 import { DTYPE_BYTES, type DType } from '../core/dtypes.js';
 import { GptOssError, OutOfRangeError, TensorError } from '../core/errors.js';
+import type { FileMapper } from '../core/mapping.js';
 import { shapeToString, type Mxfp4Data, type TensorData } from '../core/tensor.js';
 import type { Checkpoint, CheckpointLayout, LayerTensors } from './checkpoint-types.js';
 import type { ModelConfig } from './config-types.js';
@@ -140,17 +141,23 @@ export interface OpenedCheckpoint extends Checkpoint {
   readTensor(name: string): TensorData;
 }
 
+export interface OpenCheckpointOptions {
+  /** Maps the weight files (the engine passes the native addon's mmap); without one, tensors are read positionally. */
+  mapper?: FileMapper | undefined;
+}
+
 /**
  * Opens a checkpoint directory (original layout, transformers layout, or a hub repository root
  * with `original/`), validating config and tensor headers. Tensor bytes are read per call; views
- * of a memory mapping when the native mapper is installed.
+ * of a memory mapping when a mapper is given.
  */
-export function openCheckpoint(path: string): OpenedCheckpoint {
+export function openCheckpoint(path: string, options: OpenCheckpointOptions = {}): OpenedCheckpoint {
   const found = detectLayout(path);
   const json = readJsonFile(found.configFile);
   const layout: CheckpointLayout = isHfConfigJson(json) ? 'hf' : 'original';
   const config = layout === 'hf' ? parseHfConfig(found.configFile, json) : parseOriginalConfig(found.configFile, json);
-  const source = found.weights.kind === 'index' ? shardedSource(found.dir, found.weights.file) : singleFileSource(found.weights.file);
+  const { mapper } = options;
+  const source = found.weights.kind === 'index' ? shardedSource(found.dir, found.weights.file, mapper) : singleFileSource(found.weights.file, mapper);
   let totalBytes: number;
   try {
     totalBytes = validateTensors(source, config, layout, found.configFile);

@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DTYPE_BYTES, SAFETENSORS_DTYPES, type DType } from '../core/dtypes.js';
 import { FileFormatError, TensorError } from '../core/errors.js';
-import { getFileMapper, type FileMapping } from '../core/mapping.js';
+import type { FileMapper, FileMapping } from '../core/mapping.js';
 import { shapeToString, type TensorData } from '../core/tensor.js';
 
 /** One tensor's place in a file; `begin`/`end` are absolute byte offsets in the file. */
@@ -134,7 +134,8 @@ export class SafetensorsFile {
     this.mapping = mapping;
   }
 
-  static open(file: string): SafetensorsFile {
+  /** `mapper`: where given and able, tensors are views of a mapping of the file instead of reads. */
+  static open(file: string, mapper?: FileMapper): SafetensorsFile {
     let fd: number;
     try {
       fd = openSync(file, 'r');
@@ -145,7 +146,6 @@ export class SafetensorsFile {
     }
     try {
       const header = readHeader(fd, file);
-      const mapper = getFileMapper();
       const mapping = mapper ? mapper(file) : null;
       return new SafetensorsFile(header, fd, mapping);
     } catch (e) {

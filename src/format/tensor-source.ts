@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, normalize } from 'node:path';
 import { FileFormatError, TensorError } from '../core/errors.js';
+import type { FileMapper } from '../core/mapping.js';
 import type { TensorData } from '../core/tensor.js';
 import { readJsonFile } from './config.js';
 import { SafetensorsFile, type SafetensorsEntry } from './safetensors.js';
@@ -21,8 +22,8 @@ export interface TensorSource {
   close(): void;
 }
 
-export function singleFileSource(file: string): TensorSource {
-  const st = SafetensorsFile.open(file);
+export function singleFileSource(file: string, mapper?: FileMapper): TensorSource {
+  const st = SafetensorsFile.open(file, mapper);
   return {
     files: [file],
     label: file,
@@ -35,7 +36,7 @@ export function singleFileSource(file: string): TensorSource {
 }
 
 /** Opens every shard an index names and checks that each listed tensor is where the index says. */
-export function shardedSource(dir: string, indexFile: string): TensorSource {
+export function shardedSource(dir: string, indexFile: string, mapper?: FileMapper): TensorSource {
   const json = readJsonFile(indexFile);
   const weightMap = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['weight_map'] : undefined;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
@@ -52,7 +53,7 @@ export function shardedSource(dir: string, indexFile: string): TensorSource {
 
   const shards = new Map<string, SafetensorsFile>();
   try {
-    for (const shard of new Set(shardOf.values())) shards.set(shard, SafetensorsFile.open(join(dir, shard)));
+    for (const shard of new Set(shardOf.values())) shards.set(shard, SafetensorsFile.open(join(dir, shard), mapper));
   } catch (e) {
     for (const s of shards.values()) s.close();
     throw e;

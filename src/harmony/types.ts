@@ -3,6 +3,7 @@
  * snake_case names of harmony's JSON so that `json.ts` maps them one to one; an absent optional
  * field means "not set" (harmony's `None`).
  */
+import { NAMED_SPECIALS } from '../tokenizer/specials.js';
 
 export const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
 export type Role = (typeof ROLES)[number];
@@ -93,16 +94,10 @@ export const SPECIAL = {
 } as const;
 export type SpecialTokenName = (typeof SPECIAL)[keyof typeof SPECIAL];
 
-/** Token ids of o200k_harmony's formatting tokens (checked against the tokenizer in the tests). */
-export const TOKEN_IDS = {
-  '<|return|>': 200002,
-  '<|constrain|>': 200003,
-  '<|channel|>': 200005,
-  '<|start|>': 200006,
-  '<|end|>': 200007,
-  '<|message|>': 200008,
-  '<|call|>': 200012,
-} as const satisfies Record<SpecialTokenName, number>;
+/** Token ids of o200k_harmony's formatting tokens, read from the tokenizer's one table of specials. */
+export const TOKEN_IDS = Object.fromEntries(Object.values(SPECIAL).map((name) => [name, NAMED_SPECIALS[name]])) as {
+  readonly [N in SpecialTokenName]: (typeof NAMED_SPECIALS)[N];
+};
 
 /** Tokens that end an assistant turn when sampling: `<|return|>` (done) and `<|call|>` (tool call). */
 export const STOP_TOKENS_FOR_ASSISTANT_ACTIONS: readonly number[] = [TOKEN_IDS['<|return|>'], TOKEN_IDS['<|call|>']];

@@ -7,7 +7,8 @@
 export const VOCAB_SIZE = 201088;
 export const FIRST_SPECIAL_ID = 199998;
 
-export const NAMED_SPECIALS: Readonly<Record<string, number>> = {
+/** The one table of named special tokens (harmony's TOKEN_IDS are read from it). */
+export const NAMED_SPECIALS = {
   '<|startoftext|>': 199998,
   '<|endoftext|>': 199999,
   '<|return|>': 200002,
@@ -17,7 +18,7 @@ export const NAMED_SPECIALS: Readonly<Record<string, number>> = {
   '<|end|>': 200007,
   '<|message|>': 200008,
   '<|call|>': 200012,
-};
+} as const satisfies Readonly<Record<string, number>>;
 
 export interface SpecialTable {
   readonly nameToId: ReadonlyMap<string, number>;

@@ -10,7 +10,6 @@ import type {
   KvCacheSpec,
   MoeParams,
   MoeWeights,
-  OpName,
   Precision,
   RopeParams,
   Tensor,
@@ -69,10 +68,6 @@ export class CpuBackend implements Backend {
     this.threads = threads;
     this.simd = addon.simd;
     this.pool = addon.createPool(threads);
-  }
-
-  supportsOp(_op: OpName): boolean {
-    return true;
   }
 
   private get p(): PoolHandle {

@@ -9,7 +9,6 @@ import type {
   KvCacheSpec,
   MoeParams,
   MoeWeights,
-  OpName,
   RopeParams,
   Tensor,
   Weight,
@@ -29,10 +28,6 @@ import { RefWeight } from './ref-weights.js';
 export class RefBackend implements Backend {
   readonly name = 'ref';
   readonly precision = 'exact' as const;
-
-  supportsOp(_op: OpName): boolean {
-    return true;
-  }
 
   loadWeight(data: WeightData, use: WeightUse): Weight {
     return new RefWeight(data, use);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../core/errors.js';
+import { BACKEND_NAMES, nativeKernels } from '../../engine/index.js';
 import { loadModel, type LoadedModel } from '../../engine/load-model.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -12,7 +13,7 @@ The table goes to stderr; --json prints one line of JSON on stdout.
 
 Options:
   --model DIR                 checkpoint directory
-  --backend ref|cpu           compute backend (default: the best available)
+  --backend ${BACKEND_NAMES.join('|')}           compute backend (default: the best available)
   --precision exact|fast      default fast
   --dense-weights q8|in-place cpu backend: q8 (default under fast) converts the dense matrices to
                               8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
@@ -27,6 +28,8 @@ Options:
 export interface BenchResult {
   model: string;
   backend: string;
+  /** The cpu addon's kernel level per family (null for ref, which runs plain TypeScript). */
+  kernels: Record<string, string> | null;
   precision: string;
   dense_weights: string;
   threads: number | null;
@@ -107,7 +110,7 @@ export const benchCommand: Command = {
     });
     if (positionals.length > 0) throw new InvalidArgumentError(`gpt-oss bench: unexpected argument '${positionals[0]}'`);
     if (values.model === undefined) throw new InvalidArgumentError("gpt-oss bench: --model DIR is required (see 'gpt-oss bench --help')");
-    const backend = values.backend === undefined ? undefined : choiceOption('bench', 'backend', values.backend, ['ref', 'cpu'], 'cpu');
+    const backend = values.backend === undefined ? undefined : choiceOption('bench', 'backend', values.backend, BACKEND_NAMES, 'cpu');
     const precision = choiceOption('bench', 'precision', values.precision, ['exact', 'fast'], 'fast');
     const denseWeights =
       values['dense-weights'] === undefined ? undefined : choiceOption('bench', 'dense-weights', values['dense-weights'], ['q8', 'in-place'], 'q8');
@@ -175,9 +178,12 @@ export const benchCommand: Command = {
       const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
       const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
       const limit = (bandwidth * 1e9) / bytesPerToken;
+      const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
+      const kernels = native && 'kernels' in native ? { ...native.kernels } : null;
       const result: BenchResult = {
         model: values.model,
         backend: model.backend.name,
+        kernels,
         precision: model.backend.precision,
         dense_weights: dense,
         threads: (model.backend as { threads?: number }).threads ?? null,
@@ -196,6 +202,7 @@ export const benchCommand: Command = {
       const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
       const rows: [string, string][] = [
         ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense})`],
+        ['kernels', native && 'summary' in native ? native.summary : 'plain TypeScript'],
         ['load', `${result.load_s.toFixed(2)} s`],
         [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
         [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s`],

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../core/errors.js';
+import { nativeKernels } from '../../engine/index.js';
 import { shapeToString } from '../../core/tensor.js';
 import { openCheckpoint } from '../../format/checkpoint.js';
 import type { ModelConfig } from '../../format/config-types.js';
@@ -7,7 +8,8 @@ import type { Command } from '../command.js';
 
 const usage = `Usage: gpt-oss inspect DIR [--json]
 
-Shows a checkpoint's layout (original or transformers), its config and every tensor (name, dtype, shape, bytes).
+Shows a checkpoint's layout (original or transformers), its config and every tensor (name, dtype, shape, bytes),
+and the cpu backend's kernels on this machine (avx512-vnni, avx2 or scalar, per kernel family where they differ).
 DIR may be a hub repository root (with original/ beside it), original/ itself, or a make-model output.
   --json   print the same as one JSON object`;
 
@@ -33,10 +35,11 @@ export const inspectCommand: Command = {
       throw new InvalidArgumentError(`gpt-oss inspect: expected one checkpoint directory, got ${positionals.length} arguments (see 'gpt-oss inspect --help')`);
     }
     const ck = openCheckpoint(positionals[0]!);
+    const native = nativeKernels();
     try {
       const tensors = ck.tensorNames().map((name) => ({ name, ...ck.tensorInfo(name)! }));
       if (values.json) {
-        const out = { dir: ck.dir, layout: ck.layout, files: ck.files, config: ck.config, totalBytes: ck.totalBytes, tensors };
+        const out = { dir: ck.dir, layout: ck.layout, files: ck.files, config: ck.config, totalBytes: ck.totalBytes, kernels: 'kernels' in native ? native.kernels : null, tensors };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return Promise.resolve(0);
       }
@@ -45,6 +48,7 @@ export const inspectCommand: Command = {
         `layout     ${ck.layout === 'hf' ? 'hf (transformers, MXFP4 experts)' : 'original'}`,
         `files      ${ck.files.join(', ')}`,
         `tensors    ${tensors.length}, ${(ck.totalBytes / 1e9).toFixed(3)} GB used by the model`,
+        `kernels    ${'summary' in native ? `${native.summary} (the cpu backend on this machine)` : `none: ${native.unavailable}`}`,
         'config',
         ...configLines(ck.config),
         '',

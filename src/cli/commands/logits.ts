@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { InvalidArgumentError, OutOfRangeError } from '../../core/errors.js';
+import { BACKEND_NAMES } from '../../engine/index.js';
 import { loadModel } from '../../engine/load-model.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -15,7 +16,7 @@ Options:
   --model DIR                 checkpoint directory (original/ or Hugging Face layout, or the repo root)
   --tokens IDS                comma-separated token ids
   --out FILE                  where to write the logits
-  --backend ref|cpu           compute backend (default: the best available)
+  --backend ${BACKEND_NAMES.join('|')}           compute backend (default: the best available)
   --mode prefill|decode       prefill: one forward over all tokens (default); decode: one token at a time
   --chunk N                   prefill in forward calls of N tokens (default: all at once)
   --precision exact|fast      exact (default) meets the reference's float32 tolerance
@@ -40,7 +41,7 @@ export const logitsCommand: Command = {
     const model = required('model', values.model);
     const out = required('out', values.out);
     const tokens = parseTokens(required('tokens', values.tokens));
-    const backend = values.backend === undefined ? undefined : choiceOption('logits', 'backend', values.backend, ['ref', 'cpu'], 'ref');
+    const backend = values.backend === undefined ? undefined : choiceOption('logits', 'backend', values.backend, BACKEND_NAMES, 'ref');
     const mode = choiceOption('logits', 'mode', values.mode, ['prefill', 'decode'], 'prefill');
     const precision = choiceOption('logits', 'precision', values.precision, ['exact', 'fast'], 'exact');
     const chunk = intOption('logits', 'chunk', values.chunk, 0, 1);
