@@ -2,7 +2,8 @@
  * Tokenizer speed: encoding ~1 MB of varied text (and a 20,000-character run of one letter)
  * with our o200k_harmony BPE, side by side with the npm o200k encoders that are installed:
  * gpt-tokenizer's own encoder, js-tiktoken (only if present) and tiktoken (wasm).
- * Prints load time, the first (cold-cache) run and the median of repeated runs.
+ * Prints load time, the first (cold-cache) run and the median of repeated runs, then our time on
+ * 200,000-byte runs of one character (where a quadratic BPE merge takes minutes; target: well under 5 s).
  *
  *   npx tsx bench/tokenizer.bench.ts [--mb 1] [--runs 7]
  */
@@ -95,4 +96,11 @@ for (const c of candidates) {
   console.log(
     `${c.name.padEnd(28)} ${loadMs.toFixed(0).padStart(8)} ${coldMs.toFixed(0).padStart(9)} ${med.toFixed(1).padStart(10)} ${(textBytes / 1e6 / (med / 1000)).toFixed(1).padStart(7)} ${String(tokens).padStart(8)} ${runMs.toFixed(1).padStart(12)}`,
   );
+}
+
+const ours = new O200kHarmonyTokenizer(loadRankTable());
+for (const c of ['a', '한', '😀']) {
+  const t = performance.now();
+  ours.encode(c.repeat(200_000 / Buffer.byteLength(c)));
+  console.log(`ours, a 200,000-byte run of ${JSON.stringify(c)}: ${(performance.now() - t).toFixed(0)} ms`);
 }

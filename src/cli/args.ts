@@ -9,6 +9,16 @@ export function parseCommandArgs<T extends OptionSpec>(
   argv: string[],
   options: T,
 ): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>['values']; positionals: string[] } {
+  // `--seed -5`: parseArgs refuses a value that looks like an option; a negative number is a value
+  // (then checked, and explained, by the option's own parser) - pass it as --seed=-5.
+  argv = argv.flatMap((a, i) => {
+    const next = argv[i + 1];
+    const spec = a.startsWith('--') ? options[a.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) return [`${a}=${next}`];
+    const prev = argv[i - 1];
+    const prevSpec = prev?.startsWith('--') ? options[prev.slice(2)] : undefined;
+    return prevSpec?.type === 'string' && /^-\d/.test(a) ? [] : [a];
+  });
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: parsed.values, positionals: parsed.positionals };
@@ -48,8 +58,12 @@ export function choiceOption<C extends string>(
   return value as C;
 }
 
-export async function readStdin(): Promise<string> {
+export async function readStdinBytes(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readStdin(): Promise<string> {
+  return (await readStdinBytes()).toString('utf8');
 }

@@ -4,7 +4,7 @@
  * bytes are read when a layer is asked for.
  */
 import { DTYPE_BYTES, type DType } from '../core/dtypes.js';
-import { GptOssError, OutOfRangeError, TensorError } from '../core/errors.js';
+import { ConfigError, GptOssError, OutOfRangeError, TensorError } from '../core/errors.js';
 import type { FileMapper } from '../core/mapping.js';
 import { shapeToString, type Mxfp4Data, type TensorData } from '../core/tensor.js';
 import type { Checkpoint, CheckpointLayout, LayerTensors } from './checkpoint-types.js';
@@ -28,7 +28,25 @@ function describeExpected(spec: TensorSpec, c: ModelConfig): string {
 }
 
 /** Checks that every tensor the config implies is present with the right dtype and shape. */
+/**
+ * The config's layer count against the layers the tensors hold, before a descriptor is built per
+ * layer: a corrupt num_hidden_layers (1e9) must fail at once, naming the key, not exhaust the heap.
+ */
+function checkLayerCount(source: TensorSource, config: ModelConfig, layout: CheckpointLayout, configFile: string): void {
+  const pattern = layout === 'original' ? /^block\.(\d+)\./ : /^model\.layers\.(\d+)\./;
+  const present = new Set<number>();
+  for (const name of source.names()) {
+    const m = pattern.exec(name);
+    if (m) present.add(Number(m[1]));
+  }
+  if (present.size !== config.numHiddenLayers || (present.size > 0 && Math.max(...present) !== present.size - 1)) {
+    const held = present.size === 0 ? 'no layer tensors' : `tensors for ${present.size} layers (${[...present].sort((a, b) => a - b).slice(0, 8).join(', ')}${present.size > 8 ? ', ...' : ''})`;
+    throw new ConfigError(`${configFile}: num_hidden_layers is ${config.numHiddenLayers} but ${source.label} holds ${held}`);
+  }
+}
+
 export function validateTensors(source: TensorSource, config: ModelConfig, layout: CheckpointLayout, configFile: string): number {
+  checkLayerCount(source, config, layout, configFile);
   let total = 0;
   for (const spec of checkpointSpecs(config, layout)) {
     const e = source.entry(spec.name);

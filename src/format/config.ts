@@ -11,6 +11,26 @@ type Json = Record<string, unknown>;
 /** The reference's RMSNorm epsilon (gpt_oss/torch/model.py); the original config does not store it. */
 export const DEFAULT_RMS_NORM_EPS = 1e-5;
 
+/** The text each parsed config came from, so a message can quote a value as written (1e999, not Infinity). */
+const sourceText = new WeakMap<object, string>();
+
+/**
+ * Upper bounds that no gpt-oss shape comes near (the 120b: 36 layers, 128 experts, vocab 201088,
+ * context 131072): values past them are typos or corruption, refused before anything is sized by them.
+ */
+const LIMITS = {
+  layers: 4096,
+  experts: 4096,
+  vocab: 1 << 24,
+  width: 1 << 18,
+  heads: 4096,
+  headDim: 1024,
+  context: 1 << 24,
+  ropeTheta: 1e12,
+  ropeScalingFactor: 4096,
+  ntk: 1e6,
+} as const;
+
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {
@@ -21,7 +41,9 @@ export function readJsonFile(file: string): unknown {
     throw new FileFormatError(file, `cannot read (${code ?? String(e)})`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    const json = JSON.parse(text) as unknown;
+    if (typeof json === 'object' && json !== null) sourceText.set(json, text);
+    return json;
   } catch (e) {
     throw new FileFormatError(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -32,10 +54,20 @@ function isRecord(v: unknown): v is Json {
 }
 
 class Reader {
+  private readonly text: string | undefined;
   constructor(
     private readonly file: string,
     private readonly json: Json,
-  ) {}
+  ) {
+    this.text = sourceText.get(json);
+  }
+
+  /** How `key`'s value is written in the file (e.g. 1e999, which JSON reads as Infinity). */
+  private written(label: string, value: unknown): string {
+    const key = label.split('.').pop()!;
+    const m = this.text && new RegExp(`"${key.replace(/[^\w]/g, '')}"\\s*:\\s*([-+0-9.eE]+|null)`).exec(this.text);
+    return m ? m[1]! : JSON.stringify(value) ?? String(value);
+  }
 
   private raw(key: string): unknown {
     return this.json[key];
@@ -46,14 +78,26 @@ class Reader {
   }
 
   number(key: string, fallback?: number, value: unknown = this.raw(key), label = key): number {
-    if (value === undefined || value === null) {
+    if (value === undefined || (value === null && fallback !== undefined)) {
       if (fallback !== undefined) return fallback;
       throw new ConfigError(`${this.file}: missing key '${label}' (expected a number)`);
     }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    if (typeof value !== 'number' && value !== null) {
       throw new ConfigError(`${this.file}: '${label}' must be a number, got ${JSON.stringify(value)}`);
     }
+    if (value === null || !Number.isFinite(value)) {
+      throw new ConfigError(`${this.file}: '${label}' must be a finite number, got ${this.written(label, value)}`);
+    }
     return value;
+  }
+
+  /** A number in [min, max] (bounds inclusive unless open). */
+  range(key: string, min: number, max: number, fallback?: number, value?: unknown, label = key, openMin = false): number {
+    const n = this.number(key, fallback, value === undefined ? this.raw(key) : value, label);
+    if (n > max || n < min || (openMin && n === min)) {
+      throw new ConfigError(`${this.file}: '${label}' must be in ${openMin ? '(' : '['}${min}, ${max}], got ${this.written(label, n)}`);
+    }
+    return n;
   }
 
   positive(key: string, fallback?: number, value?: unknown, label = key): number {
@@ -62,9 +106,10 @@ class Reader {
     return n;
   }
 
-  int(key: string, min: number, fallback?: number): number {
+  int(key: string, min: number, max: number, fallback?: number): number {
     const n = this.number(key, fallback);
-    if (!Number.isInteger(n) || n < min) throw new ConfigError(`${this.file}: '${key}' must be an integer >= ${min}, got ${n}`);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`${this.file}: '${key}' must be an integer >= ${min}, got ${this.written(key, n)}`);
+    if (n > max) throw new ConfigError(`${this.file}: '${key}' is ${this.written(key, n)}, more than any gpt-oss model has (at most ${max})`);
     return n;
   }
 }
@@ -86,33 +131,58 @@ function check(file: string, c: ModelConfig): ModelConfig {
   if (c.layerSliding.length !== c.numHiddenLayers) {
     throw new ConfigError(`${file}: 'layer_types' has ${c.layerSliding.length} entries but num_hidden_layers is ${c.numHiddenLayers}`);
   }
+  if (c.maxContextLength > LIMITS.context) {
+    throw new ConfigError(`${file}: the context (initial_context_length ${c.initialContextLength} x rope scaling factor ${c.ropeScalingFactor}) exceeds ${LIMITS.context} tokens`);
+  }
+  if (c.slidingWindow > c.maxContextLength) {
+    throw new ConfigError(`${file}: 'sliding_window' (${c.slidingWindow}) must be no larger than the context (${c.maxContextLength} tokens)`);
+  }
+  if (c.ropeScalingFactor > 1) {
+    const { low, high } = yarnRamp(c);
+    if (!(0 < low && low < high && high < c.headDim / 2 - 1)) {
+      throw new ConfigError(
+        `${file}: YaRN rope scaling needs 0 < low < high < head_dim/2 - 1, got low ${low}, high ${high} from head_dim ${c.headDim}, ` +
+          `initial_context_length ${c.initialContextLength}, rope_theta ${c.ropeTheta}, rope_ntk_alpha ${c.ropeNtkAlpha}, rope_ntk_beta ${c.ropeNtkBeta}`,
+      );
+    }
+  }
   return c;
+}
+
+/** YaRN's NTK-by-parts ramp ends (the reference's RotaryEmbedding): dimensions below `low` extrapolate, above `high` interpolate. */
+export function yarnRamp(c: ModelConfig): { low: number; high: number } {
+  const half = c.headDim / 2;
+  const ctx = c.initialContextLength;
+  return {
+    low: (half * Math.log(ctx / (c.ropeNtkBeta * 2 * Math.PI))) / Math.log(c.ropeTheta),
+    high: (half * Math.log(ctx / (c.ropeNtkAlpha * 2 * Math.PI))) / Math.log(c.ropeTheta),
+  };
 }
 
 /** The original layout's config.json (the reference's ModelConfig keys). Every key is required. */
 export function parseOriginalConfig(file: string, json: unknown): ModelConfig {
   if (!isRecord(json)) throw new ConfigError(`${file}: expected a JSON object of model settings`);
   const r = new Reader(file, json);
-  const numHiddenLayers = r.int('num_hidden_layers', 1);
-  const initialContextLength = r.int('initial_context_length', 1);
-  const ropeScalingFactor = r.positive('rope_scaling_factor');
+  const numHiddenLayers = r.int('num_hidden_layers', 1, LIMITS.layers);
+  const initialContextLength = r.int('initial_context_length', 1, LIMITS.context);
+  const ropeScalingFactor = r.range('rope_scaling_factor', 1, LIMITS.ropeScalingFactor);
   return check(file, {
     numHiddenLayers,
-    numExperts: r.int('num_experts', 1),
-    expertsPerToken: r.int('experts_per_token', 1),
-    vocabSize: r.int('vocab_size', 1),
-    hiddenSize: r.int('hidden_size', 1),
-    intermediateSize: r.int('intermediate_size', 1),
+    numExperts: r.int('num_experts', 1, LIMITS.experts),
+    expertsPerToken: r.int('experts_per_token', 1, LIMITS.experts),
+    vocabSize: r.int('vocab_size', 1, LIMITS.vocab),
+    hiddenSize: r.int('hidden_size', 1, LIMITS.width),
+    intermediateSize: r.int('intermediate_size', 1, LIMITS.width),
     swigluLimit: r.positive('swiglu_limit'),
-    headDim: r.int('head_dim', 1),
-    numAttentionHeads: r.int('num_attention_heads', 1),
-    numKeyValueHeads: r.int('num_key_value_heads', 1),
-    slidingWindow: r.int('sliding_window', 1),
+    headDim: r.int('head_dim', 1, LIMITS.headDim),
+    numAttentionHeads: r.int('num_attention_heads', 1, LIMITS.heads),
+    numKeyValueHeads: r.int('num_key_value_heads', 1, LIMITS.heads),
+    slidingWindow: r.int('sliding_window', 1, LIMITS.context),
     initialContextLength,
-    ropeTheta: r.positive('rope_theta'),
+    ropeTheta: r.range('rope_theta', 1, LIMITS.ropeTheta, undefined, undefined, 'rope_theta', true),
     ropeScalingFactor,
-    ropeNtkAlpha: r.number('rope_ntk_alpha'),
-    ropeNtkBeta: r.number('rope_ntk_beta'),
+    ropeNtkAlpha: r.range('rope_ntk_alpha', 0, LIMITS.ntk, undefined, undefined, 'rope_ntk_alpha', true),
+    ropeNtkBeta: r.range('rope_ntk_beta', 0, LIMITS.ntk, undefined, undefined, 'rope_ntk_beta', true),
     maxContextLength: Math.round(initialContextLength * ropeScalingFactor),
     rmsNormEps: DEFAULT_RMS_NORM_EPS,
     layerSliding: alternatingSliding(numHiddenLayers),
@@ -129,7 +199,7 @@ export function parseHfConfig(file: string, json: unknown): ModelConfig {
   if (json['model_type'] !== undefined && json['model_type'] !== 'gpt_oss') {
     throw new ConfigError(`${file}: model_type is ${JSON.stringify(json['model_type'])}, expected "gpt_oss"`);
   }
-  const numHiddenLayers = r.int('num_hidden_layers', 1);
+  const numHiddenLayers = r.int('num_hidden_layers', 1, LIMITS.layers);
   const topKKey = r.has('num_experts_per_tok') ? 'num_experts_per_tok' : 'experts_per_token';
   if (!r.has(topKKey)) throw new ConfigError(`${file}: missing key 'num_experts_per_tok' (expected a number)`);
 
@@ -144,15 +214,15 @@ export function parseHfConfig(file: string, json: unknown): ModelConfig {
     if (type !== undefined && type !== 'yarn') {
       throw new ConfigError(`${file}: rope_scaling.rope_type is ${JSON.stringify(type)}; only "yarn" is supported`);
     }
-    factor = r.positive('', undefined, scaling['factor'], 'rope_scaling.factor');
-    betaFast = r.number('', 32, scaling['beta_fast'], 'rope_scaling.beta_fast');
-    betaSlow = r.number('', 1, scaling['beta_slow'], 'rope_scaling.beta_slow');
+    factor = r.range('', 1, LIMITS.ropeScalingFactor, undefined, scaling['factor'], 'rope_scaling.factor');
+    betaFast = r.range('', 0, LIMITS.ntk, 32, scaling['beta_fast'], 'rope_scaling.beta_fast', true);
+    betaSlow = r.range('', 0, LIMITS.ntk, 1, scaling['beta_slow'], 'rope_scaling.beta_slow', true);
     if (scaling['original_max_position_embeddings'] !== undefined) {
       originalMax = r.positive('', undefined, scaling['original_max_position_embeddings'], 'rope_scaling.original_max_position_embeddings');
     }
   }
   const initialContextLength =
-    originalMax ?? (r.has('initial_context_length') ? r.int('initial_context_length', 1) : r.int('max_position_embeddings', 1));
+    originalMax ?? (r.has('initial_context_length') ? r.int('initial_context_length', 1, LIMITS.context) : r.int('max_position_embeddings', 1, LIMITS.context));
 
   let layerSliding = alternatingSliding(numHiddenLayers);
   const layerTypes = json['layer_types'];
@@ -167,23 +237,23 @@ export function parseHfConfig(file: string, json: unknown): ModelConfig {
 
   return check(file, {
     numHiddenLayers,
-    numExperts: r.int('num_local_experts', 1),
-    expertsPerToken: r.int(topKKey, 1),
-    vocabSize: r.int('vocab_size', 1),
-    hiddenSize: r.int('hidden_size', 1),
-    intermediateSize: r.int('intermediate_size', 1),
+    numExperts: r.int('num_local_experts', 1, LIMITS.experts),
+    expertsPerToken: r.int(topKKey, 1, LIMITS.experts),
+    vocabSize: r.int('vocab_size', 1, LIMITS.vocab),
+    hiddenSize: r.int('hidden_size', 1, LIMITS.width),
+    intermediateSize: r.int('intermediate_size', 1, LIMITS.width),
     swigluLimit: r.positive('swiglu_limit', 7.0),
-    headDim: r.int('head_dim', 1),
-    numAttentionHeads: r.int('num_attention_heads', 1),
-    numKeyValueHeads: r.int('num_key_value_heads', 1),
-    slidingWindow: r.int('sliding_window', 1),
+    headDim: r.int('head_dim', 1, LIMITS.headDim),
+    numAttentionHeads: r.int('num_attention_heads', 1, LIMITS.heads),
+    numKeyValueHeads: r.int('num_key_value_heads', 1, LIMITS.heads),
+    slidingWindow: r.int('sliding_window', 1, LIMITS.context),
     initialContextLength,
-    ropeTheta: r.positive('rope_theta'),
+    ropeTheta: r.range('rope_theta', 1, LIMITS.ropeTheta, undefined, undefined, 'rope_theta', true),
     ropeScalingFactor: factor,
     ropeNtkAlpha: betaSlow,
     ropeNtkBeta: betaFast,
     maxContextLength: Math.round(initialContextLength * factor),
-    rmsNormEps: r.positive('rms_norm_eps', DEFAULT_RMS_NORM_EPS),
+    rmsNormEps: r.range('rms_norm_eps', 0, 1, DEFAULT_RMS_NORM_EPS, undefined, 'rms_norm_eps', true),
     layerSliding,
   });
 }

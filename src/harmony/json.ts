@@ -188,7 +188,29 @@ export function conversationFromJson(v: unknown, path = 'conversation'): Convers
 }
 
 /** Parses harmony JSON text; a syntax error names the input. */
+/** Deeper JSON than any conversation needs; past it recursive walks (and JSON.stringify) would overflow the stack. */
+export const MAX_JSON_DEPTH = 512;
+
+/** Character offset where `text` first nests arrays/objects deeper than `max` (outside strings), or -1. */
+function tooDeepAt(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+}
+
 export function parseJsonText(text: string, what: string): unknown {
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep >= 0) throw new HarmonyJsonError(what, `JSON nested deeper than ${MAX_JSON_DEPTH} levels (at character ${deep})`);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

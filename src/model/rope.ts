@@ -1,5 +1,6 @@
 import type { RopeParams } from '../backends/backend.js';
 import { ConfigError } from '../core/errors.js';
+import { yarnRamp } from '../format/config.js';
 import type { ModelConfig } from '../format/config-types.js';
 
 const f = Math.fround;
@@ -19,8 +20,8 @@ export function ropeParams(config: ModelConfig): RopeParams {
   const invFreq = new Float32Array(half);
   if (factor > 1) {
     const concentration = 0.1 * Math.log(factor) + 1;
-    const low = (half * Math.log(ctx / (config.ropeNtkBeta * 2 * Math.PI))) / Math.log(base);
-    const high = (half * Math.log(ctx / (config.ropeNtkAlpha * 2 * Math.PI))) / Math.log(base);
+    // the config reader refuses these (naming the file); configs built in code are checked here
+    const { low, high } = yarnRamp(config);
     if (!(0 < low && low < high && high < half - 1)) {
       throw new ConfigError(
         `YaRN needs 0 < low < high < head_dim/2 - 1, got low ${low}, high ${high} from head_dim ${headDim}, ` +

@@ -21,7 +21,7 @@ function newestSource(dir: string): number {
 }
 
 let checked = false;
-function assertBuilt(): void {
+export function assertBuilt(): void {
   if (checked) return;
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run 'npm run build' (npm test does)`);
   if (newestSource(join(root, 'src')) > statSync(BUILT_CLI).mtimeMs + 1) {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { loadModel, type ChatMessage, type DoneEvent } from '../../src/index.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ChatMessage, DoneEvent } from '../../src/index.js';
 import { makeTinyModel } from '../engine/helpers.js';
+import { assertBuilt, root } from './built-cli.js';
+
+// The package as installed: its built entry point (package.json "main"), typed from the sources.
+assertBuilt();
+const { loadModel } = (await import(pathToFileURL(join(root, 'dist', 'index.js')).href)) as typeof import('../../src/index.js');
 
 let model: { dir: string; remove: () => void };
 before(() => {

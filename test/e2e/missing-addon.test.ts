@@ -3,24 +3,13 @@
 // fails with that message instead of falling back silently. GPT_OSS_CPU_ADDON points the loader at a
 // file that does not exist (or at one that is not an addon), as a missing or broken build would.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { makeTinyModel } from '../engine/helpers.js';
+import { runBuiltCli } from './built-cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function run(addon: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_NO_WARNINGS: '1', GPT_OSS_CPU_ADDON: addon },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (addon: string, args: string[]) => runBuiltCli(args, { env: { GPT_OSS_CPU_ADDON: addon } });
 
 let model: { dir: string; remove: () => void };
 before(() => {

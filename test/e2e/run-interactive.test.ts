@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeTinyModel } from '../engine/helpers.js';
+import { assertBuilt } from './built-cli.js';
 
 // Drives `gpt-oss run` in a real pseudo-terminal (tmux) as a person would: type, read the screen.
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -24,6 +25,7 @@ async function waitFor(pattern: RegExp, what: string, timeoutMs = 30_000): Promi
 
 let model: { dir: string; remove: () => void };
 before(() => {
+  assertBuilt();
   model = makeTinyModel(5);
 });
 after(() => {
@@ -33,7 +35,7 @@ after(() => {
 
 describe('gpt-oss run, interactive (pseudo-terminal)', { skip: hasTmux ? false : 'tmux is not installed' }, () => {
   it('prompt, streamed answer with a tok/s footer, Ctrl-C stops the answer, /effort, Ctrl-D exits 0', async () => {
-    const cmd = `cd ${root} && NODE_NO_WARNINGS=1 node --import tsx src/cli/main.ts run ${model.dir} --backend ref --seed 1 --max-tokens 400 --raw; echo "EXIT=$?"; sleep 60`;
+    const cmd = `cd ${root} && NODE_NO_WARNINGS=1 node dist/cli/main.js run ${model.dir} --backend ref --seed 1 --max-tokens 400 --raw; echo "EXIT=$?"; sleep 60`;
     tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', cmd);
     await waitFor(/^>>>\s*$/m, 'the prompt');
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError } from '../../src/core/errors.js';
@@ -6,6 +6,8 @@ import type { Batch, KvCache, KvCacheSpec } from '../../src/backends/backend.js'
 import type { ChatEvent, DoneEvent, ForwardModel } from '../../src/engine/index.js';
 import { PRESETS, type ModelConfig } from '../../src/format/config-types.js';
 import { writeRandomCheckpoint } from '../../src/format/random-checkpoint.js';
+import { getTokenizer } from '../../src/tokenizer/index.js';
+import { rawTensorBytes } from '../format/helpers.js';
 
 /** A tiny random checkpoint (the real vocabulary) in a fresh temp dir; call `remove` when done. */
 export function makeTinyModel(seed = 1): { dir: string; remove: () => void } {
@@ -86,4 +88,44 @@ export class ScriptedModel implements ForwardModel {
     }
     return round[0]!;
   }
+}
+
+/**
+ * A tiny checkpoint that answers: every layer's output projections are zero (attention out and the
+ * experts' mlp2 add nothing), so the last hidden state is the embedding of the last token and the
+ * model is a bigram table. Embeddings and unembedding chain `<|start|>assistant` -> `<|channel|>final
+ * <|message|>` -> the answer's tokens -> `<|return|>` with logit ~45 against 0 for everything else,
+ * so any sampler at any seed writes `answer` as the final message (its tokens must all differ).
+ */
+export function makeAnsweringModel(answer: string, seed = 1): { dir: string; remove: () => void; answer: string } {
+  const model = makeTinyModel(seed);
+  const tok = getTokenizer();
+  const c = PRESETS.tiny;
+  const chain = [
+    tok.specialId('<|start|>'),
+    ...tok.encode('assistant'),
+    tok.specialId('<|channel|>'),
+    ...tok.encode('final'),
+    tok.specialId('<|message|>'),
+    ...tok.encode(answer),
+    tok.specialId('<|return|>'),
+  ];
+  if (new Set(chain).size !== chain.length || chain.length > c.hiddenSize) throw new Error(`'${answer}' repeats a token of the chain`);
+  const file = join(model.dir, 'model.safetensors');
+  const bytes = readFileSync(file);
+  const H = c.hiddenSize;
+  const bf16 = (name: string) => rawTensorBytes(bytes, name).bytes;
+  const embedding = bf16('embedding.weight').fill(0);
+  const unembedding = bf16('unembedding.weight').fill(0);
+  const norm = bf16('norm.scale');
+  for (let i = 0; i < H; i++) norm.writeUInt16LE(0x3f80, 2 * i); // 1.0
+  for (let i = 0; i + 1 < chain.length; i++) {
+    embedding.writeUInt16LE(0x3f80, (chain[i]! * H + i) * 2); // e_i
+    unembedding.writeUInt16LE(0x4080, (chain[i + 1]! * H + i) * 2); // 4.0: logit 4 * sqrt(H) ~ 45
+  }
+  for (let l = 0; l < c.numHiddenLayers; l++) {
+    for (const name of ['attn.out.weight', 'attn.out.bias', 'mlp.mlp2_weight.blocks', 'mlp.mlp2_bias']) bf16(`block.${l}.${name}`).fill(0);
+  }
+  writeFileSync(file, bytes);
+  return { ...model, answer };
 }

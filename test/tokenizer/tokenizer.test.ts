@@ -67,11 +67,9 @@ describe('o200k_harmony encode agrees with tiktoken o200k_base', () => {
     assertSameTokens('a'.repeat(20_000), "run of 'a' x 20000");
   });
 
-  it('stays fast on a 200,000-byte run (a quadratic merge would take minutes)', () => {
-    const start = performance.now();
-    for (const c of ['a', '한', '😀']) tok.encode(c.repeat(200_000 / Buffer.byteLength(c)));
-    const ms = performance.now() - start;
-    assert.ok(ms < 5000, `encoding 3 x 200 kB runs took ${ms.toFixed(0)} ms`);
+  // (its speed - a quadratic merge would take minutes - is measured by bench/tokenizer.bench.ts)
+  it('on 200,000-byte runs of one character', () => {
+    for (const c of ['a', '한', '😀']) assertSameTokens(c.repeat(200_000 / Buffer.byteLength(c)), `200 kB run of ${JSON.stringify(c)}`);
   });
 });
 

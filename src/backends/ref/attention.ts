@@ -48,7 +48,8 @@ export function attention(
     vCache.set(v.row(i), at);
   }
 
-  const scores = new Float64Array(window > 0 ? window : spec.capacity);
+  // a window larger than the cache (a short --context) needs no more scores than the cache holds
+  const scores = new Float64Array(window > 0 ? Math.min(window, spec.capacity) : spec.capacity);
   for (let i = 0; i < n; i++) {
     const slot = batch.slots[i]!;
     const qpos = batch.positions[i]!;

@@ -38,7 +38,8 @@ function parseIds(input: string, vocabSize: number): number[] {
   const items: unknown[] = value;
   items.forEach((id, i) => {
     if (typeof id !== 'number' || !Number.isInteger(id)) {
-      throw new InvalidArgumentError(`gpt-oss detokenize: element ${i} is ${JSON.stringify(id)}; expected an integer token id`);
+      const got = typeof id === 'number' ? String(id) : id === null ? 'null' : Array.isArray(id) ? 'an array' : typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : `a ${typeof id}`;
+      throw new InvalidArgumentError(`gpt-oss detokenize: element ${i} is ${got}; expected an integer token id`);
     }
     if (id < 0 || id >= vocabSize) {
       throw new OutOfRangeError(`gpt-oss detokenize: token id ${id} at element ${i} is outside the vocabulary (0..${vocabSize - 1})`);

@@ -66,7 +66,8 @@ function parseIds(text: string, vocabSize: number): number[] {
   if (!Array.isArray(value)) throw new InvalidArgumentError('gpt-oss harmony parse: stdin must be a JSON array of token ids');
   return value.map((id: unknown, i) => {
     if (typeof id !== 'number' || !Number.isInteger(id)) {
-      throw new InvalidArgumentError(`gpt-oss harmony parse: stdin[${i}] must be an integer token id, got ${JSON.stringify(id)}`);
+      const got = typeof id === 'number' ? String(id) : id === null ? 'null' : Array.isArray(id) ? 'an array' : `a ${typeof id}`;
+      throw new InvalidArgumentError(`gpt-oss harmony parse: stdin[${i}] must be an integer token id, got ${got}`);
     }
     if (id < 0 || id >= vocabSize) {
       throw new InvalidArgumentError(`gpt-oss harmony parse: token id ${id} at stdin[${i}] is outside the o200k_harmony vocabulary (0..${vocabSize - 1})`);
