@@ -10,9 +10,14 @@ import { loadModel } from '../../src/engine/load-model.js';
 import { argmax, compareLogits } from '../model/compare.js';
 import { FIXTURE_NAMES, loadFixture } from '../model/fixtures.js';
 
-/** issue 4's bounds for `fast` (as in logits.test.ts). */
-const FAST_MAX_MEAN_ABS = 0.15;
-const FAST_MIN_ARGMAX_AGREEMENT = 0.7;
+/**
+ * Bounds for fast with bf16 dense weights, decode, about 1.3x what every kernel path measures:
+ * mean abs a 0.0377-0.0381, b 0.0255-0.0288; argmax agreement a 92.5-95 %, b 100 % (one miss allowed).
+ */
+const FAST_BOUNDS: Record<(typeof FIXTURE_NAMES)[number], { meanAbs: number; argmax: number }> = {
+  'tiny-ref-a': { meanAbs: 0.05, argmax: 0.9 },
+  'tiny-ref-b': { meanAbs: 0.037, argmax: 0.95 },
+};
 
 describe('cpu denseWeights', () => {
   it('defaults to q8 under fast and in-place under exact, and exact refuses q8', () => {
@@ -47,8 +52,9 @@ describe('cpu denseWeights', () => {
         let same = 0;
         for (let i = 0; i < T; i++) if (argmax(fixture.golden.subarray(i * V, (i + 1) * V)) === argmax(got.subarray(i * V, (i + 1) * V))) same++;
         t.diagnostic(`mean abs ${r.meanAbs.toExponential(2)}, argmax agreement ${((100 * same) / T).toFixed(1)}%`);
-        assert.ok(r.meanAbs <= FAST_MAX_MEAN_ABS, `mean abs ${r.meanAbs} > ${FAST_MAX_MEAN_ABS}`);
-        assert.ok(same / T >= FAST_MIN_ARGMAX_AGREEMENT, `argmax agreement ${same / T} < ${FAST_MIN_ARGMAX_AGREEMENT}`);
+        const bound = FAST_BOUNDS[name];
+        assert.ok(r.meanAbs <= bound.meanAbs, `mean abs ${r.meanAbs} > ${bound.meanAbs}`);
+        assert.ok(same / T >= bound.argmax, `argmax agreement ${same / T} < ${bound.argmax}`);
       } finally {
         model.dispose();
       }

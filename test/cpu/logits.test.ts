@@ -7,9 +7,16 @@ import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
 import { argmax, compareLogits, FIXTURE_TOLERANCE, toleranceFailures } from '../model/compare.js';
 import { FIXTURE_NAMES, loadFixture, type Fixture } from '../model/fixtures.js';
 
-/** issue 4's bounds for `fast`: mean abs logit error and argmax agreement, on every fixture and mode. */
-const FAST_MAX_MEAN_ABS = 0.15;
-const FAST_MIN_ARGMAX_AGREEMENT = 0.7;
+/**
+ * Bounds for `fast`, per fixture and mode: about 1.3x the mean abs logit error measured on every kernel
+ * path (scalar, avx2, avx512-vnni, avx512-vbmi agree to 3 digits), and 1.3x the argmax disagreement
+ * (measured: a 0.0603 / 0.0794 and 95 % / 95 %; b 0.0543 / 0.0913 and 95.8 % / 83.3 %, prefill / decode).
+ * One more disagreeing position than measured fails a and b prefill; two more fail b decode.
+ */
+const FAST_BOUNDS: Record<(typeof FIXTURE_NAMES)[number], Record<'prefill' | 'decode', { meanAbs: number; argmax: number }>> = {
+  'tiny-ref-a': { prefill: { meanAbs: 0.078, argmax: 0.935 }, decode: { meanAbs: 0.103, argmax: 0.935 } },
+  'tiny-ref-b': { prefill: { meanAbs: 0.071, argmax: 0.945 }, decode: { meanAbs: 0.119, argmax: 0.78 } },
+};
 
 async function logits(model: LoadedModel, fixture: Fixture, step: number): Promise<Float32Array> {
   const T = fixture.tokens.length;
@@ -55,8 +62,9 @@ for (const name of FIXTURE_NAMES) {
             if (precision === 'exact') {
               assert.deepEqual(toleranceFailures(r, FIXTURE_TOLERANCE), []);
             } else {
-              assert.ok(r.meanAbs <= FAST_MAX_MEAN_ABS, `mean abs ${r.meanAbs} > ${FAST_MAX_MEAN_ABS}`);
-              assert.ok(agree >= FAST_MIN_ARGMAX_AGREEMENT, `argmax agreement ${agree} < ${FAST_MIN_ARGMAX_AGREEMENT}`);
+              const bound = FAST_BOUNDS[name][mode];
+              assert.ok(r.meanAbs <= bound.meanAbs, `mean abs ${r.meanAbs} > ${bound.meanAbs}`);
+              assert.ok(agree >= bound.argmax, `argmax agreement ${agree} < ${bound.argmax}`);
             }
           } finally {
             model.dispose();
