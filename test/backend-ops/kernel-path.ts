@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KERNEL_LEVELS, describeKernels, loadCpuAddon, type KernelLevel } from '../../src/backends/cpu/binding.js';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.js';
+import { runNonFiniteOps } from './non-finite-ops.js';
 import { runBackendOps } from './run-backend-ops.js';
 
 export function runKernelPath(level: KernelLevel): void {
@@ -25,6 +26,8 @@ export function runKernelPath(level: KernelLevel): void {
     assert.ok(levels.includes(KERNEL_LEVELS.indexOf(level)), `no kernel family runs at ${level}: ${describeKernels(addon.kernels)}`);
   });
   for (const precision of ['exact', 'fast'] as const) {
-    runBackendOps({ label: `cpu ${precision} ${level}`, skipAll: skip, newBackend: () => createCpuBackend({ precision, threads: 2 }) });
+    const newBackend = () => createCpuBackend({ precision, threads: 2 });
+    runBackendOps({ label: `cpu ${precision} ${level}`, skipAll: skip, newBackend });
+    runNonFiniteOps(`cpu ${precision} ${level}`, newBackend, skip);
   }
 }
