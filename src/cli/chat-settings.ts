@@ -1,5 +1,6 @@
 import type { ChatOptions } from '../engine/index.js';
 import type { ReasoningEffort } from '../harmony/index.js';
+import { toolChatOptions, type Tool } from '../tools/index.js';
 
 /** What `gpt-oss run`'s options decide about each turn. */
 export interface RunSettings {
@@ -10,6 +11,8 @@ export interface RunSettings {
   maxTokens: number | undefined;
   raw: boolean;
   hideReasoning: boolean;
+  /** Built-in tools of this conversation (--browser, --python, --apply-patch). */
+  tools?: readonly Tool[];
 }
 
 export function turnOptions(s: RunSettings, signal: AbortSignal): ChatOptions {
@@ -21,6 +24,7 @@ export function turnOptions(s: RunSettings, signal: AbortSignal): ChatOptions {
     ...(s.maxTokens !== undefined ? { maxTokens: s.maxTokens } : {}),
     rawTokens: s.raw,
     signal,
+    ...(s.tools?.length ? toolChatOptions(s.tools, { signal, ...(s.developer !== undefined ? { instructions: s.developer } : {}) }) : {}),
   };
 }
 

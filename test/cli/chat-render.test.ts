@@ -75,6 +75,18 @@ describe('TurnPrinter', () => {
     assert.equal(raw.text(), '<|channel|>analysis\n');
   });
 
+  it('sends tool notes to their own stream, dimmed there when asked (one-shot: stderr), keeping stdout the answer', () => {
+    const out = sink();
+    const notes = sink();
+    const p = new TurnPrinter({ out: out.stream, reasoning: null, dim: false, raw: false, notes: notes.stream, notesDim: true });
+    p.handle({ type: 'tool_call', recipient: 'browser.search', arguments: '{"query":"x"}', callId: 'c1' });
+    p.handle({ type: 'tool_result', recipient: 'browser.search', output: '[0] x', callId: 'c1' });
+    p.handle({ type: 'text', delta: 'Answer.', channel: 'final' });
+    p.end();
+    assert.equal(out.text(), 'Answer.\n');
+    assert.equal(notes.text(), `${DIM}[tool call browser.search {"query":"x"}]${UNDIM}\n${DIM}[tool result [0] x]${UNDIM}\n`);
+  });
+
   it('footer carries tokens, tok/s, first-token time, reuse and how the turn ended', () => {
     assert.equal(footer(done), '24 tokens · 11.8 tok/s · first token 0.42 s · prompt 70 (50 reused) · stopped at the token limit');
     assert.equal(footer({ ...done, reason: 'stop' }), '24 tokens · 11.8 tok/s · first token 0.42 s · prompt 70 (50 reused)');

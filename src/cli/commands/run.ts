@@ -9,6 +9,7 @@ import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../terminal-progress.js';
+import { TOOL_ARG_SPEC, TOOL_USAGE, createCliTools, toolsConfigFromArgs, withCitations } from '../tool-options.js';
 
 const usage = `Usage: gpt-oss run MODEL [PROMPT] [options]
 
@@ -31,7 +32,9 @@ Options:
   --date YYYY-MM-DD      conversation start date (default today)
   --hide-reasoning       interactive: do not show the reasoning
   --show-reasoning       one-shot: write the reasoning to stderr
-  --raw                  print everything the model generates, harmony tokens spelled out, unparsed`;
+  --raw                  print everything the model generates, harmony tokens spelled out, unparsed
+
+${TOOL_USAGE}`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -55,6 +58,7 @@ export const runCommand: Command = {
       raw: { type: 'boolean' },
       'hide-reasoning': { type: 'boolean' },
       'show-reasoning': { type: 'boolean' },
+      ...TOOL_ARG_SPEC,
     });
     const [modelDir, ...rest] = positionals;
     if (modelDir === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
@@ -85,6 +89,8 @@ export const runCommand: Command = {
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
 
     checkModelDir(modelDir);
+    const tools = createCliTools(toolsConfigFromArgs('run', values));
+    if (tools.length > 0) settings.tools = tools;
     // Decide the mode before loading, so a piped prompt is read while nothing else happens.
     let prompt = rest[0];
     const interactive = prompt === undefined && process.stdin.isTTY === true;
@@ -114,6 +120,7 @@ export const runCommand: Command = {
       return await oneShot(engine, settings, prompt ?? '', values['show-reasoning'] === true);
     } finally {
       engine.dispose();
+      for (const t of tools) await t.dispose?.();
     }
   },
 };
@@ -121,14 +128,21 @@ export const runCommand: Command = {
 async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReasoning: boolean): Promise<number> {
   if (prompt.trim() === '') throw new InvalidArgumentError('gpt-oss run: the prompt is empty (give PROMPT or pipe text on stdin)');
   const messages: ChatMessage[] = [{ role: 'user', content: prompt.replace(/\n$/, '') }];
-  const printer = new TurnPrinter({ out: process.stdout, reasoning: showReasoning ? process.stderr : null, dim: false, raw: s.raw });
+  const printer = new TurnPrinter({
+    out: process.stdout,
+    reasoning: showReasoning ? process.stderr : null,
+    dim: false,
+    raw: s.raw,
+    notes: process.stderr,
+    notesDim: process.stderr.isTTY === true && !process.env['NO_COLOR'],
+  });
   // Ctrl-C stops the answer (what was printed stays) and the process exits normally.
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.on('SIGINT', onSigint);
   let done: DoneEvent | undefined;
   try {
-    for await (const e of engine.chat(messages, turnOptions(s, controller.signal))) {
+    for await (const e of withCitations(engine.chat(messages, turnOptions(s, controller.signal)), s.tools ?? [])) {
       printer.handle(e);
       if (e.type === 'done') done = e;
     }
