@@ -40,8 +40,9 @@ export class PythonTool implements Tool {
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 0;
-  private readonly timeoutS: number;
-  private readonly memoryBytes: number;
+  /** Limits for the next cells (may be changed between calls). */
+  timeoutS: number;
+  private memoryBytes: number;
   private readonly maxOutput: number;
   private readonly startTimeoutS: number;
   /** Interpreters started so far (tests check restarts with it). */

@@ -3,6 +3,7 @@
  * in-memory file system, no host files, and no way back into JavaScript that could reach the
  * network, processes or the disk (see `lockDown`). Runs one cell at a time, Jupyter style.
  */
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -63,7 +64,57 @@ function lockDown(py: Awaited<ReturnType<typeof loadPyodide>>): void {
   }
 }
 
+/**
+ * Emscripten's C library reaches Node modules it captured at load, out of reach of the globals
+ * `lockDown` removes: `system()` (Python's os.system) runs `child_process.spawnSync`, sockets go
+ * through `ws` and node's http/net. Builtin modules are per thread, so in this thread their
+ * functions are replaced by ones that refuse: processes and network before the interpreter loads,
+ * the file system once it has loaded its own files.
+ */
+const requireBuiltin = createRequire(import.meta.url);
+function refuse(moduleName: string, what: string, names?: readonly string[]): void {
+  const mod = requireBuiltin(moduleName) as Record<string, unknown>;
+  const deny = (): never => {
+    throw new Error(`${what} is disabled in the python sandbox`);
+  };
+  for (const name of names ?? Object.keys(mod)) {
+    if (typeof mod[name] === 'function' && !/^[A-Z]/.test(name)) mod[name] = deny;
+  }
+}
+function refuseProcessesAndNetwork(): void {
+  refuse('node:child_process', 'running processes');
+  // system() must return (as "command not found"), not throw through the interpreter and kill it.
+  (requireBuiltin('node:child_process') as Record<string, unknown>)['spawnSync'] = () => ({
+    pid: 0,
+    output: [],
+    stdout: null,
+    stderr: null,
+    status: 127,
+    signal: null,
+    error: new Error('running processes is disabled in the python sandbox'),
+  });
+  for (const m of ['node:net', 'node:tls', 'node:http', 'node:https', 'node:http2', 'node:dgram', 'node:dns']) refuse(m, 'network access');
+  const net = requireBuiltin('node:net') as { Socket: { prototype: { connect: unknown } } };
+  net.Socket.prototype.connect = (): never => {
+    throw new Error('network access is disabled in the python sandbox');
+  };
+  syncBuiltinESMExports();
+}
+function refuseFiles(): void {
+  refuse('node:fs', 'host file access');
+  const fs = requireBuiltin('node:fs') as { promises: Record<string, unknown> };
+  for (const name of Object.keys(fs.promises)) {
+    if (typeof fs.promises[name] === 'function') {
+      fs.promises[name] = (): never => {
+        throw new Error('host file access is disabled in the python sandbox');
+      };
+    }
+  }
+  syncBuiltinESMExports();
+}
+
 async function main(): Promise<void> {
+  refuseProcessesAndNetwork();
   let out = '';
   let dropped = 0;
   const decoder = new TextDecoder();
@@ -83,6 +134,7 @@ async function main(): Promise<void> {
   py.runPython(SETUP);
   const run = py.globals.get('_gptoss_run') as (code: string) => string | null | undefined;
   lockDown(py);
+  refuseFiles();
   port!.on('message', (m: WorkerRequest) => {
     out = '';
     dropped = 0;
