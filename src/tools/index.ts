@@ -19,3 +19,12 @@ export { PythonTool, pythonDescription, type PythonOptions } from './python/pyth
 export { createApplyPatchTool } from './apply-patch/tool.js';
 export { applyPatch, resolveInWorkspace, type ApplyResult } from './apply-patch/workspace.js';
 export { PatchError, parsePatch } from './apply-patch/parse.js';
+export {
+  builtinCallEventTypes,
+  builtinCallItem,
+  builtinForResponsesTool,
+  forcedBuiltinCall,
+  type CodeInterpreterCallItem,
+  type WebSearchAction,
+  type WebSearchCallItem,
+} from './responses-items.js';
