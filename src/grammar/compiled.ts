@@ -56,8 +56,9 @@ export function walkVocabulary(a: Automaton, v: GrammarVocabulary, start: number
   const { nodeByte, nodeDepth, nodeSize, nodeToken, nodeCount } = v;
   const at = new Int32Array(v.maxDepth + 1);
   at[0] = start;
-  const tokens: number[] = [];
-  const dists: number[] = [];
+  const tokens = new Int32Array(v.vocabSize);
+  const dists = new Int32Array(v.vocabSize);
+  let count = 0;
   let maxDist = 0;
   let trans = a.trans;
   const configDist = a.configDist;
@@ -80,12 +81,13 @@ export function walkVocabulary(a: Automaton, v: GrammarVocabulary, start: number
     if (tok >= 0) {
       const dist = configDist[c]!;
       if (dist <= limit) {
-        tokens.push(tok);
-        dists.push(dist);
+        tokens[count] = tok;
+        dists[count] = dist;
+        count++;
         if (dist > maxDist) maxDist = dist;
       }
     }
     i++;
   }
-  return { tokens: Int32Array.from(tokens), distAfter: Int32Array.from(dists), maxDistAfter: maxDist };
+  return { tokens: tokens.slice(0, count), distAfter: dists.slice(0, count), maxDistAfter: maxDist };
 }

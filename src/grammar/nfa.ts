@@ -191,13 +191,14 @@ function computeDistances(t: NfaTables): void {
 
 /** Every rule must be able to end, and no rule may call itself before reading a byte. */
 function checkRules(t: NfaTables, rulePaths: readonly string[]): void {
+  const recursive = t.calls.some((c) => c.length > 0);
   for (let r = 0; r < t.ruleStart.length; r++) {
     if (t.ruleMinLength[r] === Infinity) {
       const path = rulePaths[r] ?? '$';
       throw new GrammarError(
         'unsatisfiable',
         path,
-        r === 0 ? 'no value can satisfy this schema' : 'this recursive definition has no base case (every value would be infinite)',
+        !recursive ? 'no value can satisfy this schema' : 'this recursive definition has no base case (every value would be infinite)',
       );
     }
   }

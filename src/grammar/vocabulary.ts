@@ -40,7 +40,9 @@ export function vocabularyOf(tokenizer: Tokenizer): GrammarVocabulary {
 export function buildVocabulary(tokens: readonly Uint8Array[]): GrammarVocabulary {
   const ids: number[] = [];
   for (let id = 0; id < tokens.length; id++) if (tokens[id]!.length > 0) ids.push(id);
-  ids.sort((a, b) => compareBytes(tokens[a]!, tokens[b]!));
+  // Latin-1 strings compare code unit by code unit, which is byte order, and sort fast.
+  const keys = tokens.map((t) => (t.length > 0 ? Buffer.from(t).toString('latin1') : ''));
+  ids.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
   const byte: number[] = [0];
   const depth: number[] = [0];
   const token: number[] = [-1];
@@ -84,10 +86,4 @@ export function buildVocabulary(tokens: readonly Uint8Array[]): GrammarVocabular
     tokenBytes: (id) => tokens[id]!,
     isOrdinary: (id) => id >= 0 && id < tokens.length && tokens[id]!.length > 0,
   };
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
