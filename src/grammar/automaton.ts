@@ -95,7 +95,7 @@ export class Automaton {
 
   /** The DFA state for the epsilon closure of `states` (live states only), or DEAD. */
   private dfaFor(states: readonly number[]): number {
-    const { eps, dist } = this.nfa;
+    const { epsStart, epsTo, dist } = this.nfa;
     const seen = new Set<number>();
     const stack: number[] = [];
     for (const s of states) {
@@ -106,7 +106,8 @@ export class Automaton {
     }
     while (stack.length > 0) {
       const s = stack.pop()!;
-      for (const to of eps[s]!) {
+      for (let e = epsStart[s]!; e < epsStart[s + 1]!; e++) {
+        const to = epsTo[e]!;
         if (!seen.has(to)) {
           seen.add(to);
           stack.push(to);
@@ -119,13 +120,13 @@ export class Automaton {
     const known = this.dfaIndex.get(key);
     if (known !== undefined) return known;
     const id = this.dfaNfa.length;
-    const { edgeStart, calls, ruleEnd, ruleOf } = this.nfa;
+    const { edgeStart, callStart, callRule, callTo, ruleEnd, ruleOf } = this.nfa;
     let hasBytes = false;
     let best = Infinity;
     const dcalls: [number, number][] = [];
     for (const s of live) {
       if (edgeStart[s + 1]! > edgeStart[s]!) hasBytes = true;
-      for (const c of calls[s]!) dcalls.push([c[0], c[1]]);
+      for (let c = callStart[s]!; c < callStart[s + 1]!; c++) dcalls.push([callRule[c]!, callTo[c]!]);
       best = Math.min(best, dist[s]!);
     }
     this.dfaIndex.set(key, id);

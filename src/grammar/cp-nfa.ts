@@ -125,6 +125,9 @@ function splitSurrogates(lo: number, hi: number): [number, number][] {
   return out;
 }
 
+/** JSON encodings of code point sets by content: patterns and formats repeat the same classes. */
+const jsonCharCache = new Map<string, Expr>();
+
 /**
  * The content of a JSON string (without the quotes) whose decoded value is accepted by
  * `nfa` and has between `minLength` and `maxLength` code points. Each (state, count) pair
@@ -133,12 +136,13 @@ function splitSurrogates(lo: number, hi: number): [number, number][] {
 export function jsonStringBody(nfa: CpNfa, minLength: number, maxLength: number): Expr {
   const { out, accepting } = nfa.withoutEpsilons();
   const cap = maxLength === Infinity ? minLength : maxLength;
-  const charCache = new Map<CodePointSet, Expr>();
   const charOf = (set: CodePointSet): Expr => {
-    let e = charCache.get(set);
+    const key = set.map(([lo, hi]) => `${lo}-${hi}`).join(',');
+    let e = jsonCharCache.get(key);
     if (e === undefined) {
+      if (jsonCharCache.size > 4096) jsonCharCache.clear();
       e = jsonChar(set);
-      charCache.set(set, e);
+      jsonCharCache.set(key, e);
     }
     return e;
   };
@@ -167,7 +171,7 @@ export function jsonStringBody(nfa: CpNfa, minLength: number, maxLength: number)
         const next = maxLength === Infinity ? Math.min(n + 1, cap) : n + 1;
         for (const e of out[s]!) {
           const to = get(e.to, next);
-          b.eps(b.emit(charOf(e.set), here), to);
+          b.emitTo(charOf(e.set), here, to);
         }
       }
       return end;

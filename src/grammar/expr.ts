@@ -17,6 +17,8 @@ export interface ExprWiring {
   byte(from: number, lo: number, hi: number, to: number): void;
   eps(from: number, to: number): void;
   emit(e: Expr, from: number): number;
+  /** Emit `e` ending in the given state. */
+  emitTo(e: Expr, from: number, to: number): void;
 }
 
 export const EMPTY: Expr = { k: 'seq', items: [] };

@@ -51,12 +51,20 @@ export function jsonChar(set: CodePointSet, unicodeEscapes = false): Expr {
 }
 
 function hexDigit(lowOnly?: string): Expr {
-  const digits = lowOnly ?? HEX;
+  const codes = new Set<number>();
+  for (const ch of lowOnly ?? HEX) {
+    codes.add(ch.charCodeAt(0));
+    if (ch >= 'a' && ch <= 'f') codes.add(ch.charCodeAt(0) - 32);
+  }
+  // Merge neighbours into ranges: 0-9, a-f, A-F are one edge each.
+  const sorted = [...codes].sort((a, b) => a - b);
   const ranges: Expr[] = [];
-  for (const ch of digits) {
-    const c = ch.charCodeAt(0);
-    ranges.push(byteRange(c, c));
-    if (ch >= 'a' && ch <= 'f') ranges.push(byteRange(c - 32, c - 32));
+  let lo = sorted[0]!;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i === sorted.length || sorted[i] !== sorted[i - 1]! + 1) {
+      ranges.push(byteRange(lo, sorted[i - 1]!));
+      lo = sorted[i]!;
+    }
   }
   return alt(...ranges);
 }

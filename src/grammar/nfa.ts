@@ -14,80 +14,108 @@ export interface NfaTables {
   /** Byte edges of state s: edges[edgeStart[s] .. edgeStart[s+1]) as (lo, hi, to) triples. */
   readonly edgeStart: Int32Array;
   readonly edges: Int32Array;
-  readonly eps: readonly (readonly number[])[];
-  /** Call edges of state s as [rule, returnState] pairs. */
-  readonly calls: readonly (readonly (readonly [number, number])[])[];
+  /** Epsilon edges of state s: epsTo[epsStart[s] .. epsStart[s+1]). */
+  readonly epsStart: Int32Array;
+  readonly epsTo: Int32Array;
+  /** Call edges of state s: callStart[s] .. callStart[s+1] into callRule / callTo. */
+  readonly callStart: Int32Array;
+  readonly callRule: Int32Array;
+  readonly callTo: Int32Array;
   readonly ruleStart: Int32Array;
   readonly ruleEnd: Int32Array;
   readonly dist: Float64Array;
   readonly ruleMinLength: Float64Array;
 }
 
+/** Edges are collected flat (one push per field), then sorted into per-state runs. */
 class Builder implements ExprWiring {
   readonly ruleOf: number[] = [];
-  readonly byteEdges: number[][] = [];
-  readonly epsEdges: number[][] = [];
-  readonly callEdges: [number, number][][] = [];
+  readonly byteEdges: number[] = []; // from, lo, hi, to
+  readonly epsEdges: number[] = []; // from, to
+  readonly callEdges: number[] = []; // from, rule, to
   currentRule = 0;
 
   state(): number {
     this.ruleOf.push(this.currentRule);
-    this.byteEdges.push([]);
-    this.epsEdges.push([]);
-    this.callEdges.push([]);
     return this.ruleOf.length - 1;
   }
   byte(from: number, lo: number, hi: number, to: number): void {
-    this.byteEdges[from]!.push(lo, hi, to);
+    this.byteEdges.push(from, lo, hi, to);
   }
   eps(from: number, to: number): void {
-    if (from !== to) this.epsEdges[from]!.push(to);
+    if (from !== to) this.epsEdges.push(from, to);
   }
   emit(e: Expr, from: number): number {
+    if (e.k === 'build') return e.build(this, from);
+    if (e.k === 'seq') {
+      let at = from;
+      for (const it of e.items) at = this.emit(it, at);
+      return at;
+    }
+    if (e.k === 'rep') return this.emitRep(e.item, e.min, e.max, from);
+    const to = this.state();
+    this.emitTo(e, from, to);
+    return to;
+  }
+  /** Emit `e` so that it ends in the given state (saves a state and an epsilon edge per branch). */
+  emitTo(e: Expr, from: number, to: number): void {
     switch (e.k) {
-      case 'bytes': {
-        const to = this.state();
+      case 'bytes':
         this.byte(from, e.lo, e.hi, to);
-        return to;
-      }
+        return;
+      case 'alt':
+        for (const it of e.items) this.emitTo(it, from, to);
+        return;
       case 'seq': {
-        let at = from;
-        for (const it of e.items) at = this.emit(it, at);
-        return at;
-      }
-      case 'alt': {
-        const end = this.state();
-        for (const it of e.items) this.eps(this.emit(it, from), end);
-        return end;
-      }
-      case 'rep': {
-        let at = from;
-        for (let i = 0; i < e.min; i++) at = this.emit(e.item, at);
-        if (e.max === Infinity) {
-          // A fresh loop head keeps the loop's epsilon edges away from earlier states.
-          const head = this.state();
-          this.eps(at, head);
-          const back = this.emit(e.item, head);
-          this.eps(back, head);
-          return head;
+        if (e.items.length === 0) {
+          this.eps(from, to);
+          return;
         }
-        const end = this.state();
-        this.eps(at, end);
-        for (let i = e.min; i < e.max; i++) {
-          at = this.emit(e.item, at);
-          this.eps(at, end);
-        }
-        return end;
+        let at = from;
+        for (let i = 0; i < e.items.length - 1; i++) at = this.emit(e.items[i]!, at);
+        this.emitTo(e.items[e.items.length - 1]!, at, to);
+        return;
       }
-      case 'call': {
-        const to = this.state();
-        this.callEdges[from]!.push([e.rule, to]);
-        return to;
-      }
-      case 'build':
-        return e.build(this, from);
+      case 'call':
+        this.callEdges.push(from, e.rule, to);
+        return;
+      default:
+        this.eps(this.emit(e, from), to);
     }
   }
+  private emitRep(item: Expr, min: number, max: number, from: number): number {
+    let at = from;
+    for (let i = 0; i < min; i++) at = this.emit(item, at);
+    if (max === Infinity) {
+      // A fresh loop head keeps the loop's epsilon edges away from earlier states.
+      const head = this.state();
+      this.eps(at, head);
+      this.emitTo(item, head, head);
+      return head;
+    }
+    const end = this.state();
+    this.eps(at, end);
+    for (let i = min; i < max; i++) {
+      at = this.emit(item, at);
+      this.eps(at, end);
+    }
+    return end;
+  }
+}
+
+/** Group flat edge records (`width` numbers each, the first the source state) into per-state runs. */
+function csr(n: number, flat: readonly number[], width: number): { start: Int32Array; fields: Int32Array[] } {
+  const count = flat.length / width;
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < count; i++) start[flat[i * width]! + 1]!++;
+  for (let s = 0; s < n; s++) start[s + 1]! += start[s]!;
+  const fill = start.slice(0, n);
+  const fields = Array.from({ length: width - 1 }, () => new Int32Array(count));
+  for (let i = 0; i < count; i++) {
+    const at = fill[flat[i * width]!]!++;
+    for (let f = 1; f < width; f++) fields[f - 1]![at] = flat[i * width + f]!;
+  }
+  return { start, fields };
 }
 
 /** Compile rule expressions (rule 0 is the start rule) into NFA tables with distances. */
@@ -102,22 +130,26 @@ export function buildNfa(rules: readonly Expr[], rulePaths: readonly string[]): 
     ruleEnd[r] = b.emit(expr, start);
   });
   const n = b.ruleOf.length;
-  const edgeStart = new Int32Array(n + 1);
-  let total = 0;
-  for (let s = 0; s < n; s++) {
-    edgeStart[s] = total;
-    total += b.byteEdges[s]!.length;
+  const bytes = csr(n, b.byteEdges, 4);
+  const edges = new Int32Array(bytes.fields[0]!.length * 3);
+  for (let i = 0; i < bytes.fields[0]!.length; i++) {
+    edges[3 * i] = bytes.fields[0]![i]!;
+    edges[3 * i + 1] = bytes.fields[1]![i]!;
+    edges[3 * i + 2] = bytes.fields[2]![i]!;
   }
-  edgeStart[n] = total;
-  const edges = new Int32Array(total);
-  for (let s = 0; s < n; s++) edges.set(b.byteEdges[s]!, edgeStart[s]!);
-  const tables = {
+  const edgeStart = bytes.start.map((x) => x * 3);
+  const eps = csr(n, b.epsEdges, 2);
+  const calls = csr(n, b.callEdges, 3);
+  const tables: NfaTables = {
     stateCount: n,
     ruleOf: Int32Array.from(b.ruleOf),
     edgeStart,
     edges,
-    eps: b.epsEdges,
-    calls: b.callEdges,
+    epsStart: eps.start,
+    epsTo: eps.fields[0]!,
+    callStart: calls.start,
+    callRule: calls.fields[0]!,
+    callTo: calls.fields[1]!,
     ruleStart,
     ruleEnd,
     dist: new Float64Array(n),
@@ -141,8 +173,8 @@ function computeDistances(t: NfaTables): void {
   const forEachEdge = (f: (from: number, to: number, kind: number) => void): void => {
     for (let s = 0; s < n; s++) {
       for (let e = t.edgeStart[s]!; e < t.edgeStart[s + 1]!; e += 3) f(s, t.edges[e + 2]!, -1);
-      for (const to of t.eps[s]!) f(s, to, -2);
-      for (const [rule, to] of t.calls[s]!) f(s, to, rule);
+      for (let e = t.epsStart[s]!; e < t.epsStart[s + 1]!; e++) f(s, t.epsTo[e]!, -2);
+      for (let c = t.callStart[s]!; c < t.callStart[s + 1]!; c++) f(s, t.callTo[c]!, t.callRule[c]!);
     }
   };
   forEachEdge((_f, to) => count[to]!++);
@@ -191,7 +223,7 @@ function computeDistances(t: NfaTables): void {
 
 /** Every rule must be able to end, and no rule may call itself before reading a byte. */
 function checkRules(t: NfaTables, rulePaths: readonly string[]): void {
-  const recursive = t.calls.some((c) => c.length > 0);
+  const recursive = t.callRule.length > 0;
   for (let r = 0; r < t.ruleStart.length; r++) {
     if (t.ruleMinLength[r] === Infinity) {
       const path = rulePaths[r] ?? '$';
@@ -210,8 +242,9 @@ function checkRules(t: NfaTables, rulePaths: readonly string[]): void {
     const stack = [t.ruleStart[r]!];
     while (stack.length > 0) {
       const s = stack.pop()!;
-      for (const [callee] of t.calls[s]!) out.add(callee);
-      for (const to of t.eps[s]!) {
+      for (let c = t.callStart[s]!; c < t.callStart[s + 1]!; c++) out.add(t.callRule[c]!);
+      for (let e = t.epsStart[s]!; e < t.epsStart[s + 1]!; e++) {
+        const to = t.epsTo[e]!;
         if (!seen.has(to)) {
           seen.add(to);
           stack.push(to);

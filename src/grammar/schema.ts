@@ -450,22 +450,28 @@ function objectExpr(members: readonly { key: string; value: Expr; required: bool
         later.push(b.state());
       }
       members.forEach((m, i) => {
-        const member = seq(literal(JSON.stringify(m.key)), literal(':'), WS, m.value);
+        const key = seq(literal(JSON.stringify(m.key)), literal(':'), WS);
         if (!m.required) {
           b.eps(first[i]!, first[i + 1]!);
           b.eps(later[i]!, later[i + 1]!);
         }
-        b.eps(b.emit(member, first[i]!), later[i + 1]!);
-        b.eps(b.emit(seq(literal(','), WS, member), later[i]!), later[i + 1]!);
+        // Both ways into the value (first member or after a comma) meet before it, so
+        // the value's states are made once.
+        const value = b.state();
+        b.emitTo(key, first[i]!, value);
+        b.emitTo(seq(literal(','), WS, key), later[i]!, value);
+        b.emitTo(m.value, value, later[i + 1]!);
       });
       const end = b.state();
       b.eps(first[n]!, end);
       b.eps(later[n]!, end);
       if (extra !== undefined) {
         const more = b.state();
-        b.eps(b.emit(extra, first[n]!), more);
-        b.eps(b.emit(seq(literal(','), WS, extra), later[n]!), more);
-        b.eps(b.emit(seq(literal(','), WS, extra), more), more);
+        const one = b.state();
+        b.eps(first[n]!, one);
+        b.emitTo(seq(literal(','), WS), later[n]!, one);
+        b.emitTo(seq(literal(','), WS), more, one);
+        b.emitTo(extra, one, more);
         b.eps(more, end);
       }
       return end;
@@ -501,7 +507,7 @@ function arrayExpr(prefix: readonly Expr[], rest: Expr | undefined, minItems: nu
             at = b.emit(item, at);
             b.eps(at, end);
           }
-          b.eps(b.emit(seq(literal(','), WS, item), at), at);
+          b.emitTo(seq(literal(','), WS, item), at, at);
           return end;
         }
         at = b.emit(count === 0 ? item : seq(literal(','), WS, item), at);
