@@ -1,4 +1,4 @@
-import { CompiledGrammar, walkVocabulary, type Grammar } from './compiled.js';
+import { CompiledGrammar, fillFromEntry, walkVocabulary, type Grammar } from './compiled.js';
 import { GrammarError } from './errors.js';
 import type { GrammarVocabulary } from './vocabulary.js';
 
@@ -34,13 +34,7 @@ export class GrammarMatcher {
     mask.fill(0);
     const limit = remaining === undefined ? Infinity : remaining - 1;
     if (limit < 0) return;
-    const entry = this.grammar.maskEntry(this.vocab, this.config);
-    const { tokens, distAfter } = entry;
-    if (limit >= entry.maxDistAfter) {
-      for (let i = 0; i < tokens.length; i++) mask[tokens[i]!] = 1;
-      return;
-    }
-    for (let i = 0; i < tokens.length; i++) if (distAfter[i]! <= limit) mask[tokens[i]!] = 1;
+    fillFromEntry(mask, this.grammar.maskEntry(this.vocab, this.config), limit);
   }
 
   /** The allowed next tokens as a list (for tests and tools; fillMask is the fast path). */
