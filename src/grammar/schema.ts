@@ -248,12 +248,34 @@ class SchemaCompiler {
     const rest: Record<string, unknown> = { ...schema };
     delete rest[key];
     const hasRest = Object.keys(rest).some((k) => !IGNORED_KEYWORDS.includes(k) && k !== '$defs' && k !== 'definitions');
+    if (key === 'oneOf') this.checkExclusive(schema.oneOf as unknown[], pathKey(path, 'oneOf'));
     const branches = (schema[key] as unknown[]).map((branch, i) => {
       const branchPath = `${pathKey(path, key)}[${i}]`;
       // Keywords beside anyOf apply to every branch: fold them into each one.
       return hasRest ? this.value(this.merge([rest, this.resolved(branch, branchPath)], branchPath), branchPath) : this.value(branch, branchPath);
     });
     return alt(...branches);
+  }
+
+  /**
+   * oneOf needs exactly one branch to match. Every value of the grammar matches the branch
+   * it came from, so the branches must exclude each other; this proves it for the usual
+   * shapes (different types, different const/enum values, a required const discriminator,
+   * keys the other branch forbids) and refuses the rest rather than risk an invalid value.
+   */
+  private checkExclusive(branches: readonly unknown[], path: string): void {
+    const resolved = branches.map((b, i) => this.resolved(b, `${path}[${i}]`));
+    for (let i = 0; i < resolved.length; i++) {
+      for (let j = i + 1; j < resolved.length; j++) {
+        if (!exclusive(resolved[i], resolved[j])) {
+          throw new GrammarError(
+            'unsupported_keyword',
+            path,
+            `cannot prove that oneOf branches ${i} and ${j} exclude each other (a value valid for both would break oneOf); use anyOf, or tell them apart by type, by a required "const" property, or with additionalProperties: false`,
+          );
+        }
+      }
+    }
   }
 
   private resolved(schema: unknown, path: string): unknown {
@@ -395,6 +417,49 @@ function mergeKeyword(key: string, a: unknown, b: unknown, path: string, mergeSc
       if (JSON.stringify(a) === JSON.stringify(b)) return a;
       throw new GrammarError('unsupported_keyword', p, `allOf combines two different "${key}" values, which is not supported`);
   }
+}
+
+/** The JSON types a schema's values can have (undefined: any type). */
+function typesOf(s: JsonObject): Set<TypeName> | undefined {
+  if (s.const !== undefined) return new Set(TYPE_NAMES.filter((t) => valueHasType(s.const, t)));
+  if (Array.isArray(s.enum)) return new Set(TYPE_NAMES.filter((t) => (s.enum as unknown[]).some((v) => valueHasType(v, t))));
+  if (s.type === undefined) return undefined;
+  const list = (Array.isArray(s.type) ? s.type : [s.type]) as TypeName[];
+  const out = new Set(list);
+  if (out.has('number')) out.add('integer');
+  return out;
+}
+
+function constValues(s: unknown): string[] | undefined {
+  if (!isObject(s)) return undefined;
+  if (s.const !== undefined) return [JSON.stringify(s.const)];
+  if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v));
+  return undefined;
+}
+
+/** Whether no JSON value can be valid against both schemas (a sufficient check). */
+function exclusive(a: unknown, b: unknown): boolean {
+  if (!isObject(a) || !isObject(b)) return false;
+  const ta = typesOf(a);
+  const tb = typesOf(b);
+  if (ta !== undefined && tb !== undefined && ![...ta].some((t) => tb.has(t))) return true;
+  const ca = constValues(a);
+  const cb = constValues(b);
+  if (ca !== undefined && cb !== undefined && !ca.some((v) => cb.includes(v))) return true;
+  const pa = isObject(a.properties) ? a.properties : {};
+  const pb = isObject(b.properties) ? b.properties : {};
+  const ra = Array.isArray(a.required) ? (a.required as string[]) : [];
+  const rb = Array.isArray(b.required) ? (b.required as string[]) : [];
+  // A discriminator: a property both require, with disjoint const/enum values.
+  for (const k of ra) {
+    if (!rb.includes(k)) continue;
+    const va = constValues(pa[k]);
+    const vb = constValues(pb[k]);
+    if (va !== undefined && vb !== undefined && !va.some((v) => vb.includes(v))) return true;
+  }
+  // Each side requires a key the other forbids.
+  const forbids = (s: JsonObject, props: JsonObject, key: string): boolean => s.additionalProperties === false && !(key in props);
+  return ra.some((k) => forbids(b, pb, k)) && rb.some((k) => forbids(a, pa, k));
 }
 
 function valueHasType(v: unknown, t: TypeName): boolean {

@@ -37,6 +37,24 @@ test('unsatisfiable schemas are caught at compile time', () => {
   fails({ type: 'object', properties: { a: { type: 'string', enum: ['x'], maxLength: 0 } } }, 'unsatisfiable', '$.properties.a.enum', /no listed value/);
 });
 
+test('oneOf branches that could both match are refused; exclusive ones compile', () => {
+  fails(
+    { oneOf: [{ type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] }, { type: 'object', properties: { b: { type: 'string' } } }] },
+    'unsupported_keyword',
+    '$.oneOf',
+    /cannot prove that oneOf branches 0 and 1 exclude each other/,
+  );
+  fails({ oneOf: [{ type: 'integer' }, { type: 'number' }] }, 'unsupported_keyword', '$.oneOf', /use anyOf/);
+  compileJsonSchema({ oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'null' }] });
+  compileJsonSchema({ oneOf: [{ enum: ['a', 'b'] }, { const: 'c' }] });
+  compileJsonSchema({
+    oneOf: [
+      { type: 'object', properties: { kind: { const: 'x' }, v: {} }, required: ['kind'] },
+      { type: 'object', properties: { kind: { enum: ['y', 'z'] } }, required: ['kind'] },
+    ],
+  });
+});
+
 test('references to nothing and recursion without a base case', () => {
   fails({ $ref: '#/$defs/missing' }, 'bad_ref', '$.$ref', /points to nothing/);
   fails({ $ref: 'https://example.com/s.json' }, 'bad_ref', '$.$ref', /only local references/);
