@@ -61,7 +61,7 @@ export async function* runChatTurn(
     throw new InvalidArgumentError(`logprobs must be an integer from 0 to 20, got ${options.logprobs}`);
   }
   const conversation = toHarmonyConversation(messages, options);
-  const plan = TurnPlan.create(conversation, options, tokenizer, grammarSource);
+  const plan = TurnPlan.create(conversation, options, tokenizer, () => grammarSource(tokenizer));
   const counters: TurnCounters = { reasoning: 0 };
   if (plan !== undefined && plan.mustComplete(0) && Number.isFinite(maxTokens)) {
     const need = plan.guide(0, counters).minTokens();

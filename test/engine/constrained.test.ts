@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { SCHEMAS } from '../grammar/schemas.js';
 import { Engine, type ChatOptions, type FunctionTool } from '../../src/engine/index.js';
-import { TOKEN_IDS, parseMessagesFromCompletionTokens, type Message } from '../../src/harmony/index.js';
+import { TOKEN_IDS, parseMessagesFromCompletionTokens, type JsonValue, type Message } from '../../src/harmony/index.js';
 import { collect, makeTinyModel } from './helpers.js';
 
 // A tiny random-weight model (the real vocabulary): on its own it emits noise, so every structure
@@ -25,6 +28,10 @@ const tools: FunctionTool[] = [
   { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
   { name: 'get_time', description: 'Time in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
 ];
+
+// ajv-formats is CommonJS; its default export arrives as the module object under tsx.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
 
 function strictParse(tokens: readonly number[]): Message[] {
   return parseMessagesFromCompletionTokens(tokens, 'assistant', { strict: true });
@@ -74,6 +81,14 @@ describe('constrained decoding on a tiny random model', () => {
       // The arguments streamed as tool_call_delta events add up to the call's arguments, under its callId.
       const callEvent = named.events.find((e) => e.type === 'tool_call');
       assert.ok(callEvent?.type === 'tool_call');
+      // Every call's arguments parse and validate against the tool's parameters (ajv, not our code).
+      for (const [turn, tool] of [[required, undefined], [named, 'get_time']] as const) {
+        const call = turn.events.find((e) => e.type === 'tool_call');
+        assert.ok(call?.type === 'tool_call');
+        const schema = tools.find((t) => `functions.${t.name}` === call.recipient && (tool === undefined || t.name === tool))!.parameters!;
+        const args: unknown = JSON.parse(call.arguments);
+        assert.ok(ajv.validate(schema as object, args), `${call.arguments}: ${ajv.errorsText()}`);
+      }
       const deltas = named.events.flatMap((e) => (e.type === 'tool_call_delta' ? [e] : []));
       assert.equal(deltas.map((d) => d.delta).join(''), callEvent.arguments);
       for (const d of deltas) assert.deepEqual([d.callId, d.recipient], [callEvent.callId, 'functions.get_time']);
@@ -101,4 +116,49 @@ describe('constrained decoding on a tiny random model', () => {
       if (budget === 0) assert.ok(messages.every((m) => m.channel !== 'analysis'), text);
     }
   });
+
+  it('structured output: 5 seeds x every schema of the grammar tests give JSON that ajv + ajv-formats accept', async () => {
+    const names = Object.keys(SCHEMAS);
+    assert.ok(names.length >= 8);
+    for (const name of names) {
+      const schema = SCHEMAS[name] as object;
+      const validate = ajv.compile(schema);
+      for (let seed = 0; seed < 5; seed++) {
+        // A limit a little above the shortest answer, so that most runs end by the limit forcing the shortest completion.
+        const opts: ChatOptions = { seed, rawTokens: true, responseFormat: { type: 'json_schema', schema: schema as JsonValue }, reasoningBudget: 4, maxTokens: 10_000 };
+        const need = await shortestAnswer(opts);
+        const r = await collect(engine.chat(hi, { ...opts, maxTokens: need + 8 + seed * 2 }));
+        const text = engine.tokenizer.decode(r.tokens);
+        const messages = strictParse(r.tokens);
+        const final = messages.at(-1)!;
+        assert.equal(final.channel, 'final', text);
+        assert.ok(messages.slice(0, -1).every((m) => m.channel === 'analysis'), text); // analysis then final, no commentary
+        assert.equal(r.done.reason, 'stop', text);
+        const answer = r.events.flatMap((e) => (e.type === 'text' ? [e.delta] : [])).join('');
+        const value: unknown = JSON.parse(answer);
+        assert.ok(validate(value), `${name}, seed ${seed}: ${answer}\n${ajv.errorsText(validate.errors)}`);
+      }
+    }
+  });
+
+  it('a token limit below the shortest valid answer is refused before generation', async () => {
+    const opts: ChatOptions = { responseFormat: { type: 'json_schema', schema: SCHEMAS['formats'] as JsonValue }, maxTokens: 20 };
+    await assert.rejects(collect(engine.chat(hi, opts)), /maxTokens 20 is too small for a complete answer in the requested format: the shortest takes \d+ tokens/);
+    await assert.rejects(
+      collect(engine.chat(hi, { responseFormat: { type: 'json_schema', schema: { type: 'object', properties: { a: { type: 'string', minLength: 3, maxLength: 2 } } } } })),
+      /responseFormat.schema: .*minLength/,
+    );
+  });
 });
+
+/** The fewest tokens a complete answer can take (the engine's own check reports it). */
+async function shortestAnswer(opts: ChatOptions): Promise<number> {
+  try {
+    await collect(engine.chat(hi, { ...opts, maxTokens: 1 }));
+  } catch (e) {
+    const m = /the shortest takes (\d+) tokens/.exec((e as Error).message);
+    if (m) return Number(m[1]);
+    throw e;
+  }
+  throw new Error('maxTokens 1 was accepted');
+}

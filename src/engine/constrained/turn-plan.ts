@@ -36,16 +36,6 @@ export interface GrammarSource {
   anyObject(): ContentGrammar;
 }
 
-// Until the grammar engine is wired in: call arguments are free text and response formats are refused.
-const unavailable: GrammarSource = {
-  schema(): never {
-    throw new InvalidArgumentError('responseFormat: structured output needs the grammar engine, which this build lacks');
-  },
-  anyObject(): never {
-    throw new InvalidArgumentError('responseFormat: structured output needs the grammar engine, which this build lacks');
-  },
-};
-
 const DEFAULT_CHANNELS = ['analysis', 'commentary', 'final'];
 
 /**
@@ -68,7 +58,7 @@ export class TurnPlan {
     conversation: readonly Message[],
     options: ConstraintOptions & { tools?: readonly { name: string; strict?: boolean }[] },
     tokenizer: Tokenizer,
-    grammars: () => GrammarSource | undefined,
+    grammars: () => GrammarSource,
   ): TurnPlan | undefined {
     const { responseFormat, toolChoice, reasoningBudget } = options;
     if (reasoningBudget !== undefined && (!Number.isInteger(reasoningBudget) || reasoningBudget < 0)) {
@@ -86,14 +76,15 @@ export class TurnPlan {
     const developer = conversation.find((m) => m.author.role === 'developer');
     const dev = developer?.content.find((c) => c.type === 'developer_content');
 
-    const source = (): GrammarSource => grammars() ?? unavailable;
+    // Compiled on first need only: a plain chat never builds the grammar vocabulary.
+    let g: GrammarSource | undefined;
+    const source = (): GrammarSource => (g ??= grammars());
     const strictOf = new Map((options.tools ?? []).map((t) => [t.name, t.strict !== false]));
     const calls: CallTarget[] = [];
     for (const tool of (dev?.type === 'developer_content' ? dev.tools?.['functions']?.tools : undefined) ?? []) {
       const strict = strictOf.get(tool.name) ?? true;
-      const g = grammars();
-      const content: ContentRule =
-        g === undefined ? FREE : { kind: 'grammar', grammar: tool.parameters !== undefined && strict ? g.schema(tool.parameters, `tools[${tool.name}].parameters`) : g.anyObject() };
+      const grammar = tool.parameters !== undefined && strict ? source().schema(tool.parameters, `tools[${tool.name}].parameters`) : source().anyObject();
+      const content: ContentRule = { kind: 'grammar', grammar };
       calls.push({ recipient: `functions.${tool.name}`, channels: ['commentary'], builtin: false, content });
     }
     for (const recipient of builtinRecipients(sys?.type === 'system_content' ? sys.tools : undefined)) {
