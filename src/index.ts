@@ -28,13 +28,34 @@ export {
   type Timings,
   type TokenEvent,
   type ToolCall,
+  type ToolCallDeltaEvent,
   type ToolCallEvent,
+  type ResponseFormat,
+  type ToolChoice,
   type ToolResultEvent,
   type Usage,
   type BackendName,
   type Precision,
 } from './engine/index.js';
 export * as harmony from './harmony/index.js';
+export {
+  BrowserTool,
+  CitationStream,
+  LocalDocsBackend,
+  PythonTool,
+  SearxngBackend,
+  WebFetchBackend,
+  createApplyPatchTool,
+  createTools,
+  normalizeCitations,
+  toolChatOptions,
+  type BrowserBackend,
+  type PageContents,
+  type Tool,
+  type ToolChatOptions,
+  type ToolsConfig,
+  type UrlCitation,
+} from './tools/index.js';
 export type { Message, Conversation, ReasoningEffort, ToolDescription, ToolNamespaceConfig } from './harmony/index.js';
 export { TokenSampler, SamplerChain, Rng, type Sampler, type SamplingOptions, type StepOptions, type SampleResult } from './sampling/index.js';
 export { getTokenizer, type Tokenizer, type StreamDecoder } from './tokenizer/index.js';

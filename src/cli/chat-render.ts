@@ -12,6 +12,9 @@ export interface RenderOptions {
   dim: boolean;
   /** Print every generated token as is (harmony tokens spelled out) instead of parsed text. */
   raw: boolean;
+  /** Where tool call and result notes go (default `out`) and whether they are dimmed (default `dim`). */
+  notes?: NodeJS.WritableStream;
+  notesDim?: boolean;
 }
 
 /**
@@ -83,8 +86,10 @@ export class TurnPrinter {
   }
 
   private note(text: string): void {
-    if (!this.atLineStart) this.o.out.write('\n');
-    this.write(this.o.out, `${this.o.dim ? DIM : ''}${text}${this.o.dim ? UNDIM : ''}\n`);
+    const stream = this.o.notes ?? this.o.out;
+    const dimmed = this.o.notesDim ?? this.o.dim;
+    if (!this.atLineStart && stream === this.o.out) this.o.out.write('\n');
+    this.write(stream, `${dimmed ? DIM : ''}${text}${dimmed ? UNDIM : ''}\n`);
   }
 
   private write(stream: NodeJS.WritableStream, text: string): void {

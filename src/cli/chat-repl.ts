@@ -3,6 +3,7 @@ import type { ChatMessage, DoneEvent, Engine } from '../engine/index.js';
 import { assistantMessage, type ReasoningEffort } from '../harmony/index.js';
 import { TurnPrinter, dim, footer } from './chat-render.js';
 import { turnOptions, type RunSettings } from './chat-settings.js';
+import { withCitations } from './tool-options.js';
 
 const HELP = `Commands:
   /effort low|medium|high   set the reasoning effort (now: EFFORT)
@@ -98,6 +99,7 @@ export async function runRepl(engine: Engine, settings: RunSettings): Promise<nu
       if (cmd === '/help') out.write(`${HELP.replace('EFFORT', effort)}\n`);
       else if (cmd === '/clear') {
         conversation = [];
+        for (const t of settings.tools ?? []) await t.reset?.();
         out.write(dim('conversation cleared\n', color));
       } else if (cmd === '/effort') {
         const level = args[0];
@@ -114,7 +116,7 @@ export async function runRepl(engine: Engine, settings: RunSettings): Promise<nu
     controller = new AbortController();
     let done: DoneEvent | undefined;
     try {
-      for await (const e of engine.chat(messages, { ...turnOptions({ ...settings, effort }, controller.signal) })) {
+      for await (const e of withCitations(engine.chat(messages, { ...turnOptions({ ...settings, effort }, controller.signal) }), settings.tools ?? [])) {
         printer.handle(e);
         if (e.type === 'done') done = e;
       }

@@ -20,7 +20,7 @@ function sink(): { stream: PassThrough; text: () => string } {
 const done: DoneEvent = {
   type: 'done',
   reason: 'length',
-  usage: { promptTokens: 70, prefilledTokens: 20, reusedTokens: 50, completionTokens: 24 },
+  usage: { promptTokens: 70, prefilledTokens: 20, reusedTokens: 50, completionTokens: 24, reasoningTokens: 10 },
   timings: { prefillS: 0.2, decodeS: 2, firstTokenS: 0.42, tokensPerSecond: 11.84 },
   messages: [],
 };
@@ -73,6 +73,18 @@ describe('TurnPrinter', () => {
     r.handle({ type: 'token', token: 35644, text: 'analysis' });
     r.end();
     assert.equal(raw.text(), '<|channel|>analysis\n');
+  });
+
+  it('sends tool notes to their own stream, dimmed there when asked (one-shot: stderr), keeping stdout the answer', () => {
+    const out = sink();
+    const notes = sink();
+    const p = new TurnPrinter({ out: out.stream, reasoning: null, dim: false, raw: false, notes: notes.stream, notesDim: true });
+    p.handle({ type: 'tool_call', recipient: 'browser.search', arguments: '{"query":"x"}', callId: 'c1' });
+    p.handle({ type: 'tool_result', recipient: 'browser.search', output: '[0] x', callId: 'c1' });
+    p.handle({ type: 'text', delta: 'Answer.', channel: 'final' });
+    p.end();
+    assert.equal(out.text(), 'Answer.\n');
+    assert.equal(notes.text(), `${DIM}[tool call browser.search {"query":"x"}]${UNDIM}\n${DIM}[tool result [0] x]${UNDIM}\n`);
   });
 
   it('footer carries tokens, tok/s, first-token time, reuse and how the turn ended', () => {

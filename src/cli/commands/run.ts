@@ -7,8 +7,10 @@ import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } fro
 import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
+import { constraintSettings } from '../constraint-flags.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../terminal-progress.js';
+import { TOOL_ARG_SPEC, TOOL_USAGE, createCliTools, toolsConfigFromArgs, withCitations } from '../tool-options.js';
 
 const usage = `Usage: gpt-oss run MODEL [PROMPT] [options]
 
@@ -31,7 +33,14 @@ Options:
   --date YYYY-MM-DD      conversation start date (default today)
   --hide-reasoning       interactive: do not show the reasoning
   --show-reasoning       one-shot: write the reasoning to stderr
-  --raw                  print everything the model generates, harmony tokens spelled out, unparsed`;
+  --raw                  print everything the model generates, harmony tokens spelled out, unparsed
+  --json-schema FILE     the answer is JSON valid against this JSON Schema (only it goes to stdout)
+  --reasoning-budget N   at most N reasoning tokens, then the answer (0: no reasoning)
+  --tools FILE           function tools: a JSON array of {name, description, parameters}; one-shot,
+                         a call ends the run and is printed on stdout as {"name", "arguments"}
+  --tool-choice none|auto|required|NAME   whether (or which) tool must be called (default auto)
+
+${TOOL_USAGE}`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -55,6 +64,11 @@ export const runCommand: Command = {
       raw: { type: 'boolean' },
       'hide-reasoning': { type: 'boolean' },
       'show-reasoning': { type: 'boolean' },
+      ...TOOL_ARG_SPEC,
+      'json-schema': { type: 'string' },
+      'reasoning-budget': { type: 'string' },
+      tools: { type: 'string' },
+      'tool-choice': { type: 'string' },
     });
     const [modelDir, ...rest] = positionals;
     if (modelDir === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
@@ -78,6 +92,7 @@ export const runCommand: Command = {
       maxTokens: values['max-tokens'] === undefined ? undefined : intOption('run', 'max-tokens', values['max-tokens'], 0, 1),
       raw: values.raw === true,
       hideReasoning: values['hide-reasoning'] === true,
+      constraints: constraintSettings('run', values),
     };
     const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('run', 'backend', values.backend, BACKEND_NAMES, 'ref');
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('run', 'precision', values.precision, ['exact', 'fast'], 'exact');
@@ -85,6 +100,8 @@ export const runCommand: Command = {
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
 
     checkModelDir(modelDir);
+    const tools = createCliTools(toolsConfigFromArgs('run', values));
+    if (tools.length > 0) settings.tools = tools;
     // Decide the mode before loading, so a piped prompt is read while nothing else happens.
     let prompt = rest[0];
     const interactive = prompt === undefined && process.stdin.isTTY === true;
@@ -114,6 +131,7 @@ export const runCommand: Command = {
       return await oneShot(engine, settings, prompt ?? '', values['show-reasoning'] === true);
     } finally {
       engine.dispose();
+      for (const t of tools) await t.dispose?.();
     }
   },
 };
@@ -121,14 +139,32 @@ export const runCommand: Command = {
 async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReasoning: boolean): Promise<number> {
   if (prompt.trim() === '') throw new InvalidArgumentError('gpt-oss run: the prompt is empty (give PROMPT or pipe text on stdin)');
   const messages: ChatMessage[] = [{ role: 'user', content: prompt.replace(/\n$/, '') }];
-  const printer = new TurnPrinter({ out: process.stdout, reasoning: showReasoning ? process.stderr : null, dim: false, raw: s.raw });
+  const printer = new TurnPrinter({
+    out: process.stdout,
+    reasoning: showReasoning ? process.stderr : null,
+    dim: false,
+    raw: s.raw,
+    notes: process.stderr,
+    notesDim: process.stderr.isTTY === true && !process.env['NO_COLOR'],
+  });
   // Ctrl-C stops the answer (what was printed stays) and the process exits normally.
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.on('SIGINT', onSigint);
   let done: DoneEvent | undefined;
   try {
-    for await (const e of engine.chat(messages, turnOptions(s, controller.signal))) {
+    for await (const e of withCitations(engine.chat(messages, turnOptions(s, controller.signal)), s.tools ?? [])) {
+      if (e.type === 'tool_call' && s.constraints?.tools && !s.raw) {
+        // A call ends the one-shot run: printed as JSON for the caller to act on.
+        printer.end();
+        process.stdout.write(`${JSON.stringify({ name: e.recipient.replace(/^functions\./, ''), arguments: parseArguments(e.arguments) })}\n`);
+        continue;
+      }
+      if (e.type === 'text' && e.channel !== 'final' && s.constraints?.tools && !s.raw) {
+        // A preamble before a call is not the answer: stdout stays parseable.
+        process.stderr.write(e.delta);
+        continue;
+      }
       printer.handle(e);
       if (e.type === 'done') done = e;
     }
@@ -138,6 +174,15 @@ async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReaso
   printer.end();
   if (done && process.env['GPT_OSS_STATS']) process.stderr.write(`${footer(done)}\n`);
   return 0;
+}
+
+/** Constrained arguments are JSON; anything else (a built-in's code) is passed on as text. */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 const MAKE_TINY = 'gpt-oss make-model --preset tiny --seed 1 --format original --out DIR';

@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { ChatEvent } from '../engine/index.js';
+import {
+  BROWSER_BACKENDS,
+  BrowserTool,
+  CitationStream,
+  PythonTool,
+  createTools,
+  type BrowserBackendName,
+  type Tool,
+  type ToolsConfig,
+} from '../tools/index.js';
+import { choiceOption, intOption } from './args.js';
+
+/** The built-in tool options of `gpt-oss run` (and later `serve`), in parseArgs form. */
+export const TOOL_ARG_SPEC = {
+  browser: { type: 'boolean' },
+  'browser-backend': { type: 'string' },
+  docs: { type: 'string' },
+  'browser-allow-private': { type: 'boolean' },
+  python: { type: 'boolean' },
+  'python-timeout': { type: 'string' },
+  'apply-patch': { type: 'boolean' },
+  workspace: { type: 'string' },
+} as const;
+
+export const TOOL_USAGE = `Tools (off unless enabled; calls and results are shown dimmed):
+  --browser              let the model search and open pages (browser.search/open/find)
+  --browser-backend local|fetch|searxng
+                         local: search the folder given with --docs (no network);
+                         fetch: open web pages by URL (no search); searxng: search with the
+                         SearXNG instance at $SEARXNG_URL, open results
+                         (default: local with --docs, else fetch)
+  --docs DIR             documents for the local backend (implies --browser)
+  --browser-allow-private  also open private, loopback and link-local addresses
+  --python               let the model run Python in a sandbox (Pyodide, no network)
+  --python-timeout S     seconds one python cell may run (default 30)
+  --apply-patch          let the model edit files with apply_patch (V4A patches)
+  --workspace DIR        the only folder apply_patch may touch (default: the current folder)`;
+
+export interface ToolArgValues {
+  browser?: boolean;
+  'browser-backend'?: string;
+  docs?: string;
+  'browser-allow-private'?: boolean;
+  python?: boolean;
+  'python-timeout'?: string;
+  'apply-patch'?: boolean;
+  workspace?: string;
+}
+
+/** The tools the options ask for (undefined: none). Checks the options before any model is loaded. */
+export function toolsConfigFromArgs(command: string, v: ToolArgValues): ToolsConfig | undefined {
+  const config: ToolsConfig = {};
+  const browser = v.browser === true || v.docs !== undefined || v['browser-backend'] !== undefined;
+  if (browser) {
+    const backend = choiceOption<BrowserBackendName>(command, 'browser-backend', v['browser-backend'], BROWSER_BACKENDS, v.docs ? 'local' : 'fetch');
+    if (backend === 'local' && !v.docs) throw new InvalidArgumentError(`gpt-oss ${command}: --browser-backend local needs --docs DIR (the folder to search)`);
+    config.browser = { backend, ...(v.docs ? { docs: resolve(v.docs) } : {}), ...(v['browser-allow-private'] ? { allowPrivate: true } : {}) };
+  }
+  if (v.python) config.python = { timeoutS: intOption(command, 'python-timeout', v['python-timeout'], 30, 1) };
+  if (v['apply-patch']) config.applyPatch = { workspace: resolve(v.workspace ?? '.') };
+  else if (v.workspace !== undefined) throw new InvalidArgumentError(`gpt-oss ${command}: --workspace is for --apply-patch`);
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+/** The tools, python's interpreter already starting (it takes seconds) while the model loads. */
+export function createCliTools(config: ToolsConfig | undefined): Tool[] {
+  const tools = config ? createTools(config) : [];
+  for (const t of tools) if (t instanceof PythonTool) t.warmUp().catch(() => undefined);
+  return tools;
+}
+
+/**
+ * The turn's events with browser citations `【cursor†Lx-Ly】` in the answer turned into links to the
+ * pages (a citation cut across deltas is held back until complete).
+ */
+export async function* withCitations(events: AsyncIterable<ChatEvent>, tools: readonly Tool[]): AsyncGenerator<ChatEvent> {
+  const browser = tools.find((t): t is BrowserTool => t instanceof BrowserTool);
+  if (!browser) {
+    yield* events;
+    return;
+  }
+  const cite = new CitationStream(() => browser.pageStack);
+  for await (const e of events) {
+    if (e.type === 'text' && e.channel === 'final') {
+      const { text } = cite.push(e.delta);
+      if (text !== '') yield { ...e, delta: text };
+    } else {
+      if (e.type === 'done') {
+        const { text } = cite.finish();
+        if (text !== '') yield { type: 'text', delta: text, channel: 'final' };
+      }
+      yield e;
+    }
+  }
+}
