@@ -39,6 +39,15 @@ module.exports = {
       to: { path: '^src/format/' },
     },
     {
+      // The webgpu backend and the browser-safe format modules run in a browser bundle: no Node built-ins,
+      // nothing that reaches them (the cpu backend and Node's file reading stay out of the bundle).
+      name: 'browser-safe-no-node',
+      comment: 'src/backends/webgpu and the in-memory checkpoint path must not reach Node built-ins or the cpu backend',
+      severity: 'error',
+      from: { path: '^src/(backends/webgpu/|format/(memory-checkpoint|checkpoint-build|config-parse|safetensors-header|tensor-source-types)\\.ts$)' },
+      to: { reachable: true, path: '(^node:|^(fs|path|os|crypto|module|child_process|util|worker_threads)$|^src/backends/cpu/)' },
+    },
+    {
       name: 'no-cycles',
       severity: 'error',
       from: {},

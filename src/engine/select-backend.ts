@@ -5,6 +5,7 @@ import { nativeFileMapper } from '../backends/cpu/file-mapper.js';
 import { createRefBackend } from '../backends/ref/ref-backend.js';
 import { BackendUnavailableError, InvalidArgumentError } from '../core/errors.js';
 import { getFileMapper, setFileMapper } from '../core/mapping.js';
+import { createNodeWebGpuBackend } from './webgpu-node.js';
 
 // CPU-BACKEND: checkpoints are memory-mapped by the addon whenever it loads (whatever the backend),
 // installed before any checkpoint opens; without the addon format/ falls back to positional reads.
@@ -18,7 +19,7 @@ export function installNativeFileMapper(): boolean {
 installNativeFileMapper();
 
 /** Backend names a user may ask for (`--backend`). */
-export const BACKEND_NAMES: readonly BackendName[] = ['ref', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['ref', 'cpu', 'webgpu'];
 
 /**
  * The one place where a concrete backend is chosen. `undefined` means "the best one available here":
@@ -32,6 +33,8 @@ export async function createBackend(
   switch (name) {
     case 'ref':
       return createRefBackend(options);
+    case 'webgpu':
+      return createNodeWebGpuBackend(options);
     case 'cpu':
       // CPU-BACKEND: asked for explicitly, a missing addon is an error (BackendUnavailableError names the fix).
       return createCpuBackend(options);

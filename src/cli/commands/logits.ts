@@ -15,7 +15,7 @@ Options:
   --model DIR                 checkpoint directory (original/ or Hugging Face layout, or the repo root)
   --tokens IDS                comma-separated token ids
   --out FILE                  where to write the logits
-  --backend ref|cpu           compute backend (default: the best available)
+  --backend ref|cpu|webgpu    compute backend (default: the best available)
   --mode prefill|decode       prefill: one forward over all tokens (default); decode: one token at a time
   --chunk N                   prefill in forward calls of N tokens (default: all at once)
   --precision exact|fast      exact (default) meets the reference's float32 tolerance
@@ -40,7 +40,7 @@ export const logitsCommand: Command = {
     const model = required('model', values.model);
     const out = required('out', values.out);
     const tokens = parseTokens(required('tokens', values.tokens));
-    const backend = values.backend === undefined ? undefined : choiceOption('logits', 'backend', values.backend, ['ref', 'cpu'], 'ref');
+    const backend = values.backend === undefined ? undefined : choiceOption('logits', 'backend', values.backend, ['ref', 'cpu', 'webgpu'], 'ref');
     const mode = choiceOption('logits', 'mode', values.mode, ['prefill', 'decode'], 'prefill');
     const precision = choiceOption('logits', 'precision', values.precision, ['exact', 'fast'], 'exact');
     const chunk = intOption('logits', 'chunk', values.chunk, 0, 1);

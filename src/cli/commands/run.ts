@@ -25,7 +25,7 @@ Options:
   --seed N               makes sampling reproducible
   --max-tokens N         most tokens per answer (default: until the context is full)
   --context N            context length in tokens (default 8192, at most the model's 131072)
-  --backend ref|cpu      compute backend (default: the best available)
+  --backend ref|cpu|webgpu compute backend (default: the best available)
   --threads N            worker threads of the cpu backend
   --precision exact|fast
   --date YYYY-MM-DD      conversation start date (default today)
@@ -79,7 +79,7 @@ export const runCommand: Command = {
       raw: values.raw === true,
       hideReasoning: values['hide-reasoning'] === true,
     };
-    const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('run', 'backend', values.backend, ['ref', 'cpu'], 'ref');
+    const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('run', 'backend', values.backend, ['ref', 'cpu', 'webgpu'], 'ref');
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('run', 'precision', values.precision, ['exact', 'fast'], 'exact');
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
