@@ -48,6 +48,16 @@ module.exports = {
       to: { reachable: true, path: '(^node:|^(fs|path|os|crypto|module|child_process|util|worker_threads)$|^src/backends/cpu/)' },
     },
     {
+      // The browser page's bundle (web/): tokenizer, harmony, engine and the webgpu backend only. Node built-ins
+      // are kept out by the bundle itself (esbuild for the browser fails on them; the tokenizer's ranks-file
+      // reader is swapped for ranks-file.browser.ts there, scripts/web-bundle.mjs), so this rule names the rest.
+      name: 'web-bundle-no-cpu-or-node-loading',
+      comment: 'web/ must not reach the cpu backend, the Node backend selection, checkpoint directories or Dawn loading',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { reachable: true, path: '^src/(backends/cpu/|engine/(select-backend|load-model|engine|webgpu-node)\\.ts$|format/(checkpoint|safetensors|tensor-source|layout|config)\\.ts$)' },
+    },
+    {
       name: 'no-cycles',
       severity: 'error',
       from: {},

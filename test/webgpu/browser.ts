@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { bundleForBrowser } from '../../scripts/web-bundle.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -33,16 +33,7 @@ export function chromiumMissing(): string | null {
 
 /** Bundles `entry` (relative to the repository) as an ES module for the browser; Node built-ins make the build fail. */
 export async function bundle(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
+  return (await bundleForBrowser(join(ROOT, entry))) as string;
 }
 
 export interface Served {
@@ -114,7 +105,7 @@ export interface BrowserPage {
 }
 
 /** Serves `served` plus a page at `/` that loads `/bundle.js`, and opens it in headless chromium. */
-export async function openPage(bundleText: string, served: Served = {}, html?: string): Promise<BrowserPage> {
+export async function openPage(bundleText: string, served: Served = {}, html?: string, path = '/'): Promise<BrowserPage> {
   const missing = chromiumMissing();
   if (missing) throw new Error(missing);
   const page0 = html ?? '<!doctype html><meta charset="utf-8"><title>webgpu test</title><script type="module" src="/bundle.js"></script>';
@@ -127,7 +118,7 @@ export async function openPage(bundleText: string, served: Served = {}, html?: s
     const log: string[] = [];
     page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}${path}`);
     const ctx = context;
     return {
       page,
