@@ -20,6 +20,8 @@ const ALIGN = 256;
 const ARENA_BYTES = 1 << 20;
 const PARAM_BYTES = 64;
 
+const PIPELINES = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
 export interface Binding {
   buffer: GPUBuffer;
   offset?: number;
@@ -32,12 +34,16 @@ export class Recorder {
   private readonly host = new Uint8Array(ARENA_BYTES);
   private used = 0;
   private readonly arena: GPUBuffer;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Compiled pipelines, shared by every backend on one device (compiling is slow, on SwiftShader especially). */
+  private readonly pipelines: Map<string, GPUComputePipeline>;
   /** Dispatches since the last submit (for tests and the benchmark). */
   dispatches = 0;
 
   constructor(private readonly device: GPUDevice) {
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: USAGE.UNIFORM | USAGE.STORAGE | USAGE.COPY_DST });
+    let shared = PIPELINES.get(device);
+    if (!shared) PIPELINES.set(device, (shared = new Map()));
+    this.pipelines = shared;
   }
 
   pipeline(name: string, code: string): GPUComputePipeline {

@@ -20,6 +20,9 @@ async function bytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
+/** One device for every fixture: its compiled pipelines are reused (SwiftShader compiles slowly). */
+let device: Promise<GPUDevice> | undefined;
+
 async function runFixture(name: string): Promise<FixtureRun[]> {
   const base = `/fixtures/${name}`;
   const meta = (await (await fetch(`${base}/meta.json`)).json()) as { tokens: number[]; V: number };
@@ -27,7 +30,8 @@ async function runFixture(name: string): Promise<FixtureRun[]> {
   const goldenBytes = await bytes(`${base}/golden.f32.bin`);
   const golden = new Float32Array(goldenBytes.buffer, goldenBytes.byteOffset, goldenBytes.byteLength / 4);
   const checkpoint = checkpointFromBytes(`${base}/model.safetensors`, config, await bytes(`${base}/model.safetensors`));
-  const backend = await createWebGpuBackend({ gpu: navigator.gpu });
+  device ??= createWebGpuBackend({ gpu: navigator.gpu }).then((b) => b.device);
+  const backend = await createWebGpuBackend({ device: await device });
   const model = Transformer.load(checkpoint, backend);
   const tokens = Int32Array.from(meta.tokens);
   const T = tokens.length;
