@@ -47,6 +47,25 @@ module.exports = {
       to: { path: '^src/format/' },
     },
     {
+      // The webgpu backend and the browser-safe format modules run in a browser bundle: no Node built-ins,
+      // nothing that reaches them (the cpu backend and Node's file reading stay out of the bundle).
+      name: 'browser-safe-no-node',
+      comment: 'src/backends/webgpu and the in-memory checkpoint path must not reach Node built-ins or the cpu backend',
+      severity: 'error',
+      from: { path: '^src/(backends/webgpu/|format/(memory-checkpoint|checkpoint-build|config-parse|safetensors-header|tensor-source-types)\\.ts$)' },
+      to: { reachable: true, path: '(^node:|^(fs|path|os|crypto|module|child_process|util|worker_threads)$|^src/backends/cpu/)' },
+    },
+    {
+      // The browser page's bundle (web/): tokenizer, harmony, engine and the webgpu backend only. Node built-ins
+      // are kept out by the bundle itself (esbuild for the browser fails on them; the tokenizer's ranks-file
+      // reader is swapped for ranks-file.browser.ts there, scripts/web-bundle.mjs), so this rule names the rest.
+      name: 'web-bundle-no-cpu-or-node-loading',
+      comment: 'web/ must not reach the cpu backend, the Node backend selection, checkpoint directories or Dawn loading',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { reachable: true, path: '^src/(backends/cpu/|engine/(select-backend|load-model|engine|webgpu-node)\\.ts$|format/(checkpoint|safetensors|tensor-source|layout|config)\\.ts$)' },
+    },
+    {
       name: 'no-cycles',
       severity: 'error',
       from: {},

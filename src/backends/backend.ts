@@ -16,7 +16,7 @@ import type { WeightData } from '../core/tensor.js';
  */
 export type Precision = 'exact' | 'fast';
 
-export type BackendName = 'ref' | 'cpu';
+export type BackendName = 'ref' | 'cpu' | 'webgpu';
 
 /**
  * How the dense (non-expert) matrices are stored: `q8` converts them at load to 8-bit blocks

@@ -39,7 +39,8 @@ export class BatchScheduler {
       this.pending.push({ slot, tokens, start, wantLogits, signal, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => {
+        // setImmediate is Node's; a browser has setTimeout.
+        (typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0))(() => {
           this.running = this.running.then(() => this.flush());
         });
       }

@@ -5,6 +5,7 @@ import { nativeFileMapper } from '../backends/cpu/file-mapper.js';
 import { createRefBackend } from '../backends/ref/ref-backend.js';
 import { BackendUnavailableError, InvalidArgumentError } from '../core/errors.js';
 import type { FileMapper } from '../core/mapping.js';
+import { createNodeWebGpuBackend } from './webgpu-node.js';
 
 // CPU-BACKEND: checkpoints are memory-mapped by the addon whenever it loads (whatever the backend);
 // loadModel hands this to openCheckpoint. Without the addon format/ reads positionally.
@@ -14,7 +15,7 @@ export function nativeMapper(): FileMapper | undefined {
 }
 
 /** The one list of backend names a user may ask for (`--backend` of every command). */
-export const BACKEND_NAMES = ['ref', 'cpu'] as const satisfies readonly BackendName[];
+export const BACKEND_NAMES = ['ref', 'cpu', 'webgpu'] as const satisfies readonly BackendName[];
 
 /** The cpu addon's kernels per family ("avx512-vnni", or "dense avx2, moe scalar, ..."), or why it is unavailable. */
 export function nativeKernels(): { summary: string; kernels: KernelReport } | { unavailable: string } {
@@ -35,6 +36,8 @@ export async function createBackend(
   switch (name) {
     case 'ref':
       return createRefBackend(options);
+    case 'webgpu':
+      return createNodeWebGpuBackend(options);
     case 'cpu':
       // CPU-BACKEND: asked for explicitly, a missing addon is an error (BackendUnavailableError names the fix).
       return createCpuBackend(options);

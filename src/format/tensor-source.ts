@@ -5,22 +5,11 @@
 import { isAbsolute, join, normalize } from 'node:path';
 import { FileFormatError, TensorError } from '../core/errors.js';
 import type { FileMapper } from '../core/mapping.js';
-import type { TensorData } from '../core/tensor.js';
 import { readJsonFile } from './config.js';
-import { SafetensorsFile, type SafetensorsEntry } from './safetensors.js';
+import { SafetensorsFile } from './safetensors.js';
+import type { TensorSource } from './tensor-source-types.js';
 
-export interface TensorSource {
-  /** The file(s) the tensors come from, for messages and `inspect`. */
-  readonly files: readonly string[];
-  /** What to name in a message about a tensor that is absent: the file, or the index. */
-  readonly label: string;
-  entry(name: string): SafetensorsEntry | undefined;
-  /** The file holding `name` (for error messages). */
-  fileOf(name: string): string;
-  names(): string[];
-  read(name: string): TensorData;
-  close(): void;
-}
+export type { TensorSource } from './tensor-source-types.js';
 
 export function singleFileSource(file: string, mapper?: FileMapper): TensorSource {
   const st = SafetensorsFile.open(file, mapper);

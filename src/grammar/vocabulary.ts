@@ -36,12 +36,19 @@ export function vocabularyOf(tokenizer: Tokenizer): GrammarVocabulary {
   return v;
 }
 
+/** Bytes as a latin1 string, one char per byte (no Buffer: the browser bundle runs this too). */
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
+}
+
 /** Build from raw token bytes (index = id); empty entries are not ordinary tokens. */
 export function buildVocabulary(tokens: readonly Uint8Array[]): GrammarVocabulary {
   const ids: number[] = [];
   for (let id = 0; id < tokens.length; id++) if (tokens[id]!.length > 0) ids.push(id);
   // Latin-1 strings compare code unit by code unit, which is byte order, and sort fast.
-  const keys = tokens.map((t) => (t.length > 0 ? Buffer.from(t).toString('latin1') : ''));
+  const keys = tokens.map((t) => (t.length > 0 ? latin1(t) : ''));
   ids.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
   const byte: number[] = [0];
   const depth: number[] = [0];

@@ -1,6 +1,6 @@
 import type { RopeParams } from '../backends/backend.js';
 import { ConfigError } from '../core/errors.js';
-import { yarnRamp } from '../format/config.js';
+import { yarnRamp } from '../format/config-parse.js';
 import type { ModelConfig } from '../format/config-types.js';
 
 const f = Math.fround;

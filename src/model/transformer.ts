@@ -110,8 +110,8 @@ export class Transformer {
       });
       const logits = await this.step(chunk, cache, Int32Array.from(local), signal);
       wanted.forEach((j, r) => result.set(logits.subarray(r * V, (r + 1) * V), j * V));
-      // Let timers and abort signals run between chunks of a long prefill.
-      if (end < batch.n) await new Promise<void>((resolve) => setImmediate(resolve));
+      // Let timers and abort signals run between chunks of a long prefill (setImmediate is Node's; browsers have setTimeout).
+      if (end < batch.n) await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
     }
     return result;
   }

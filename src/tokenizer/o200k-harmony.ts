@@ -1,8 +1,7 @@
-import { TextDecoder } from 'node:util';
 import { InvalidArgumentError, OutOfRangeError } from '../core/errors.js';
 import { bytePairEncode } from './bpe.js';
 import { pretokenizeRegex } from './pretokenize.js';
-import type { RankTable } from './ranks-file.js';
+import type { RankTable } from './ranks-parse.js';
 import { buildSpecialTable, FIRST_SPECIAL_ID, VOCAB_SIZE, type SpecialTable } from './specials.js';
 import type { StreamDecoder, Tokenizer } from './types.js';
 
@@ -130,9 +129,11 @@ function checkId(id: number, position: number): void {
 }
 
 /** Lossy (U+FFFD) like Rust's from_utf8_lossy, and a leading BOM is text, not a marker. */
-function newUtf8Decoder(): TextDecoder {
+function newUtf8Decoder(): InstanceType<typeof TextDecoder> {
   return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 }
+
+const UTF8 = new TextEncoder();
 
 /** The UTF-8 bytes of `s` as a latin1 string; ASCII comes back unchanged. */
 function utf8Latin1(s: string): string {
@@ -140,5 +141,8 @@ function utf8Latin1(s: string): string {
   let i = 0;
   while (i < n && s.charCodeAt(i) < 0x80) i++;
   if (i === n) return s;
-  return Buffer.from(s, 'utf8').toString('latin1');
+  const bytes = UTF8.encode(s);
+  let out = '';
+  for (let j = 0; j < bytes.length; j++) out += String.fromCharCode(bytes[j]!);
+  return out;
 }

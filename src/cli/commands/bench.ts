@@ -13,7 +13,7 @@ The table goes to stderr; --json prints one line of JSON on stdout.
 
 Options:
   --model DIR                 checkpoint directory
-  --backend ${BACKEND_NAMES.join('|')}           compute backend (default: the best available)
+  --backend ${BACKEND_NAMES.join('|')}    compute backend (default: the best available)
   --precision exact|fast      default fast
   --dense-weights q8|in-place cpu backend: q8 (default under fast) converts the dense matrices to
                               8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
@@ -140,6 +140,13 @@ export const benchCommand: Command = {
         throw new InvalidArgumentError(`gpt-oss bench: --prompt + --gen (${prompt + gen}) exceeds the model's context of ${config.maxContextLength}`);
       }
       log(`bench: ${values.model} on ${model.backend.name} (${model.backend.precision}), loaded in ${loadS.toFixed(2)} s`);
+      // GPU backends: which adapter, its limits and features, before any figure.
+      const adapter = (model.backend as { adapter?: { vendor: string; architecture: string; device: string; description: string; features: readonly string[]; limits: Readonly<Record<string, number>> } }).adapter;
+      if (adapter) {
+        log(`  adapter: ${[adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter(Boolean).join(' / ') || '(no description)'}`);
+        log(`  limits: ${Object.entries(adapter.limits).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+        log(`  features: ${adapter.features.join(', ') || '(none)'}`);
+      }
 
       // Random prompt ids (seeded), then greedy decoding: the work per token does not depend on the text.
       let seed = 12345;
@@ -172,8 +179,8 @@ export const benchCommand: Command = {
       }
       // Peak RSS is read before the bandwidth probe, whose 1 GB of arrays would otherwise count.
       const peakRss = process.resourceUsage().maxRSS * 1024;
-      const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number }).measureBandwidth;
-      const bandwidth = probe ? probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
+      const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number | Promise<number> }).measureBandwidth;
+      const bandwidth = probe ? await probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
       // backends without the choice (ref) read the checkpoint's dense weights as they are
       const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
       const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);

@@ -16,7 +16,7 @@ Options:
   --model DIR                 checkpoint directory (original/ or Hugging Face layout, or the repo root)
   --tokens IDS                comma-separated token ids
   --out FILE                  where to write the logits
-  --backend ${BACKEND_NAMES.join('|')}           compute backend (default: the best available)
+  --backend ${BACKEND_NAMES.join('|')}    compute backend (default: the best available)
   --mode prefill|decode       prefill: one forward over all tokens (default); decode: one token at a time
   --chunk N                   prefill in forward calls of N tokens (default: all at once)
   --precision exact|fast      exact (default) meets the reference's float32 tolerance

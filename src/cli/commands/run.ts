@@ -27,7 +27,7 @@ Options:
   --seed N               makes sampling reproducible
   --max-tokens N         most tokens per answer (default: until the context is full)
   --context N            context length in tokens (default 8192, at most the model's 131072)
-  --backend ${BACKEND_NAMES.join('|')}      compute backend (default: the best available)
+  --backend ${BACKEND_NAMES.join('|')} compute backend (default: the best available)
   --threads N            worker threads of the cpu backend
   --precision exact|fast
   --date YYYY-MM-DD      conversation start date (default today)

@@ -1,5 +1,7 @@
 import { TokenIndex } from './token-index.js';
 
+const UTF8 = new TextEncoder();
+
 /** A piece of a harmony header: text (matched byte by byte, any tokenization) or a special token id. */
 export type HeaderPiece = string | { special: number };
 
@@ -49,7 +51,7 @@ export class HeaderTrie<L> {
     let node = from;
     for (const p of pieces) {
       if (typeof p === 'string') {
-        for (const b of Buffer.from(p, 'utf8')) node = child(node.bytes, b);
+        for (const b of UTF8.encode(p)) node = child(node.bytes, b);
       } else {
         node = child(node.specials, p.special);
       }
@@ -61,7 +63,7 @@ export class HeaderTrie<L> {
   link(from: TrieNode<L>, pieces: readonly HeaderPiece[], to: TrieNode<L>): void {
     const symbols: { special: boolean; value: number }[] = [];
     for (const p of pieces) {
-      if (typeof p === 'string') for (const b of Buffer.from(p, 'utf8')) symbols.push({ special: false, value: b });
+      if (typeof p === 'string') for (const b of UTF8.encode(p)) symbols.push({ special: false, value: b });
       else symbols.push({ special: true, value: p.special });
     }
     let node = from;

@@ -43,6 +43,9 @@ export class TokenIndex {
   }
 }
 
+/** Bytes as a latin1 string, one char per byte (no Buffer: the browser bundle runs this too). */
 export function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
 }

@@ -1,0 +1,1 @@
+export function bundleForBrowser(entry: string, outfile?: string): Promise<string | undefined>;
