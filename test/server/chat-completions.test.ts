@@ -133,6 +133,7 @@ describe('chat completions: a function call round trip', () => {
     assert.equal(call.function.name, 'get_weather');
     assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
     const second = await s.client.chat.completions.create({
+      model: 'scripted',
       messages: [...ask, m as Msg, { role: 'tool', tool_call_id: call.id, content: '{"sky":"sunny"}' }],
       tools,
     });
