@@ -172,6 +172,7 @@ export async function chatCompletions(body: unknown, model: ServedModel, log: Re
                 chunk({ tool_calls: [{ index: e.index, function: { arguments: e.delta } }] });
                 break;
               case 'tool_done':
+              case 'started':
                 break;
               case 'done':
                 log.setUsage(e.usage);

@@ -61,6 +61,8 @@ export class ResponseBuilder {
       case 'done':
         this.close(e.reason === 'length' ? 'incomplete' : 'completed');
         break;
+      case 'started':
+        break;
     }
   }
 

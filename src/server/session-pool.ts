@@ -14,6 +14,8 @@ interface Slot {
   session: ChatSession;
   busy: boolean;
   lastUsed: number;
+  /** The prompt of the last request it answered: a request that starts with all of it continues that conversation. */
+  lastPrompt: readonly number[];
 }
 
 interface Waiter {
@@ -26,9 +28,13 @@ interface Waiter {
 
 /**
  * The `--parallel` sessions of one engine (decoded together by its batch scheduler) and the FIFO
- * of requests waiting for one. A request gets the free session whose cached tokens share the
- * longest prefix with its rendered prompt, so a chat client resending its whole history reuses
- * the cache of its previous turn; beyond `queueLimit` waiting requests, a 429 at once.
+ * of requests waiting for one; beyond `queueLimit` waiting requests, a 429 at once.
+ *
+ * A request gets, among the free sessions: the one whose last prompt its own prompt extends (the
+ * same conversation's next turn: a chat client resends the whole history, so every token before
+ * the previous answer is reused; the longest such), else an empty one, else the least recently
+ * used one (reusing whatever prefix it shares). Picking a merely similar session instead would
+ * let two conversations with one system prompt evict each other's cache turn after turn.
  */
 export class SessionPool {
   private readonly slots: Slot[];
@@ -40,7 +46,7 @@ export class SessionPool {
     sessions: readonly ChatSession[],
     readonly queueLimit: number,
   ) {
-    this.slots = sessions.map((session) => ({ session, busy: false, lastUsed: 0 }));
+    this.slots = sessions.map((session) => ({ session, busy: false, lastUsed: 0, lastPrompt: [] }));
   }
 
   get size(): number {
@@ -100,25 +106,30 @@ export class SessionPool {
     }
   }
 
-  private take(prompt: readonly number[]): Lease | undefined {
+  private pick(prompt: readonly number[]): Slot | undefined {
+    const free = this.slots.filter((s) => !s.busy);
     let best: Slot | undefined;
-    let bestPrefix = -1;
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const prefix = commonPrefix(slot.session.session.tokens, prompt);
-      // Ties go to the least recently used session, so other conversations' caches stay warm.
-      if (prefix > bestPrefix || (prefix === bestPrefix && best !== undefined && slot.lastUsed < best.lastUsed)) {
-        best = slot;
-        bestPrefix = prefix;
-      }
+    for (const s of free) {
+      const continues = s.lastPrompt.length > 0 && commonPrefix(s.lastPrompt, prompt) === s.lastPrompt.length;
+      if (continues && (!best || s.lastPrompt.length > best.lastPrompt.length)) best = s;
     }
-    if (!best) return undefined;
-    const slot = best;
+    if (best) return best;
+    const empty = free.find((s) => s.session.session.tokens.length === 0);
+    if (empty) return empty;
+    for (const s of free) if (!best || s.lastUsed < best.lastUsed) best = s;
+    return best;
+  }
+
+  private take(prompt: readonly number[]): Lease | undefined {
+    const slot = this.pick(prompt);
+    if (!slot) return undefined;
+    const cachedPrefix = commonPrefix(slot.session.session.tokens, prompt);
     slot.busy = true;
+    slot.lastPrompt = prompt;
     let released = false;
     return {
       session: slot.session,
-      cachedPrefix: bestPrefix,
+      cachedPrefix,
       release: () => {
         if (released) return;
         released = true;

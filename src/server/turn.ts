@@ -22,6 +22,8 @@ export interface TurnUsage {
 
 /** What a turn produces, in the order the APIs present it; both handlers read this stream. */
 export type TurnEvent =
+  /** The first token was sampled (the prompt was accepted): handlers answer with headers from here. */
+  | { type: 'started' }
   | { type: 'reasoning'; delta: string }
   | { type: 'text'; delta: string; channel: string; logprobs: LogprobOut[] }
   | { type: 'tool_start'; index: number; callId: string; name: string }
@@ -69,9 +71,15 @@ export async function* runTurn(
   const calls = new Map<string, { index: number; name: string; args: string }>();
   let pendingToken: LogprobOut | undefined;
   let reasoningEvents = 0;
+  let started = false;
   try {
-    const events = lease.session.chat(messages, { ...options, signal: stopper.signal }) as AsyncGenerator<ChatEvent | ToolCallDelta>;
+    // rawTokens: a token event for every sampled token, so the turn's start is known at its first token.
+    const events = lease.session.chat(messages, { ...options, rawTokens: true, signal: stopper.signal }) as AsyncGenerator<ChatEvent | ToolCallDelta>;
     for await (const e of events) {
+      if (!started && e.type !== 'done') {
+        started = true;
+        yield { type: 'started' };
+      }
       switch (e.type) {
         case 'token':
           pendingToken = e.logprob === undefined ? undefined : logprobOf(tokenizer, e.token, e.logprob, e.topLogprobs ?? []);
