@@ -137,92 +137,105 @@ export async function chatCompletions(body: unknown, model: ServedModel, log: Re
   const lease = await model.pool.acquire(prompt, abort.signal);
   const turnStart = performance.now();
   const events = runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal });
-  // The first event is awaited before answering, so errors of the turn's set-up still get their HTTP status.
+  // The turn's start (its first sampled token) is awaited before answering, so errors of its set-up get their HTTP status.
   const first = await events.next();
-  const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
-  const created = Math.floor(Date.now() / 1000);
-  const head = { id, created, model: req.model ?? model.id, system_fingerprint: 'gpt-oss-ts' };
+  const turn: Turn = {
+    req,
+    events: withFirst(first, events),
+    head: { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model: req.model ?? model.id, system_fingerprint: 'gpt-oss-ts' },
+    log,
+    turnStart,
+  };
+  if (!req.stream) return Response.json(await completion(turn));
+  log.defer();
+  return sseResponse(
+    async (write) => {
+      try {
+        await streamChunks(turn, write);
+        log.finish(abort.signal.aborted ? 499 : 200);
+      } catch (e) {
+        log.finish(500, { error: e instanceof Error ? e.message : String(e) });
+        throw e;
+      }
+    },
+    () => abort.abort(),
+  );
+}
 
-  const all = (): AsyncGenerator<TurnEvent> => withFirst(first, events);
+interface Turn {
+  req: ChatRequest;
+  events: AsyncGenerator<TurnEvent>;
+  head: Record<string, unknown>;
+  log: RequestLog;
+  turnStart: number;
+}
 
-  if (req.stream) {
-    log.defer();
-    const includeUsage = req.stream_options?.include_usage === true;
-    return sseResponse(
-      async (write) => {
-        const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}): void => {
-          const c: Record<string, unknown> = { ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }] };
-          if (includeUsage) c['usage'] = null;
-          write(JSON.stringify(c));
-        };
-        chunk({ role: 'assistant', content: '' });
-        try {
-          for await (const e of all()) {
-            switch (e.type) {
-              case 'reasoning':
-                chunk({ reasoning: e.delta, reasoning_content: e.delta });
-                break;
-              case 'text':
-                chunk({ content: e.delta }, req.logprobs ? { logprobs: { content: e.logprobs, refusal: null } } : {});
-                break;
-              case 'tool_start':
-                chunk({ tool_calls: [{ index: e.index, id: e.callId, type: 'function', function: { name: e.name, arguments: '' } }] });
-                break;
-              case 'tool_args':
-                chunk({ tool_calls: [{ index: e.index, function: { arguments: e.delta } }] });
-                break;
-              case 'tool_done':
-              case 'started':
-                break;
-              case 'done':
-                log.setUsage(e.usage);
-                log.firstToken(turnStart + e.timings.firstTokenS * 1000);
-                chunk({}, { finish_reason: FINISH[e.reason] });
-                if (includeUsage) write(JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [], usage: usageOf(e.usage) }));
-                write('[DONE]');
-                break;
-            }
-          }
-          log.finish(abort.signal.aborted ? 499 : 200);
-        } catch (e) {
-          log.finish(500, { error: e instanceof Error ? e.message : String(e) });
-          throw e;
-        }
-      },
-      () => abort.abort(),
-    );
-  }
-
+/** The chat.completion object of a whole turn. */
+async function completion({ req, events, head, log, turnStart }: Turn): Promise<Record<string, unknown>> {
   let content = '';
   let reasoning = '';
   const logprobs: LogprobOut[] = [];
   const toolCalls: ToolCallOut[] = [];
-  let finish: 'stop' | 'length' | 'tool_calls' = 'stop';
-  for await (const e of all()) {
+  for await (const e of events) {
     if (e.type === 'reasoning') reasoning += e.delta;
     else if (e.type === 'text') {
       content += e.delta;
       logprobs.push(...e.logprobs);
     } else if (e.type === 'tool_done') toolCalls.push({ id: e.callId, type: 'function', function: { name: e.name, arguments: e.arguments } });
     else if (e.type === 'done') {
-      finish = FINISH[e.reason];
       log.setUsage(e.usage);
       log.firstToken(turnStart + e.timings.firstTokenS * 1000);
-      const msg: Record<string, unknown> = {
+      const message: Record<string, unknown> = {
         role: 'assistant',
         content: content === '' && toolCalls.length > 0 ? null : content,
         reasoning,
         reasoning_content: reasoning,
         refusal: null,
       };
-      if (toolCalls.length > 0) msg['tool_calls'] = toolCalls;
-      return Response.json({
+      if (toolCalls.length > 0) message['tool_calls'] = toolCalls;
+      return {
         ...head,
         object: 'chat.completion',
-        choices: [{ index: 0, message: msg, logprobs: req.logprobs ? { content: logprobs, refusal: null } : null, finish_reason: finish }],
+        choices: [{ index: 0, message, logprobs: req.logprobs ? { content: logprobs, refusal: null } : null, finish_reason: FINISH[e.reason] }],
         usage: usageOf(e.usage),
-      });
+      };
     }
   }
   throw new Error('the turn ended without a done event');
+}
+
+/** The chat.completion.chunk stream of a turn: role, deltas, the finish chunk, the usage chunk, [DONE]. */
+async function streamChunks({ req, events, head, log, turnStart }: Turn, write: (data: string) => void): Promise<void> {
+  const includeUsage = req.stream_options?.include_usage === true;
+  const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}): void => {
+    const c: Record<string, unknown> = { ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }] };
+    if (includeUsage) c['usage'] = null;
+    write(JSON.stringify(c));
+  };
+  chunk({ role: 'assistant', content: '' });
+  for await (const e of events) {
+    switch (e.type) {
+      case 'reasoning':
+        chunk({ reasoning: e.delta, reasoning_content: e.delta });
+        break;
+      case 'text':
+        chunk({ content: e.delta }, req.logprobs ? { logprobs: { content: e.logprobs, refusal: null } } : {});
+        break;
+      case 'tool_start':
+        chunk({ tool_calls: [{ index: e.index, id: e.callId, type: 'function', function: { name: e.name, arguments: '' } }] });
+        break;
+      case 'tool_args':
+        chunk({ tool_calls: [{ index: e.index, function: { arguments: e.delta } }] });
+        break;
+      case 'done':
+        log.setUsage(e.usage);
+        log.firstToken(turnStart + e.timings.firstTokenS * 1000);
+        chunk({}, { finish_reason: FINISH[e.reason] });
+        if (includeUsage) write(JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [], usage: usageOf(e.usage) }));
+        write('[DONE]');
+        break;
+      default:
+        break;
+    }
+  }
 }
