@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, FinishReason, FunctionTool, PlainMessage } from '../engine/index.js';
+import type { ChatMessage, FinishReason, PlainMessage } from '../engine/index.js';
 import { functionRecipient } from '../engine/index.js';
 import { message, toolCallMessage, toolResultMessage, type JsonValue, type Message } from '../harmony/index.js';
 import { invalidRequest } from './errors.js';
@@ -7,6 +7,7 @@ import { chatRequestSchema, type ChatRequest } from './protocol/chat-schema.js';
 import { validateBody } from './protocol/validate.js';
 import type { RequestLog } from './request-log.js';
 import { checkModelName, renderPrompt, type ServedModel, type TurnOptions } from './served-model.js';
+import { checkSchema, functionTool } from './schemas.js';
 import { sseResponse } from './sse.js';
 import { runTurn, withFirst, type LogprobOut, type TurnEvent, type TurnUsage } from './turn.js';
 import { effortOf, linkedAbort } from './request-common.js';
@@ -65,11 +66,7 @@ export function chatOptionsOf(req: ChatRequest, model: ServedModel): TurnOptions
   const budget = req.reasoning?.max_tokens ?? model.reasoningBudget;
   if (budget !== undefined) options.reasoningBudget = budget;
   if (req.tools?.length) {
-    options.tools = req.tools.map((t): FunctionTool => {
-      const tool: FunctionTool = { name: t.function.name, description: t.function.description ?? '' };
-      if (t.function.parameters) tool.parameters = t.function.parameters as JsonValue;
-      return tool;
-    });
+    options.tools = req.tools.map((t, i) => functionTool(t.function.name, t.function.description, t.function.parameters, t.function.strict, `tools[${i}].function.parameters`));
   }
   const choice = req.tool_choice;
   if (choice) {
@@ -83,6 +80,7 @@ export function chatOptionsOf(req: ChatRequest, model: ServedModel): TurnOptions
   const format = req.response_format;
   if (format?.type === 'json_object') options.responseFormat = { type: 'json_object' };
   else if (format?.type === 'json_schema') {
+    checkSchema(format.json_schema.schema ?? {}, 'response_format.json_schema.schema');
     options.responseFormat = { type: 'json_schema', schema: (format.json_schema.schema ?? {}) as JsonValue, name: format.json_schema.name };
     if (format.json_schema.strict != null) options.responseFormat.strict = format.json_schema.strict;
   }

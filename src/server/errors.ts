@@ -53,7 +53,5 @@ export function toApiError(e: unknown): ApiError {
         break;
     }
   }
-  // Grammar errors (constrained decoding) name the schema keyword; they are the request's fault.
-  if (e instanceof Error && e.name === 'GrammarError') return invalidRequest(e.message, null, 'invalid_schema');
   return new ApiError(500, 'the server failed to handle the request; see its log', 'server_error', null, 'internal_error');
 }

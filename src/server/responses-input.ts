@@ -1,10 +1,11 @@
-import type { ChatMessage, FunctionTool } from '../engine/index.js';
+import type { ChatMessage } from '../engine/index.js';
 import { functionRecipient } from '../engine/index.js';
 import { message, toolCallMessage, toolResultMessage, type JsonValue } from '../harmony/index.js';
 import { invalidRequest } from './errors.js';
 import type { ResponsesRequest } from './protocol/responses-schema.js';
 import { effortOf } from './request-common.js';
 import type { StoredResponse } from './response-store.js';
+import { checkSchema, functionTool } from './schemas.js';
 import type { ServedModel, TurnOptions } from './served-model.js';
 
 const partsText = (c: string | readonly { text: string }[]): string => (typeof c === 'string' ? c : c.map((p) => p.text).join(''));
@@ -60,11 +61,8 @@ export function responsesOptions(req: ResponsesRequest, model: ServedModel): Tur
   const budget = req.reasoning?.max_tokens ?? model.reasoningBudget;
   if (budget !== undefined) options.reasoningBudget = budget;
   if (req.tools?.length) {
-    options.tools = req.tools.map((t): FunctionTool => {
-      const tool: FunctionTool = { name: t.name, description: t.description ?? '' };
-      if (t.parameters) tool.parameters = t.parameters as JsonValue;
-      return tool;
-    });
+    // The Responses API makes function tools strict unless they say otherwise.
+    options.tools = req.tools.map((t, i) => functionTool(t.name, t.description, t.parameters, t.strict ?? true, `tools[${i}].parameters`));
   }
   const choice = req.tool_choice;
   if (choice) {
@@ -78,6 +76,7 @@ export function responsesOptions(req: ResponsesRequest, model: ServedModel): Tur
   const format = req.text?.format;
   if (format?.type === 'json_object') options.responseFormat = { type: 'json_object' };
   else if (format?.type === 'json_schema') {
+    checkSchema(format.schema, 'text.format.schema');
     options.responseFormat = { type: 'json_schema', schema: format.schema as JsonValue, name: format.name };
     if (format.strict != null) options.responseFormat.strict = format.strict;
   }

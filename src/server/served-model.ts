@@ -1,21 +1,10 @@
 import type { ChatMessage, ChatOptions, Engine } from '../engine/index.js';
-import { renderConversationForCompletion, type JsonValue } from '../harmony/index.js';
+import { renderConversationForCompletion } from '../harmony/index.js';
 import { toHarmonyConversation } from '../engine/index.js';
 import { invalidRequest, notFound } from './errors.js';
 import type { SessionPool } from './session-pool.js';
 
-/**
- * The constrained-decoding options (interfaces.md, branch `constrain`) this server passes to the
- * engine; declared here too so the server compiles against an engine that does not have them yet.
- */
-export interface ConstraintOptions {
-  responseFormat?: { type: 'json_schema'; schema: JsonValue; name?: string; strict?: boolean } | { type: 'json_object' } | { type: 'text' };
-  toolChoice?: 'none' | 'auto' | 'required' | { name: string };
-  reasoningBudget?: number;
-  harmonyStructure?: boolean;
-}
-
-export type TurnOptions = ChatOptions & ConstraintOptions;
+export type TurnOptions = ChatOptions;
 
 /** The model a server answers with: the engine, its session pool and the names requests may use. */
 export interface ServedModel {

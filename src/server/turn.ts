@@ -1,4 +1,4 @@
-import type { ChatEvent, ChatMessage, FinishReason, Timings } from '../engine/index.js';
+import type { ChatMessage, FinishReason, Timings } from '../engine/index.js';
 import type { Message } from '../harmony/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { Lease } from './session-pool.js';
@@ -31,14 +31,6 @@ export type TurnEvent =
   | { type: 'tool_done'; index: number; callId: string; name: string; arguments: string }
   | { type: 'done'; reason: FinishReason; usage: TurnUsage; timings: Timings; messages: Message[] };
 
-/** The engine's tool-argument stream event (branch `constrain`; interfaces.md), read when the engine sends it. */
-interface ToolCallDelta {
-  type: 'tool_call_delta';
-  callId: string;
-  recipient: string;
-  delta: string;
-}
-
 export interface TurnSettings {
   stop?: readonly string[];
   /** The client's signal (disconnect, shutdown). */
@@ -70,11 +62,10 @@ export async function* runTurn(
   const filter = new StopFilter(settings.stop ?? []);
   const calls = new Map<string, { index: number; name: string; args: string }>();
   let pendingToken: LogprobOut | undefined;
-  let reasoningEvents = 0;
   let started = false;
   try {
     // rawTokens: a token event for every sampled token, so the turn's start is known at its first token.
-    const events = lease.session.chat(messages, { ...options, rawTokens: true, signal: stopper.signal }) as AsyncGenerator<ChatEvent | ToolCallDelta>;
+    const events = lease.session.chat(messages, { ...options, rawTokens: true, signal: stopper.signal }) ;
     for await (const e of events) {
       if (!started && e.type !== 'done') {
         started = true;
@@ -85,7 +76,6 @@ export async function* runTurn(
           pendingToken = e.logprob === undefined ? undefined : logprobOf(tokenizer, e.token, e.logprob, e.topLogprobs ?? []);
           break;
         case 'reasoning':
-          reasoningEvents++;
           yield { type: 'reasoning', delta: e.delta };
           break;
         case 'text': {
@@ -127,7 +117,7 @@ export async function* runTurn(
         case 'done': {
           const rest = filter.flush();
           if (rest !== '') yield { type: 'text', delta: rest, channel: 'final', logprobs: [] };
-          const u = e.usage as typeof e.usage & { reasoningTokens?: number };
+          const u = e.usage;
           const reason: FinishReason = filter.stopped && e.reason === 'aborted' && !settings.signal?.aborted ? 'stop' : e.reason;
           yield {
             type: 'done',
@@ -136,7 +126,7 @@ export async function* runTurn(
               promptTokens: u.promptTokens,
               cachedTokens: u.reusedTokens,
               completionTokens: u.completionTokens,
-              reasoningTokens: u.reasoningTokens ?? reasoningEvents,
+              reasoningTokens: u.reasoningTokens,
             },
             timings: e.timings,
             messages: e.messages,
