@@ -6,10 +6,12 @@ import { inspectCommand } from './inspect.js';
 import { logitsCommand } from './logits.js';
 import { makeModelCommand } from './make-model.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { tokenizeCommand } from './tokenize.js';
 
 export const commands: readonly Command[] = [
   runCommand,
+  serveCommand,
   benchCommand,
   logitsCommand,
   makeModelCommand,
