@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { open, rename, rm, truncate } from 'node:fs/promises';
+import { open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { HubError } from './errors.js';
 import { authHeaders, hubFetch } from './http.js';
 import { errorForStatus } from './hub-api.js';
@@ -50,7 +50,49 @@ async function hashFile(file: string, h: ExpectedHash, size: number): Promise<Ha
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * One writer per blob: <blob>.lock holds the pid of the process downloading it. A lock whose process
+ * is gone (killed mid-pull) is taken over.
+ */
+async function lockBlob(d: BlobDownload): Promise<() => Promise<void>> {
+  const lock = `${d.blob}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if (!(e instanceof Error && 'code' in e && e.code === 'EEXIST') || attempt > 2) throw e;
+    }
+    const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new HubError('busy', `${d.repoId}: another process (pid ${pid}) is downloading ${d.label} into the cache; wait for it to finish, or stop it and pull again`);
+    }
+    await rm(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return e instanceof Error && 'code' in e && e.code === 'EPERM';
+  }
+}
+
 export async function downloadBlob(d: BlobDownload, hooks: DownloadHooks = {}): Promise<void> {
+  const unlock = await lockBlob(d);
+  try {
+    await downloadLocked(d, hooks);
+  } finally {
+    await unlock();
+  }
+}
+
+async function downloadLocked(d: BlobDownload, hooks: DownloadHooks): Promise<void> {
   const part = `${d.blob}.incomplete`;
   const retries = hooks.retries ?? 5;
   let failures = 0;

@@ -10,7 +10,8 @@ export type HubFailure =
   | 'checksum' // the downloaded bytes do not hash to the hub's sha256
   | 'not_gpt_oss' // the repository holds no gpt-oss config for the chosen layout
   | 'not_cached' // a model was asked for that is not in the local cache
-  | 'declined'; // the user answered no (or could not be asked)
+  | 'declined' // the user answered no (or could not be asked)
+  | 'busy'; // another process is downloading the same file into the cache
 
 const CODES: Record<HubFailure, ErrorCode> = {
   not_found: 'file_not_found',
@@ -22,6 +23,7 @@ const CODES: Record<HubFailure, ErrorCode> = {
   not_gpt_oss: 'invalid_config',
   not_cached: 'file_not_found',
   declined: 'aborted',
+  busy: 'invalid_argument',
 };
 
 export class HubError extends GptOssError {

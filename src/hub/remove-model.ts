@@ -87,6 +87,7 @@ export function executeRemoval(plan: RemovalPlan): void {
   for (const b of plan.blobs) {
     rmSync(b.path, { force: true });
     rmSync(`${b.path}.incomplete`, { force: true });
+    rmSync(`${b.path}.lock`, { force: true });
   }
   const snap = snapshotDir(plan.repoDir, plan.commit);
   removeEmptyDirs(snap);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -221,5 +222,24 @@ describe('pull: access, configs and proxies', () => {
       }
       await proxy.stop();
     }
+  });
+});
+
+describe('pull: one writer per file', () => {
+  it('a file another live process is downloading is refused with its pid; a stale lock is taken over', async () => {
+    const blob = blobOf(modelPath);
+    mkdirSync(join(blob, '..'), { recursive: true });
+    writeFileSync(`${blob}.lock`, String(process.ppid));
+    await assert.rejects(pullModel('acme/tiny-gpt-oss', { settings: cache.settings, ...fast }), (e: unknown) => {
+      assert.ok(e instanceof HubError);
+      assert.equal(e.reason, 'busy');
+      assert.match(e.message, new RegExp(`another process \\(pid ${process.ppid}\\) is downloading original/model\\.safetensors`));
+      return true;
+    });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(`${blob}.lock`, gone.stdout);
+    await pullModel('acme/tiny-gpt-oss', { settings: cache.settings, ...fast });
+    assert.deepEqual(readFileSync(blob), files.get(modelPath));
+    assert.ok(!existsSync(`${blob}.lock`));
   });
 });
