@@ -92,11 +92,20 @@ export async function downloadBlob(d: BlobDownload, hooks: DownloadHooks = {}): 
   }
 }
 
+/** The hash of the part's first `bytes` bytes, kept up to date as chunks are written (no second read of the file). */
+interface Digest {
+  hash: Hash;
+  bytes: number;
+}
+
 async function downloadLocked(d: BlobDownload, hooks: DownloadHooks): Promise<void> {
   const part = `${d.blob}.incomplete`;
   const retries = hooks.retries ?? 5;
   let failures = 0;
   let lastError: unknown;
+  const digest: Digest = { hash: newHash(d.hash, d.size), bytes: 0 };
+  // What an earlier run left counts as done for the progress total (missing bytes of the pull).
+  if (existsSync(part)) hooks.onBytes?.(statSync(part).size);
   for (;;) {
     hooks.signal?.throwIfAborted();
     let offset = existsSync(part) ? statSync(part).size : 0;
@@ -106,9 +115,14 @@ async function downloadLocked(d: BlobDownload, hooks: DownloadHooks): Promise<vo
       await rm(part, { force: true });
       offset = 0;
     }
+    if (digest.bytes !== offset) {
+      // Resuming a part this process did not write (or a write that failed half way): hash it once.
+      digest.hash = offset > 0 ? await hashFile(part, d.hash, d.size) : newHash(d.hash, d.size);
+      digest.bytes = offset;
+    }
     if (offset < d.size || d.size === 0) {
       try {
-        await fetchInto(d, part, offset, hooks);
+        await fetchInto(d, part, offset, digest, hooks);
       } catch (e) {
         if (e instanceof HubError || hooks.signal?.aborted) throw e;
         lastError = e;
@@ -126,7 +140,7 @@ async function downloadLocked(d: BlobDownload, hooks: DownloadHooks): Promise<vo
       }
       continue;
     }
-    const got = (await hashFile(part, d.hash, d.size)).digest('hex');
+    const got = (digest.bytes === size ? digest.hash : await hashFile(part, d.hash, d.size)).digest('hex');
     if (got !== d.hash.hex.toLowerCase()) {
       await rm(part, { force: true });
       hooks.onBytes?.(-size);
@@ -139,7 +153,7 @@ async function downloadLocked(d: BlobDownload, hooks: DownloadHooks): Promise<vo
 }
 
 /** One request: appends to `part` from `offset` (or rewrites it when the server ignores the range). */
-async function fetchInto(d: BlobDownload, part: string, offset: number, hooks: DownloadHooks): Promise<void> {
+async function fetchInto(d: BlobDownload, part: string, offset: number, digest: Digest, hooks: DownloadHooks): Promise<void> {
   const headers: Record<string, string> = { ...authHeaders(d.token), 'accept-encoding': 'identity' };
   if (offset > 0) headers['range'] = `bytes=${offset}-`;
   const res = await hubFetch(d.url, { headers, redirect: 'follow', ...(hooks.signal ? { signal: hooks.signal } : {}) });
@@ -170,6 +184,10 @@ async function fetchInto(d: BlobDownload, part: string, offset: number, hooks: D
     hooks.onBytes?.(-offset);
     await truncate(part, 0);
   }
+  if (start === 0) {
+    digest.hash = newHash(d.hash, d.size);
+    digest.bytes = 0;
+  }
   const fh = await open(part, start === 0 ? 'w' : 'a');
   try {
     if (!res.body) return;
@@ -178,6 +196,8 @@ async function fetchInto(d: BlobDownload, part: string, offset: number, hooks: D
       const { done, value } = await reader.read();
       if (done) break;
       await fh.write(value);
+      digest.hash.update(value);
+      digest.bytes += value.byteLength;
       hooks.onBytes?.(value.byteLength);
     }
   } finally {

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { openCheckpoint } from '../../src/format/index.js';
-import { findCachedModel, HubError, pullModel, repoFolder } from '../../src/hub/index.js';
+import { findCachedModel, HubError, listCachedModels, pullModel, repoFolder } from '../../src/hub/index.js';
 import { FakeHub, startConnectProxy } from './fake-hub.js';
 import { tempCache, tinyRepoFiles } from './helpers.js';
 
@@ -109,7 +109,9 @@ describe('pull: interrupted and damaged downloads', () => {
     const blob = blobOf(modelPath);
     mkdirSync(join(blob, '..'), { recursive: true });
     writeFileSync(`${blob}.incomplete`, data.subarray(0, 100_000));
-    await pullModel('acme/tiny-gpt-oss', { settings: cache.settings, ...fast });
+    let last = { done: -1, total: 0 };
+    await pullModel('acme/tiny-gpt-oss', { settings: cache.settings, ...fast, onProgress: (p) => (last = p) });
+    assert.equal(last.done, last.total, 'the progress ends at 100%, the part already there counted');
     let storage = hub.log.filter((l) => l.host === 'storage');
     assert.deepEqual(storage.map((l) => [l.range, l.status, l.bodyBytes]), [['bytes=100000-', 206, data.length - 100_000]]);
     assert.deepEqual(readFileSync(blob), data);
@@ -169,6 +171,9 @@ describe('pull: interrupted and damaged downloads', () => {
     const snap = join(repoFolder(cache.settings.cacheDir, 'acme/tiny-gpt-oss'), 'snapshots', commit);
     assert.ok(!existsSync(join(snap, modelPath)));
     assert.ok(!readdirSync(join(snap, 'original')).includes('model.safetensors'));
+    const listed = listCachedModels(cache.settings.cacheDir);
+    assert.equal(listed.length, 1);
+    assert.match(listed[0]!.problem ?? '', /no checkpoint found/, 'list reports the interrupted pull as incomplete');
     hub.faults.cut.clear();
     hub.log.length = 0;
     await pullModel('acme/tiny-gpt-oss', { settings: cache.settings, ...fast });
