@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../core/errors.js';
-import { executePull, planPull, type CheckpointLayoutChoice } from '../../hub/index.js';
+import { DEMO_MODEL, executePull, planPull, type CheckpointLayoutChoice } from '../../hub/index.js';
 import { choiceOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { DownloadProgress, formatBytes } from '../download-progress.js';
@@ -29,6 +29,7 @@ export const pullCommand: Command = {
     if (positionals.length !== 1) {
       throw new InvalidArgumentError(`gpt-oss pull: expected one MODEL (e.g. openai/gpt-oss-20b), got ${positionals.length} arguments (see 'gpt-oss pull --help')`);
     }
+    if (positionals[0] === DEMO_MODEL) throw new InvalidArgumentError(`gpt-oss pull: ${DEMO_MODEL} is built in (nothing to download); 'gpt-oss run ${DEMO_MODEL}' runs it`);
     const layout = values.layout === undefined ? undefined : choiceOption<CheckpointLayoutChoice>('pull', 'layout', values.layout, ['original', 'hf'], 'original');
     const plan = await planPull(positionals[0]!, { ...(layout ? { layout } : {}), ...(values.revision ? { revision: values.revision } : {}) });
     const err = process.stderr;
