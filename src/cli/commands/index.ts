@@ -10,6 +10,7 @@ import { pullCommand } from './pull.js';
 import { rmCommand } from './rm.js';
 import { showCommand } from './show.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { tokenizeCommand } from './tokenize.js';
 
 export const commands: readonly Command[] = [
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   listCommand,
   showCommand,
   rmCommand,
+  serveCommand,
   benchCommand,
   logitsCommand,
   makeModelCommand,
