@@ -1,9 +1,11 @@
-import type { ChatEvent, ChatMessage, FinishReason, Timings } from '../engine/index.js';
+import type { ChatEvent, ChatMessage, Engine, FinishReason, Timings } from '../engine/index.js';
 import type { Message } from '../harmony/index.js';
-import type { Tokenizer } from '../tokenizer/types.js';
 import type { Lease } from './session-pool.js';
 import type { TurnOptions } from './served-model.js';
 import { StopFilter } from './stop-filter.js';
+
+// The engine's tokenizer, named through the engine (server/ does not import tokenizer/).
+type Tokenizer = Engine['tokenizer'];
 
 /** One token's log-probability as both OpenAI APIs spell it. */
 export interface LogprobOut {
