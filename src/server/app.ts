@@ -7,6 +7,8 @@ import { RequestLog, stderrSink, type LogSink } from './request-log.js';
 import { createResponse, deleteResponse, getResponse } from './responses.js';
 import { ResponseStore } from './response-store.js';
 import type { ServedModel } from './served-model.js';
+import { registerChatPage } from './chat-page.js';
+import { registerOllamaRoutes } from './ollama/routes.js';
 
 export interface AppOptions {
   /** Requests to /v1 need `Authorization: Bearer <apiKey>`; without one, no key is needed. */
@@ -88,6 +90,8 @@ export function createApp(model: ModelRef, options: AppOptions = {}): Hono<Env> 
   app.post('/v1/responses', async (c) => createResponse(await jsonBody(c), served(), store, c.get('log'), signalOf(c)));
   app.get('/v1/responses/:id', (c) => c.json(getResponse(store, c.req.param('id'))));
   app.delete('/v1/responses/:id', (c) => c.json(deleteResponse(store, c.req.param('id'))));
+  registerOllamaRoutes(app, model, { ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(shutdown ? { shutdown } : {}), bodyLimit: limit });
+  registerChatPage(app);
   return app;
 }
 

@@ -4,7 +4,7 @@ import type { Lease } from './session-pool.js';
 import type { TurnOptions } from './served-model.js';
 import { StopFilter } from './stop-filter.js';
 
-/** The engine's tokenizer (the server reaches it only through the engine). */
+// The engine's tokenizer, named through the engine (server/ does not import tokenizer/).
 type Tokenizer = Engine['tokenizer'];
 
 /** One token's log-probability as both OpenAI APIs spell it. */

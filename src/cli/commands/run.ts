@@ -8,7 +8,11 @@ import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
 import { constraintSettings } from '../constraint-flags.js';
+import { DEMO_MODEL, resolveModelArgument } from '../../hub/index.js';
+import { askYesNo, canAsk } from '../ask.js';
 import type { Command } from '../command.js';
+import { demoModelDir } from '../demo-model.js';
+import { DownloadProgress, formatBytes } from '../download-progress.js';
 import { ProgressBar } from '../terminal-progress.js';
 import { TOOL_ARG_SPEC, TOOL_USAGE, createCliTools, toolsConfigFromArgs, withCitations } from '../tool-options.js';
 
@@ -16,8 +20,11 @@ const usage = `Usage: gpt-oss run MODEL [PROMPT] [options]
 
 Chat with a gpt-oss model in the terminal. With PROMPT (or text piped on stdin) answers once:
 only the final answer goes to stdout. Without, starts an interactive chat (type /help there).
+MODEL is a checkpoint directory, ${DEMO_MODEL}, or a hub name or alias (openai/gpt-oss-20b,
+gpt-oss-20b): one not downloaded yet is pulled after asking (see 'gpt-oss pull').
 
 Options:
+  --yes                  pull a missing hub model without asking
   --reasoning-effort low|medium|high   how long the model thinks (default medium)
   --developer TEXT       developer instructions (the "system prompt")
   --temperature T        0 = greedy (default 1)
@@ -69,9 +76,10 @@ export const runCommand: Command = {
       'reasoning-budget': { type: 'string' },
       tools: { type: 'string' },
       'tool-choice': { type: 'string' },
+      yes: { type: 'boolean' },
     });
-    const [modelDir, ...rest] = positionals;
-    if (modelDir === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
+    const [modelArg, ...rest] = positionals;
+    if (modelArg === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
     if (rest.length > 1) {
       throw new InvalidArgumentError(`gpt-oss run: expected MODEL and at most one PROMPT, got ${positionals.length} arguments (quote the prompt)`);
     }
@@ -99,6 +107,7 @@ export const runCommand: Command = {
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
 
+    const modelDir = (await resolveModel(modelArg, values.yes === true)) ?? modelArg;
     checkModelDir(modelDir);
     const tools = createCliTools(toolsConfigFromArgs('run', values));
     if (tools.length > 0) settings.tools = tools;
@@ -185,9 +194,30 @@ function parseArguments(text: string): unknown {
   }
 }
 
+/** A directory, the demo model, or a hub model (pulled when missing); undefined when `arg` names none of these. */
+async function resolveModel(arg: string, yes: boolean): Promise<string | undefined> {
+  let bar: DownloadProgress | undefined;
+  try {
+    return await resolveModelArgument(arg, {
+      yes,
+      interactive: canAsk(),
+      ask: askYesNo,
+      demo: async () => (await demoModelDir()) ?? DEMO_MODEL,
+      onPullStart: (plan) => {
+        process.stderr.write(`pulling ${plan.repoId} (${plan.layout} layout, ${formatBytes(plan.missingBytes)})\n`);
+        bar = new DownloadProgress(process.stderr, plan.missingBytes);
+      },
+      onProgress: (p) => bar?.update(p.done, p.file),
+    });
+  } finally {
+    bar?.finish();
+  }
+}
+
 const MAKE_TINY = 'gpt-oss make-model --preset tiny --seed 1 --format original --out DIR';
 
 function checkModelDir(dir: string): void {
+  if (dir === DEMO_MODEL) return;
   if (!existsSync(dir)) {
     throw new GptOssError('file_not_found', `${dir}: no such directory. MODEL is a gpt-oss checkpoint directory (with config.json); to try the CLI with a tiny random model, run: ${MAKE_TINY}`);
   }

@@ -5,6 +5,8 @@ import type { BackendName, Precision } from '../../engine/index.js';
 import { startServer } from '../../server/serve.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { resolveModelArgument } from '../../hub/index.js';
+import { askYesNo, canAsk } from '../ask.js';
 
 const usage = `Usage: gpt-oss serve MODEL [options]
 
@@ -12,7 +14,12 @@ Serve a model over an OpenAI-compatible HTTP API: POST /v1/responses (and GET/DE
 /v1/responses/{id}), POST /v1/chat/completions, GET /v1/models, GET /health.
 One JSON log line per request goes to stderr. Ctrl-C (SIGINT) or SIGTERM stops it gracefully.
 
+MODEL is a checkpoint directory or a hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the
+Hugging Face cache; a missing one is pulled after asking, or at once with --yes (see 'gpt-oss pull').
+The page at / is a chat in the browser; /api is Ollama's API.
+
 Options:
+  --yes                    pull a missing hub model without asking
   --host HOST              address to bind (default 127.0.0.1: only this machine)
   --port N                 port (default 8000; 0 picks a free one)
   --api-key KEY            require "Authorization: Bearer KEY" on /v1 (default: no key)
@@ -49,16 +56,21 @@ export const serveCommand: Command = {
       backend: { type: 'string' },
       threads: { type: 'string' },
       precision: { type: 'string' },
+      yes: { type: 'boolean' },
     });
-    const [dir, ...rest] = positionals;
-    if (dir === undefined) throw new InvalidArgumentError(`gpt-oss serve: MODEL is required\n\n${usage}`);
+    const [arg, ...rest] = positionals;
+    if (arg === undefined) throw new InvalidArgumentError(`gpt-oss serve: MODEL is required\n\n${usage}`);
     if (rest.length > 0) throw new InvalidArgumentError(`gpt-oss serve: expected one MODEL, got ${positionals.length} arguments`);
+    // A hub name or alias is looked up in the Hugging Face cache (and pulled, after asking or with --yes).
+    const dir = (await resolveModelArgument(arg, { yes: values.yes === true, interactive: canAsk(), ask: askYesNo })) ?? arg;
+    const fromHub = dir !== arg;
     if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'original', 'config.json'))) {
       throw new GptOssError('file_not_found', `${dir}: not a model directory (no config.json). MODEL is a gpt-oss checkpoint directory; for a tiny random one run: gpt-oss make-model --preset tiny --seed 1 --out DIR`);
     }
     const apiKey = values['api-key'];
     if (apiKey !== undefined && apiKey.trim() === '') throw new InvalidArgumentError('gpt-oss serve: --api-key must not be empty');
-    const name = modelNameOf(dir);
+    // A model from the hub is named as the user named it (gpt-oss-20b, not the snapshot's commit).
+    const name = fromHub ? arg.split('/').pop()! : modelNameOf(dir);
     const modelId = values['model-id'] ?? name;
     const port = intOption('serve', 'port', values.port, 8000, 0);
     if (port > 65535) throw new InvalidArgumentError(`gpt-oss serve: --port must be at most 65535, got ${port}`);
@@ -75,7 +87,7 @@ export const serveCommand: Command = {
         port,
         ...(apiKey !== undefined ? { apiKey } : {}),
         modelId,
-        aliases: modelId === name ? [] : [name],
+        aliases: [...new Set([name, ...(fromHub ? [arg] : [])])].filter((a) => a !== modelId),
         parallel: intOption('serve', 'parallel', values.parallel, 1, 1),
         queue: intOption('serve', 'queue', values.queue, 64, 0),
         ...(budget !== undefined ? { reasoningBudget: budget } : {}),
