@@ -1,7 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GptOssError, InvalidArgumentError, isGptOssError } from '../../core/errors.js';
-import { Engine, type BackendName, type ChatMessage, type DoneEvent, type Precision } from '../../engine/index.js';
+import {
+  DEMO_MODEL_NAME,
+  DEMO_SAMPLING,
+  Engine,
+  type BackendName,
+  type ChatMessage,
+  type DoneEvent,
+  type Precision,
+} from '../../engine/index.js';
 import type { ReasoningEffort } from '../../harmony/index.js';
 import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } from '../args.js';
 import { runRepl } from '../chat-repl.js';
@@ -10,15 +18,17 @@ import { turnOptions, type RunSettings } from '../chat-settings.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../terminal-progress.js';
 
-const usage = `Usage: gpt-oss run MODEL [PROMPT] [options]
+const usage = `Usage: gpt-oss run [MODEL] [PROMPT] [options]
 
 Chat with a gpt-oss model in the terminal. With PROMPT (or text piped on stdin) answers once:
 only the final answer goes to stdout. Without, starts an interactive chat (type /help there).
+MODEL is a checkpoint directory or ${DEMO_MODEL_NAME} (the tiny demo model in this package, the
+default): a first argument that is neither is the prompt, so \`gpt-oss run "What is 2 + 3?"\` asks the demo.
 
 Options:
   --reasoning-effort low|medium|high   how long the model thinks (default medium)
   --developer TEXT       developer instructions (the "system prompt")
-  --temperature T        0 = greedy (default 1)
+  --temperature T        0 = greedy (default 1; ${DEMO_SAMPLING.temperature} for ${DEMO_MODEL_NAME})
   --top-p P              nucleus sampling mass (default 1)
   --top-k K              keep the K most likely tokens (default off)
   --min-p P              drop tokens below P times the top one (default off)
@@ -56,8 +66,11 @@ export const runCommand: Command = {
       'hide-reasoning': { type: 'boolean' },
       'show-reasoning': { type: 'boolean' },
     });
-    const [modelDir, ...rest] = positionals;
-    if (modelDir === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
+    // The first argument names a model if it is a directory or the demo's name; otherwise it is the prompt.
+    const first = positionals[0];
+    const firstIsModel = first !== undefined && (first === DEMO_MODEL_NAME || isDirectory(first) || positionals.length > 1);
+    const modelDir = firstIsModel ? first : DEMO_MODEL_NAME;
+    const rest = firstIsModel ? positionals.slice(1) : positionals;
     if (rest.length > 1) {
       throw new InvalidArgumentError(`gpt-oss run: expected MODEL and at most one PROMPT, got ${positionals.length} arguments (quote the prompt)`);
     }
@@ -65,7 +78,8 @@ export const runCommand: Command = {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
       throw new InvalidArgumentError(`gpt-oss run: --date must be YYYY-MM-DD, got '${date}'`);
     }
-    const sampling: RunSettings['sampling'] = { temperature: floatOption('run', 'temperature', values.temperature, 1) };
+    const defaultTemperature = modelDir === DEMO_MODEL_NAME ? DEMO_SAMPLING.temperature : 1;
+    const sampling: RunSettings['sampling'] = { temperature: floatOption('run', 'temperature', values.temperature, defaultTemperature) };
     if (values['top-p'] !== undefined) sampling.topP = floatOption('run', 'top-p', values['top-p'], 1);
     if (values['top-k'] !== undefined) sampling.topK = intOption('run', 'top-k', values['top-k'], 0, 0);
     if (values['min-p'] !== undefined) sampling.minP = floatOption('run', 'min-p', values['min-p'], 0);
@@ -84,7 +98,7 @@ export const runCommand: Command = {
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
 
-    checkModelDir(modelDir);
+    if (modelDir !== DEMO_MODEL_NAME) checkModelDir(modelDir);
     // Decide the mode before loading, so a piped prompt is read while nothing else happens.
     let prompt = rest[0];
     const interactive = prompt === undefined && process.stdin.isTTY === true;
@@ -140,7 +154,7 @@ async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReaso
   return 0;
 }
 
-const MAKE_TINY = 'gpt-oss make-model --preset tiny --seed 1 --format original --out DIR';
+const MAKE_TINY = `gpt-oss make-model --preset tiny --seed 1 --format original --out DIR (or leave MODEL out to chat with ${DEMO_MODEL_NAME})`;
 
 function checkModelDir(dir: string): void {
   if (!existsSync(dir)) {
@@ -159,6 +173,14 @@ function explainLoadError(dir: string, e: unknown): unknown {
     return new GptOssError(e.code, `${e.message}\n${dir} does not hold a usable gpt-oss checkpoint; for a tiny random one run: ${MAKE_TINY}`);
   }
   return e;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function todayLocal(): string {
