@@ -69,7 +69,7 @@ let pending: Promise<string> | undefined;
  * `assets` and `cacheRoot` are for tests; callers use the defaults.
  */
 export function resolveDemoModel(options: { assets?: string; cacheRoot?: string } = {}): Promise<string> {
-  if (options.assets !== undefined || options.cacheRoot !== undefined) return Promise.resolve(unpack(options));
+  if (options.assets !== undefined || options.cacheRoot !== undefined) return Promise.resolve().then(() => unpack(options));
   pending ??= Promise.resolve().then(() => unpack({})).catch((e: unknown) => {
     pending = undefined;
     throw e;

@@ -70,8 +70,9 @@ describe('gpt-oss run, interactive, with the demo model (pseudo-terminal)', { sk
     const wait = async (pattern: RegExp, what: string): Promise<string> => {
       const until = Date.now() + 60_000;
       for (;;) {
+        // Patterns match the text; the screen comes back with its escapes for the dim check.
         const s = shot();
-        if (pattern.test(s)) return s;
+        if (pattern.test(s.replace(/\x1b\[[0-9;]*m/g, ''))) return s;
         if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
         await new Promise((r) => setTimeout(r, 150));
       }

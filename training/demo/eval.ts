@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Engine, type ChatEvent, type FunctionTool } from '../../src/engine/index.js';
+import { DEMO_SAMPLING, Engine, type ChatEvent, type FunctionTool } from '../../src/engine/index.js';
 import type { JsonValue, ReasoningEffort } from '../../src/harmony/index.js';
 import { getTokenizer } from '../../src/tokenizer/index.js';
 import { Rng } from './rng.js';
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'harmony-structure': { type: 'boolean', default: false },
     json: { type: 'string' },
     seed: { type: 'string', default: '1001' },
+    paris: { type: 'string', default: '20' },
   },
 });
 
@@ -99,7 +100,7 @@ async function runOne(engine: Engine, ex: Example, sampling: { temperature: numb
     conversationStartDate: ex.date,
     ...(ex.instructions !== undefined ? { instructions: ex.instructions } : {}),
     ...(tools.length > 0 ? { tools } : {}),
-    maxTokens: 400,
+    maxTokens: 250,
     maxToolRounds: 3,
   })) {
     events.push(e);
@@ -192,7 +193,19 @@ async function main(): Promise<void> {
     const lines = [`| metric | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`];
     for (const k of Object.keys(columns['greedy']!)) lines.push(`| ${k} | ${names.map((n) => columns[n]![k] ?? '-').join(' | ')} |`);
     console.log(lines.join('\n'));
-    if (values.json) writeFileSync(values.json, JSON.stringify({ columns, greedy }, null, 2));
+    // What `gpt-oss run "What is the capital of France?"` does with its defaults (effort medium, the
+    // demo's temperature), with seeds 1..N instead of a random one.
+    let paris = 0;
+    const runs = Number(values.paris);
+    for (let s = 1; s <= runs; s++) {
+      let final = '';
+      for await (const e of engine.chat([{ role: 'user', content: 'What is the capital of France?' }], { ...DEMO_SAMPLING, seed: s, reasoningEffort: 'medium' })) {
+        if (e.type === 'text' && e.channel === 'final') final += e.delta;
+      }
+      if (/Paris/.test(final)) paris++;
+    }
+    if (runs > 0) console.log(`\n"What is the capital of France?" at the demo's default sampling (temperature ${DEMO_SAMPLING.temperature}): Paris in ${paris}/${runs} runs`);
+    if (values.json) writeFileSync(values.json, JSON.stringify({ columns, paris: { named: paris, runs }, greedy }, null, 2));
   } finally {
     engine.dispose();
   }

@@ -113,17 +113,19 @@ class Attention(nn.Module):
         q = apply_rope(q, cos, sin)
         k = apply_rope(k, cos, sin)
         rep = nh // nkv
-        k = k.repeat_interleave(rep, dim=2)
-        v = v.repeat_interleave(rep, dim=2)
-        scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(hd)
+        # Query heads grouped by their key-value head ([B, nkv, T*rep, hd] x [B, nkv, hd, T]), so the
+        # shared keys and values are never copied per query head.
+        qg = q.reshape(B, T, nkv, rep, hd).permute(0, 2, 1, 3, 4).reshape(B, nkv, T * rep, hd)
+        scores = torch.matmul(qg, k.permute(0, 2, 3, 1)).reshape(B, nkv, T, rep, T) / math.sqrt(hd)
         i = torch.arange(T)
         allowed = i[None, :] <= i[:, None]
         if self.window > 0:
             allowed = allowed & (i[None, :] > i[:, None] - self.window)
-        scores = scores.masked_fill(~allowed, float("-inf"))
-        sinks = q_fn(self.sinks).reshape(1, nh, 1, 1).expand(B, nh, T, 1)
+        scores = scores.masked_fill(~allowed[:, None, :], float("-inf"))
+        sinks = q_fn(self.sinks).reshape(1, nkv, 1, rep, 1).expand(B, nkv, T, rep, 1)
         w = torch.softmax(torch.cat([scores, sinks], dim=-1), dim=-1)[..., :-1]
-        attn = torch.einsum("bhqk,bkhd->bqhd", w, v).reshape(B, T, nh * hd)
+        out = torch.matmul(w.reshape(B, nkv, T * rep, T), v.permute(0, 2, 1, 3))
+        attn = out.reshape(B, nkv, T, rep, hd).permute(0, 2, 1, 3, 4).reshape(B, T, nh * hd)
         return x + F.linear(attn, q_fn(self.out.weight), q_fn(self.out.bias))
 
 

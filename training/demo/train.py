@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--data", default="training/demo/data/train")
     ap.add_argument("--run", default="training/demo/runs/main")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--steps", type=int, default=1600)
+    ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--batch-tokens", type=int, default=2048)
     ap.add_argument("--lr", type=float, default=4e-3)
     ap.add_argument("--warmup", type=int, default=30)
