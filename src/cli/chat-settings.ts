@@ -1,5 +1,6 @@
 import type { ChatOptions } from '../engine/index.js';
 import type { ReasoningEffort } from '../harmony/index.js';
+import type { ConstraintSettings } from './constraint-flags.js';
 
 /** What `gpt-oss run`'s options decide about each turn. */
 export interface RunSettings {
@@ -10,6 +11,8 @@ export interface RunSettings {
   maxTokens: number | undefined;
   raw: boolean;
   hideReasoning: boolean;
+  /** --json-schema, --tools, --tool-choice, --reasoning-budget. */
+  constraints?: ConstraintSettings;
 }
 
 export function turnOptions(s: RunSettings, signal: AbortSignal): ChatOptions {
@@ -19,6 +22,7 @@ export function turnOptions(s: RunSettings, signal: AbortSignal): ChatOptions {
     conversationStartDate: s.date,
     ...(s.developer !== undefined ? { instructions: s.developer } : {}),
     ...(s.maxTokens !== undefined ? { maxTokens: s.maxTokens } : {}),
+    ...s.constraints,
     rawTokens: s.raw,
     signal,
   };

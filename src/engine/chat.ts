@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import {
+  STOP_TOKENS,
   STOP_TOKENS_FOR_ASSISTANT_ACTIONS,
   TOKEN_IDS,
   renderConversationForCompletion,
@@ -8,6 +9,9 @@ import {
 } from '../harmony/index.js';
 import { TokenSampler, type SamplingOptions, type StepOptions } from '../sampling/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
+import { TurnPlan, type ConstraintOptions } from './constrained/turn-plan.js';
+import type { TurnCounters } from './constrained/turn-guide.js';
+import { grammarSource } from './constrained/grammars.js';
 import type { ChatEvent, FinishReason, Timings, Usage } from './events.js';
 import { generateTokens, type LoopEnd } from './generate-tokens.js';
 import { HarmonyStream } from './harmony-stream.js';
@@ -20,7 +24,7 @@ export interface ToolCall {
   arguments: string;
 }
 
-export interface ChatOptions extends ConversationOptions, SamplingOptions {
+export interface ChatOptions extends ConversationOptions, SamplingOptions, ConstraintOptions {
   /** Most tokens sampled this turn, over all tool rounds (default: until the context is full). */
   maxTokens?: number;
   signal?: AbortSignal;
@@ -57,11 +61,20 @@ export async function* runChatTurn(
     throw new InvalidArgumentError(`logprobs must be an integer from 0 to 20, got ${options.logprobs}`);
   }
   const conversation = toHarmonyConversation(messages, options);
+  const plan = TurnPlan.create(conversation, options, tokenizer, () => grammarSource(tokenizer));
+  const counters: TurnCounters = { reasoning: 0 };
+  if (plan !== undefined && plan.mustComplete(0) && Number.isFinite(maxTokens)) {
+    const need = plan.guide(0, counters).minTokens();
+    if (need > maxTokens) {
+      throw new InvalidArgumentError(`maxTokens ${maxTokens} is too small for a complete answer in the requested format: the shortest takes ${need} tokens`);
+    }
+  }
+  const callIds = new Map<number, string>();
   const sampler = new TokenSampler(options);
   const handlers = new Map((options.tools ?? []).filter((t) => t.handler).map((t) => [`functions.${t.name}`, t.handler!]));
   const maxRounds = options.maxToolRounds ?? 8;
   const produced: Message[] = [];
-  const usage: Usage = { promptTokens: 0, prefilledTokens: 0, reusedTokens: 0, completionTokens: 0 };
+  const usage: Usage = { promptTokens: 0, prefilledTokens: 0, reusedTokens: 0, completionTokens: 0, reasoningTokens: 0 };
   const t0 = performance.now() / 1000;
   let firstTokenS: number | undefined;
   let prefillS = 0;
@@ -82,7 +95,9 @@ export async function* runChatTurn(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.logprobs !== undefined ? { logprobs: options.logprobs } : {}),
       ...(options.constrain ? { constrain: options.constrain } : {}),
+      ...(plan ? { guide: plan.guide(round, counters) } : {}),
     });
+    callIds.clear();
     const roundStart = performance.now() / 1000;
     for await (const step of loop) {
       if (step.kind === 'end') {
@@ -95,9 +110,19 @@ export async function* runChatTurn(
         if (step.topLogprobs !== undefined) ev.topLogprobs = step.topLogprobs;
         yield ev;
       }
+      if (stream.inReasoning && !STOP_TOKENS.includes(step.token)) usage.reasoningTokens++;
+      const message = stream.messageIndex;
       const routed = stream.push(step.token);
       if (routed?.kind === 'reasoning') yield { type: 'reasoning', delta: routed.delta };
       else if (routed?.kind === 'text') yield { type: 'text', delta: routed.delta, channel: routed.channel };
+      else if (routed?.kind === 'tool_args') {
+        let callId = callIds.get(message);
+        if (callId === undefined) {
+          callId = `call_${++callCounter}`;
+          callIds.set(message, callId);
+        }
+        yield { type: 'tool_call_delta', callId, recipient: routed.recipient, delta: routed.delta };
+      }
     }
     if (!end) throw new Error('generateTokens ended without an end record');
     usage.promptTokens += end.promptTokens;
@@ -117,7 +142,8 @@ export async function* runChatTurn(
     const last = roundMessages[roundMessages.length - 1];
     const recipient = last?.recipient;
     if (last === undefined || recipient === undefined) break; // <|call|> without a recipient: nothing to call
-    const call: ToolCall = { callId: `call_${++callCounter}`, recipient, arguments: textOf(last) };
+    const callId = callIds.get(stream.messageIndex - 1) ?? `call_${++callCounter}`;
+    const call: ToolCall = { callId, recipient, arguments: textOf(last) };
     yield { type: 'tool_call', recipient: call.recipient, arguments: call.arguments, callId: call.callId };
     reason = 'tool_call';
     if (round + 1 >= maxRounds || usage.completionTokens >= maxTokens) break;

@@ -12,6 +12,8 @@ export interface Usage {
   reusedTokens: number;
   /** Tokens sampled (a stop token included). */
   completionTokens: number;
+  /** Of those, analysis-channel (reasoning) content tokens. */
+  reasoningTokens: number;
 }
 
 export interface Timings {
@@ -46,6 +48,14 @@ export interface ToolCallEvent {
   callId: string;
 }
 
+/** Argument text of a call as it is sampled, before the `tool_call` event with the same callId. */
+export interface ToolCallDeltaEvent {
+  type: 'tool_call_delta';
+  callId: string;
+  recipient: string;
+  delta: string;
+}
+
 export interface ToolResultEvent {
   type: 'tool_result';
   callId: string;
@@ -72,4 +82,4 @@ export interface DoneEvent {
   messages: Message[];
 }
 
-export type ChatEvent = ReasoningEvent | TextEvent | ToolCallEvent | ToolResultEvent | TokenEvent | DoneEvent;
+export type ChatEvent = ReasoningEvent | TextEvent | ToolCallDeltaEvent | ToolCallEvent | ToolResultEvent | TokenEvent | DoneEvent;

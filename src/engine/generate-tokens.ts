@@ -1,5 +1,6 @@
 import { isGptOssError } from '../core/errors.js';
-import type { StepOptions, TokenLogprob, TokenSampler } from '../sampling/index.js';
+import { logprobsOf, type SampleResult, type StepOptions, type TokenLogprob, type TokenSampler } from '../sampling/index.js';
+import type { GuideStep, TokenGuide } from './constrained/token-guide.js';
 import type { Session } from './session.js';
 
 export interface TokenLoopOptions {
@@ -13,11 +14,15 @@ export interface TokenLoopOptions {
   logprobs?: number;
   /** Per-step constraints (constrained decoding): called with the tokens generated so far. */
   constrain?: (generated: readonly number[]) => StepOptions | undefined;
+  /** The harmony structure and content constraints (constrained/turn-guide.ts), told every token emitted. */
+  guide?: TokenGuide;
 }
 
 export interface TokenStep {
   kind: 'token';
   token: number;
+  /** Chosen by the guide, not sampled (the format left no choice, or the engine closed a message). */
+  forced?: boolean;
   logprob?: number;
   topLogprobs?: TokenLogprob[];
 }
@@ -85,12 +90,19 @@ export async function* generateTokens(session: Session, prompt: readonly number[
     }
     const step = options.constrain?.(generated) ?? {};
     if (options.logprobs !== undefined) step.logprobs = options.logprobs;
-    const picked = sampler.sample(logits, step);
+    const guided = options.guide?.next(Math.min(maxTokens - count, session.capacity - session.tokens.length));
+    if (guided?.kind === 'stop') {
+      yield end('length');
+      return;
+    }
+    const picked = guided === undefined ? sampler.sample(logits, step) : sampleGuided(sampler, logits, step, guided);
+    options.guide?.accept(picked.token);
     sampler.accept(picked.token);
     count++;
     generated.push(picked.token);
     firstAt ??= now();
     const out: TokenStep = { kind: 'token', token: picked.token };
+    if (guided?.kind === 'forced') out.forced = true;
     if (picked.logprob !== undefined) out.logprob = picked.logprob;
     if (picked.topLogprobs !== undefined) out.topLogprobs = picked.topLogprobs;
     yield out;
@@ -114,4 +126,34 @@ export async function* generateTokens(session: Session, prompt: readonly number[
       return;
     }
   }
+}
+
+/** One pick under the guide's step (and the `constrain` hook's, when both are given: their intersection). */
+function sampleGuided(sampler: TokenSampler, logits: Float32Array, step: StepOptions, g: Exclude<GuideStep, { kind: 'stop' }>): SampleResult {
+  if (g.kind === 'forced') {
+    const result: SampleResult = { token: g.token };
+    if (step.logprobs !== undefined) Object.assign(result, logprobsOf(logits, g.token, step.logprobs));
+    return result;
+  }
+  const hooked = step.mask !== undefined || step.allowedIds !== undefined;
+  if (g.kind === 'prefer' && !hooked) {
+    const first = sampler.sample(logits, step);
+    return g.allows(first.token) ? first : sampler.sample(logits, { ...step, mask: g.mask });
+  }
+  const mask = g.kind === 'ids' ? undefined : g.mask;
+  const combined: StepOptions = { ...step };
+  if (g.kind === 'ids') combined.allowedIds = step.allowedIds ? intersectIds(g.ids, step.allowedIds) : g.ids;
+  if (mask !== undefined) combined.mask = step.mask ? intersectMasks(mask, step.mask) : mask;
+  return sampler.sample(logits, combined);
+}
+
+function intersectIds(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const set = new Set(Array.from(b));
+  return Array.from(a).filter((id) => set.has(id));
+}
+
+function intersectMasks(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! !== 0 && b[i]! !== 0 ? 1 : 0;
+  return out;
 }

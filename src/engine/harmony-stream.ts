@@ -24,6 +24,17 @@ export class HarmonyStream {
     this.parser = this.newParser('assistant');
   }
 
+  /** The index of the message the next token belongs to, among this stream's messages. */
+  get messageIndex(): number {
+    return this.done.length + this.parser.messages.length;
+  }
+
+  /** Inside an analysis message without a recipient: content tokens here are reasoning. */
+  get inReasoning(): boolean {
+    const s = this.parser.state;
+    return s.kind === 'content' && s.header.channel === 'analysis' && (s.header.recipient === undefined || s.header.recipient === 'all');
+  }
+
   push(token: number): RoutedDelta | undefined {
     const before = this.parser.state;
     const prevLen = before.kind === 'content' ? before.content.length : -1;

@@ -8,11 +8,13 @@ export type {
   TextEvent,
   Timings,
   TokenEvent,
+  ToolCallDeltaEvent,
   ToolCallEvent,
   ToolResultEvent,
   Usage,
 } from './events.js';
 export type { ForwardModel } from './forward-model.js';
+export type { ConstraintOptions, ResponseFormat, ToolChoice } from './constrained/turn-plan.js';
 export { generateTokens, type LoopEnd, type TokenLoopOptions, type TokenStep } from './generate-tokens.js';
 export { HarmonyStream, type RoutedDelta } from './harmony-stream.js';
 export {

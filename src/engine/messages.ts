@@ -30,6 +30,8 @@ export interface FunctionTool {
   description: string;
   /** JSON Schema of the arguments object. */
   parameters?: JsonValue;
+  /** Arguments are sampled to match `parameters` exactly (default true); false: any JSON object. */
+  strict?: boolean;
   /** Runs the call; its result goes back to the model in the same turn. Without one the turn ends with reason 'tool_call'. */
   handler?: (args: string, call: { callId: string; recipient: string }) => string | Promise<string>;
 }

@@ -20,7 +20,7 @@ function sink(): { stream: PassThrough; text: () => string } {
 const done: DoneEvent = {
   type: 'done',
   reason: 'length',
-  usage: { promptTokens: 70, prefilledTokens: 20, reusedTokens: 50, completionTokens: 24 },
+  usage: { promptTokens: 70, prefilledTokens: 20, reusedTokens: 50, completionTokens: 24, reasoningTokens: 10 },
   timings: { prefillS: 0.2, decodeS: 2, firstTokenS: 0.42, tokensPerSecond: 11.84 },
   messages: [],
 };

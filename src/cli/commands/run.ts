@@ -15,6 +15,7 @@ import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } fro
 import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
+import { constraintSettings } from '../constraint-flags.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../terminal-progress.js';
 
@@ -41,7 +42,12 @@ Options:
   --date YYYY-MM-DD      conversation start date (default today)
   --hide-reasoning       interactive: do not show the reasoning
   --show-reasoning       one-shot: write the reasoning to stderr
-  --raw                  print everything the model generates, harmony tokens spelled out, unparsed`;
+  --raw                  print everything the model generates, harmony tokens spelled out, unparsed
+  --json-schema FILE     the answer is JSON valid against this JSON Schema (only it goes to stdout)
+  --reasoning-budget N   at most N reasoning tokens, then the answer (0: no reasoning)
+  --tools FILE           function tools: a JSON array of {name, description, parameters}; one-shot,
+                         a call ends the run and is printed on stdout as {"name", "arguments"}
+  --tool-choice none|auto|required|NAME   whether (or which) tool must be called (default auto)`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -65,6 +71,10 @@ export const runCommand: Command = {
       raw: { type: 'boolean' },
       'hide-reasoning': { type: 'boolean' },
       'show-reasoning': { type: 'boolean' },
+      'json-schema': { type: 'string' },
+      'reasoning-budget': { type: 'string' },
+      tools: { type: 'string' },
+      'tool-choice': { type: 'string' },
     });
     // The first argument names a model if it is a directory or the demo's name; otherwise it is the prompt.
     const first = positionals[0];
@@ -92,6 +102,7 @@ export const runCommand: Command = {
       maxTokens: values['max-tokens'] === undefined ? undefined : intOption('run', 'max-tokens', values['max-tokens'], 0, 1),
       raw: values.raw === true,
       hideReasoning: values['hide-reasoning'] === true,
+      constraints: constraintSettings('run', values),
     };
     const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('run', 'backend', values.backend, ['ref', 'cpu'], 'ref');
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('run', 'precision', values.precision, ['exact', 'fast'], 'exact');
@@ -143,6 +154,17 @@ async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReaso
   let done: DoneEvent | undefined;
   try {
     for await (const e of engine.chat(messages, turnOptions(s, controller.signal))) {
+      if (e.type === 'tool_call' && s.constraints?.tools && !s.raw) {
+        // A call ends the one-shot run: printed as JSON for the caller to act on.
+        printer.end();
+        process.stdout.write(`${JSON.stringify({ name: e.recipient.replace(/^functions\./, ''), arguments: parseArguments(e.arguments) })}\n`);
+        continue;
+      }
+      if (e.type === 'text' && e.channel !== 'final' && s.constraints?.tools && !s.raw) {
+        // A preamble before a call is not the answer: stdout stays parseable.
+        process.stderr.write(e.delta);
+        continue;
+      }
       printer.handle(e);
       if (e.type === 'done') done = e;
     }
@@ -152,6 +174,15 @@ async function oneShot(engine: Engine, s: RunSettings, prompt: string, showReaso
   printer.end();
   if (done && process.env['GPT_OSS_STATS']) process.stderr.write(`${footer(done)}\n`);
   return 0;
+}
+
+/** Constrained arguments are JSON; anything else (a built-in's code) is passed on as text. */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 const MAKE_TINY = `gpt-oss make-model --preset tiny --seed 1 --format original --out DIR (or leave MODEL out to chat with ${DEMO_MODEL_NAME})`;
