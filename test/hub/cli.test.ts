@@ -94,7 +94,9 @@ describe('gpt-oss pull / list / show / rm', () => {
     // The tiny model's embedding outweighs its experts, so bf16 comes first here (the released models: mxfp4 experts).
     assert.ok(lines.some((l) => /^acme\/gated-gpt-oss\s+hf\s+1\.0 MB\s+bf16, mxfp4 experts\s+131072$/.test(l)), r.stdout);
     assert.ok(lines.some((l) => /^acme\/tiny-gpt-oss\s+original\s+1\.0 MB\s+bf16, mxfp4 experts\s+131072$/.test(l)), r.stdout);
-    assert.equal(lines.length, 3, r.stdout);
+    // The packaged demo model is always listed, beside the two cached checkpoints.
+    assert.ok(lines.some((l) => /^gpt-oss-demo\s+original\s+[\d.]+ [KMG]?B\s+bf16, mxfp4 experts\s+\d+$/.test(l)), r.stdout);
+    assert.equal(lines.length, 4, r.stdout);
   });
 
   it('show prints the config, tensor groups and the memory each backend needs for --context', async () => {
