@@ -9,6 +9,7 @@
  *   model.dispose();
  */
 export { GptOss, loadModel } from './engine/public-api.js';
+export { DEMO_MODEL_NAME, resolveDemoModel } from './engine/demo-model.js';
 export {
   ChatSession,
   Engine,

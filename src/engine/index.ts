@@ -30,6 +30,7 @@ export {
 export { BatchScheduler } from './scheduler.js';
 export { Session, commonPrefix, type PrefillResult } from './session.js';
 export type { LoadProgress, LoadModelOptions } from './load-model.js';
+export { DEMO_MODEL_NAME, DEMO_SAMPLING, demoAssetsDir, modelCacheRoot, resolveDemoModel } from './demo-model.js';
 export type { BackendName, Precision } from '../backends/backend.js';
 export { BACKEND_NAMES, nativeKernels } from './select-backend.js';
 export { assertFiniteLogits } from './finite-logits.js';

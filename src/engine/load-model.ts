@@ -4,6 +4,7 @@ import { openCheckpoint } from '../format/checkpoint.js';
 import type { Checkpoint } from '../format/checkpoint-types.js';
 import type { ModelConfig } from '../format/config-types.js';
 import { Transformer } from '../model/transformer.js';
+import { DEMO_MODEL_NAME, resolveDemoModel } from './demo-model.js';
 import { createBackend, nativeMapper } from './select-backend.js';
 
 export interface LoadProgress {
@@ -38,10 +39,14 @@ export interface LoadedModel {
   dispose(): void;
 }
 
-/** Opens a checkpoint directory (either layout), creates the backend and loads the weights onto it. */
+/**
+ * Opens a checkpoint directory (either layout), or the packaged `gpt-oss-demo`, creates the backend
+ * and loads the weights onto it.
+ */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   throwIfAborted(options.signal);
-  const checkpoint = await openCheckpoint(path, { mapper: nativeMapper() });
+  const dir = path === DEMO_MODEL_NAME ? await resolveDemoModel() : path;
+  const checkpoint = await openCheckpoint(dir, { mapper: nativeMapper() });
   let backend: Backend | undefined;
   try {
     const backendOptions = {

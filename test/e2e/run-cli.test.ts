@@ -58,7 +58,7 @@ describe('gpt-oss run, one-shot', () => {
         const r = run(['run', dir, 'hi']);
         assert.equal(r.code, 1);
         assert.equal(r.stdout, '');
-        assert.match(r.stderr, /^error: .*gpt-oss make-model --preset tiny --seed 1 --format original --out DIR\n$/);
+        assert.match(r.stderr, /^error: .*gpt-oss make-model --preset tiny --seed 1 --format original --out DIR \(or leave MODEL out to chat with gpt-oss-demo\)\n$/);
       }
     } finally {
       rmSync(empty, { recursive: true, force: true });

@@ -58,3 +58,34 @@ describe('gpt-oss run, interactive (pseudo-terminal)', { skip: hasTmux ? false :
     assert.match(s, /EXIT=0/);
   });
 });
+
+describe('gpt-oss run, interactive, with the demo model (pseudo-terminal)', { skip: hasTmux ? false : 'tmux is not installed' }, () => {
+  const demoSession = `${session}-demo`;
+  after(() => {
+    if (hasTmux) spawnSync('tmux', ['kill-session', '-t', demoSession]);
+  });
+  it('no arguments: gpt-oss-demo; a question gets dimmed reasoning, the answer and the footer', async () => {
+    const cache = `${process.env['TMPDIR'] ?? '/tmp'}/gpt-oss-demo-repl-${process.pid}`;
+    const cmd = `cd ${root} && NODE_NO_WARNINGS=1 GPT_OSS_CACHE=${cache} node --import tsx src/cli/main.ts run --seed 3; echo "EXIT=$?"; rm -rf ${cache}; sleep 60`;
+    tmux('new-session', '-d', '-s', demoSession, '-x', '120', '-y', '40', cmd);
+    const shot = (): string => execFileSync('tmux', ['capture-pane', '-p', '-e', '-t', demoSession, '-S', '-200'], { encoding: 'utf8' });
+    const wait = async (pattern: RegExp, what: string): Promise<string> => {
+      const until = Date.now() + 60_000;
+      for (;;) {
+        // Patterns match the text; the screen comes back with its escapes for the dim check.
+        const s = shot();
+        if (pattern.test(s.replace(/\x1b\[[0-9;]*m/g, ''))) return s;
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    };
+    await wait(/^>>>\s*$/m, 'the prompt');
+    tmux('send-keys', '-t', demoSession, 'What is the capital of France?', 'Enter');
+    const s = await wait(/\d+ tokens · \d+\.\d tok\/s/, 'the footer');
+    // The reasoning is written dim (SGR 2), then the answer in plain text.
+    assert.match(s, /\x1b\[2m[^\n]*France/);
+    assert.match(s, /Paris/);
+    tmux('send-keys', '-t', demoSession, 'C-d');
+    assert.match(await wait(/EXIT=\d+/, 'the program to exit'), /EXIT=0/);
+  });
+});

@@ -13,7 +13,8 @@ and the cpu backend's kernels on this machine (avx512-vnni, avx2 or scalar, per 
 DIR may be a hub repository root (with original/ beside it), original/ itself, or a make-model output.
   --json   print the same as one JSON object`;
 
-function configLines(c: ModelConfig): string[] {
+/** The config as `inspect` and `show` print it. */
+export function configLines(c: ModelConfig): string[] {
   const sliding = c.layerSliding.map((s) => (s ? 'S' : 'F')).join('');
   return [
     `  layers ${c.numHiddenLayers} (attention per layer: ${sliding}; S = sliding window ${c.slidingWindow}, F = full)`,

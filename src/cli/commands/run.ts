@@ -1,26 +1,44 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GptOssError, InvalidArgumentError, isGptOssError } from '../../core/errors.js';
-import { BACKEND_NAMES, Engine, type BackendName, type ChatMessage, type DoneEvent, type Precision } from '../../engine/index.js';
+import {
+  DEMO_MODEL_NAME,
+  DEMO_SAMPLING,
+  BACKEND_NAMES,
+  Engine,
+  type BackendName,
+  type ChatMessage,
+  type DoneEvent,
+  type Precision,
+} from '../../engine/index.js';
 import type { ReasoningEffort } from '../../harmony/index.js';
 import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } from '../args.js';
 import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
 import { constraintSettings } from '../constraint-flags.js';
+import { DEMO_MODEL, repoIdOf, resolveModelArgument } from '../../hub/index.js';
+import { askYesNo, canAsk } from '../ask.js';
 import type { Command } from '../command.js';
+import { demoModelDir } from '../demo-model.js';
+import { DownloadProgress, formatBytes } from '../download-progress.js';
 import { ProgressBar } from '../terminal-progress.js';
 import { TOOL_ARG_SPEC, TOOL_USAGE, createCliTools, toolsConfigFromArgs, withCitations } from '../tool-options.js';
 
-const usage = `Usage: gpt-oss run MODEL [PROMPT] [options]
+const usage = `Usage: gpt-oss run [MODEL] [PROMPT] [options]
 
 Chat with a gpt-oss model in the terminal. With PROMPT (or text piped on stdin) answers once:
 only the final answer goes to stdout. Without, starts an interactive chat (type /help there).
+MODEL is a checkpoint directory, ${DEMO_MODEL_NAME} (the tiny demo model in this package, the default),
+or a hub name or alias (openai/gpt-oss-20b, gpt-oss-20b): one not downloaded yet is pulled after asking
+(see 'gpt-oss pull'). A first argument that is none of these is the prompt, so
+\`gpt-oss run "What is 2 + 3?"\` asks the demo.
 
 Options:
+  --yes                  pull a missing hub model without asking
   --reasoning-effort low|medium|high   how long the model thinks (default medium)
   --developer TEXT       developer instructions (the "system prompt")
-  --temperature T        0 = greedy (default 1)
+  --temperature T        0 = greedy (default 1; ${DEMO_SAMPLING.temperature} for ${DEMO_MODEL_NAME})
   --top-p P              nucleus sampling mass (default 1)
   --top-k K              keep the K most likely tokens (default off)
   --min-p P              drop tokens below P times the top one (default off)
@@ -69,9 +87,15 @@ export const runCommand: Command = {
       'reasoning-budget': { type: 'string' },
       tools: { type: 'string' },
       'tool-choice': { type: 'string' },
+      yes: { type: 'boolean' },
     });
-    const [modelDir, ...rest] = positionals;
-    if (modelDir === undefined) throw new InvalidArgumentError(`gpt-oss run: MODEL is required\n\n${usage}`);
+    // The first argument names a model if it is the demo's name, a directory or a hub name or alias
+    // (or a PROMPT follows it); otherwise it is the prompt and the demo model answers.
+    const first = positionals[0];
+    const firstIsModel =
+      first !== undefined && (first === DEMO_MODEL_NAME || isDirectory(first) || repoIdOf(first) !== undefined || positionals.length > 1);
+    const modelArg = firstIsModel ? first : DEMO_MODEL_NAME;
+    const rest = firstIsModel ? positionals.slice(1) : positionals;
     if (rest.length > 1) {
       throw new InvalidArgumentError(`gpt-oss run: expected MODEL and at most one PROMPT, got ${positionals.length} arguments (quote the prompt)`);
     }
@@ -79,7 +103,8 @@ export const runCommand: Command = {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
       throw new InvalidArgumentError(`gpt-oss run: --date must be YYYY-MM-DD, got '${date}'`);
     }
-    const sampling: RunSettings['sampling'] = { temperature: floatOption('run', 'temperature', values.temperature, 1) };
+    const defaultTemperature = modelArg === DEMO_MODEL_NAME ? DEMO_SAMPLING.temperature : 1;
+    const sampling: RunSettings['sampling'] = { temperature: floatOption('run', 'temperature', values.temperature, defaultTemperature) };
     if (values['top-p'] !== undefined) sampling.topP = floatOption('run', 'top-p', values['top-p'], 1);
     if (values['top-k'] !== undefined) sampling.topK = intOption('run', 'top-k', values['top-k'], 0, 0);
     if (values['min-p'] !== undefined) sampling.minP = floatOption('run', 'min-p', values['min-p'], 0);
@@ -99,7 +124,8 @@ export const runCommand: Command = {
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
 
-    checkModelDir(modelDir);
+    const modelDir = modelArg === DEMO_MODEL_NAME ? modelArg : ((await resolveModel(modelArg, values.yes === true)) ?? modelArg);
+    if (modelDir !== DEMO_MODEL_NAME) checkModelDir(modelDir);
     const tools = createCliTools(toolsConfigFromArgs('run', values));
     if (tools.length > 0) settings.tools = tools;
     // Decide the mode before loading, so a piped prompt is read while nothing else happens.
@@ -185,9 +211,30 @@ function parseArguments(text: string): unknown {
   }
 }
 
-const MAKE_TINY = 'gpt-oss make-model --preset tiny --seed 1 --format original --out DIR';
+/** A directory, the demo model, or a hub model (pulled when missing); undefined when `arg` names none of these. */
+async function resolveModel(arg: string, yes: boolean): Promise<string | undefined> {
+  let bar: DownloadProgress | undefined;
+  try {
+    return await resolveModelArgument(arg, {
+      yes,
+      interactive: canAsk(),
+      ask: askYesNo,
+      demo: async () => (await demoModelDir()) ?? DEMO_MODEL,
+      onPullStart: (plan) => {
+        process.stderr.write(`pulling ${plan.repoId} (${plan.layout} layout, ${formatBytes(plan.missingBytes)})\n`);
+        bar = new DownloadProgress(process.stderr, plan.missingBytes);
+      },
+      onProgress: (p) => bar?.update(p.done, p.file),
+    });
+  } finally {
+    bar?.finish();
+  }
+}
+
+const MAKE_TINY = `gpt-oss make-model --preset tiny --seed 1 --format original --out DIR (or leave MODEL out to chat with ${DEMO_MODEL_NAME})`;
 
 function checkModelDir(dir: string): void {
+  if (dir === DEMO_MODEL) return;
   if (!existsSync(dir)) {
     throw new GptOssError('file_not_found', `${dir}: no such directory. MODEL is a gpt-oss checkpoint directory (with config.json); to try the CLI with a tiny random model, run: ${MAKE_TINY}`);
   }
@@ -204,6 +251,14 @@ function explainLoadError(dir: string, e: unknown): unknown {
     return new GptOssError(e.code, `${e.message}\n${dir} does not hold a usable gpt-oss checkpoint; for a tiny random one run: ${MAKE_TINY}`);
   }
   return e;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function todayLocal(): string {

@@ -1,0 +1,33 @@
+/**
+ * Names a user may give a model: a hub repository id (`org/name`), or a short alias, including
+ * Ollama's spelling (`gpt-oss:20b`) so front ends that name models that way find ours.
+ */
+export type CheckpointLayoutChoice = 'original' | 'hf';
+
+export const ALIASES: Readonly<Record<string, string>> = {
+  'gpt-oss-20b': 'openai/gpt-oss-20b',
+  'gpt-oss-120b': 'openai/gpt-oss-120b',
+  'gpt-oss:20b': 'openai/gpt-oss-20b',
+  'gpt-oss:120b': 'openai/gpt-oss-120b',
+  'gpt-oss:latest': 'openai/gpt-oss-20b',
+  'gpt-oss': 'openai/gpt-oss-20b',
+};
+
+// The hub's own rule for repository names: letters, digits, '-', '_', '.'; no '--' or '..'; not starting or ending in '-' or '.'.
+const PART = /^(?![-.])(?!.*(--|\.\.))[A-Za-z0-9_.-]{1,96}(?<![-.])$/;
+
+/** The repository id a name stands for, or undefined when it is neither an alias nor `org/name`. */
+export function repoIdOf(name: string): string | undefined {
+  const alias = ALIASES[name.toLowerCase()];
+  if (alias) return alias;
+  const parts = name.split('/');
+  if (parts.length === 2 && parts.every((p) => PART.test(p))) return name;
+  return undefined;
+}
+
+/** The aliases that point at a repository, for `list`. */
+export function aliasesOf(repoId: string): string[] {
+  return Object.entries(ALIASES)
+    .filter(([alias, id]) => id === repoId && !alias.includes(':'))
+    .map(([alias]) => alias);
+}

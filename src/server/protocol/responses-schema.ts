@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { jsonSchemaSchema, reasoningSchema, samplingFields } from './common.js';
+
+/** Request schema of POST /v1/responses (the fields this server reads; unknown ones are ignored). */
+
+const inputPart = z.object({ type: z.enum(['input_text', 'output_text', 'text']), text: z.string() });
+
+const messageItem = z.object({
+  type: z.literal('message'),
+  id: z.string().nullish(),
+  role: z.enum(['user', 'assistant', 'system', 'developer']),
+  content: z.union([z.string(), z.array(inputPart)]),
+  status: z.string().nullish(),
+});
+
+const functionCallItem = z.object({
+  type: z.literal('function_call'),
+  id: z.string().nullish(),
+  call_id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+  status: z.string().nullish(),
+});
+
+const functionCallOutputItem = z.object({
+  type: z.literal('function_call_output'),
+  id: z.string().nullish(),
+  call_id: z.string(),
+  output: z.union([z.string(), z.array(inputPart)]),
+  status: z.string().nullish(),
+});
+
+const reasoningItem = z.object({
+  type: z.literal('reasoning'),
+  id: z.string().nullish(),
+  summary: z.array(z.object({ type: z.string(), text: z.string() })).nullish(),
+  content: z.array(z.object({ type: z.string(), text: z.string() })).nullish(),
+  encrypted_content: z.string().nullish(),
+  status: z.string().nullish(),
+});
+
+/** A message item may omit `type` (EasyInputMessage); every other item names it. */
+export const inputItemSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('type' in v) ? { ...v, type: 'message' } : v),
+  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]),
+);
+
+export const functionToolSchema = z.object({
+  type: z.literal('function'),
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a function name holds 1-64 letters, digits, _ or -'),
+  description: z.string().nullish(),
+  parameters: jsonSchemaSchema.nullish(),
+  strict: z.boolean().nullish(),
+});
+
+export const responsesRequestSchema = z.object({
+  ...samplingFields,
+  input: z.union([z.string(), z.array(inputItemSchema)]),
+  instructions: z.string().nullish(),
+  reasoning: reasoningSchema.nullish(),
+  tools: z.array(functionToolSchema).nullish(),
+  tool_choice: z
+    .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string() })])
+    .nullish(),
+  text: z
+    .object({
+      format: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('text') }),
+          z.object({ type: z.literal('json_object') }),
+          z.object({
+            type: z.literal('json_schema'),
+            name: z.string(),
+            schema: jsonSchemaSchema,
+            description: z.string().nullish(),
+            strict: z.boolean().nullish(),
+          }),
+        ])
+        .nullish(),
+    })
+    .nullish(),
+  max_output_tokens: z.number().int().min(1).nullish(),
+  previous_response_id: z.string().nullish(),
+  store: z.boolean().nullish(),
+});
+
+export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
+export type ResponsesInputItem = z.infer<typeof inputItemSchema>;

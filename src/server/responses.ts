@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { notFound } from './errors.js';
+import { responsesRequestSchema, type ResponsesRequest } from './protocol/responses-schema.js';
+import { validateBody } from './protocol/validate.js';
+import { linkedAbort } from './request-common.js';
+import type { RequestLog } from './request-log.js';
+import { ResponseBuilder, responseUsage, type ResponseEvent } from './response-builder.js';
+import { responsesConversation, responsesOptions } from './responses-input.js';
+import type { ResponseStore } from './response-store.js';
+import { checkModelName, renderPrompt, type ServedModel } from './served-model.js';
+import { sseResponse } from './sse.js';
+import { runTurn, withFirst, type TurnEvent } from './turn.js';
+
+type Json = Record<string, unknown>;
+
+/** The response object around `output`, echoing the request's settings as OpenAI's server does. */
+function responseObject(id: string, req: ResponsesRequest, model: ServedModel, createdAt: number, fields: Json): Json {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: req.instructions ?? null,
+    max_output_tokens: req.max_output_tokens ?? null,
+    max_tool_calls: null,
+    metadata: req.metadata ?? {},
+    model: req.model ?? model.id,
+    output: [],
+    parallel_tool_calls: req.parallel_tool_calls ?? true,
+    previous_response_id: req.previous_response_id ?? null,
+    reasoning: { effort: req.reasoning?.effort ?? 'medium', summary: null },
+    service_tier: 'default',
+    store: req.store ?? true,
+    temperature: req.temperature ?? 1,
+    text: { format: req.text?.format ?? { type: 'text' } },
+    tool_choice: req.tool_choice ?? 'auto',
+    tools: (req.tools ?? []).map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? true })),
+    top_logprobs: 0,
+    top_p: req.top_p ?? 1,
+    truncation: 'disabled',
+    usage: null,
+    user: req.user ?? null,
+    ...fields,
+  };
+}
+
+/** POST /v1/responses. */
+export async function createResponse(body: unknown, model: ServedModel, store: ResponseStore, log: RequestLog, clientSignal: AbortSignal): Promise<Response> {
+  const req = validateBody(responsesRequestSchema, body);
+  checkModelName(model, req.model);
+  let previous;
+  if (req.previous_response_id) {
+    previous = store.get(req.previous_response_id);
+    if (!previous) throw notFound(`Previous response with id '${req.previous_response_id}' not found`, 'previous_response_id', 'previous_response_not_found');
+  }
+  const { messages, callNames } = responsesConversation(req, previous);
+  const options = responsesOptions(req, model);
+  const prompt = renderPrompt(model, messages, options, 'input');
+  const abort = linkedAbort(clientSignal);
+  const lease = await model.pool.acquire(prompt, abort.signal);
+  const turnStart = performance.now();
+  const events = runTurn(lease, model.engine.tokenizer, messages, options, { signal: abort.signal });
+  const first = await events.next();
+  const id = `resp_${randomUUID().replaceAll('-', '')}`;
+  const createdAt = Math.floor(Date.now() / 1000);
+
+  const all = (): AsyncGenerator<TurnEvent> => withFirst(first, events);
+
+  /** Runs the turn through a builder; returns the final response object (stored when `store`). */
+  async function run(emit: (e: ResponseEvent) => void): Promise<Json> {
+    const builder = new ResponseBuilder(emit);
+    builder.send('response.created', { response: responseObject(id, req, model, createdAt, {}) });
+    builder.send('response.in_progress', { response: responseObject(id, req, model, createdAt, {}) });
+    for await (const e of all()) {
+      builder.push(e);
+      if (e.type !== 'done') continue;
+      log.setUsage(e.usage);
+      log.firstToken(turnStart + e.timings.firstTokenS * 1000);
+      const cut = e.reason === 'length';
+      for (const item of builder.output) if (item['type'] === 'function_call') callNames.set(item['call_id'] as string, item['name'] as string);
+      const response = responseObject(id, req, model, createdAt, {
+        status: cut ? 'incomplete' : 'completed',
+        incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
+        completed_at: cut ? null : Math.floor(Date.now() / 1000),
+        output: builder.output,
+        usage: responseUsage(e.usage),
+      });
+      if (req.store !== false) store.put(id, { response, conversation: [...messages, ...e.messages], callNames });
+      builder.send(cut ? 'response.incomplete' : 'response.completed', { response });
+      return response;
+    }
+    throw new Error('the turn ended without a done event');
+  }
+
+  if (req.stream) {
+    log.defer();
+    return sseResponse(
+      async (write) => {
+        try {
+          await run((e) => write(JSON.stringify(e), e.type));
+          log.finish(abort.signal.aborted ? 499 : 200);
+        } catch (e) {
+          log.finish(500, { error: e instanceof Error ? e.message : String(e) });
+          throw e;
+        }
+      },
+      () => abort.abort(),
+    );
+  }
+  return Response.json(await run(() => {}));
+}
+
+/** GET /v1/responses/{id}. */
+export function getResponse(store: ResponseStore, id: string): Json {
+  const stored = store.get(id);
+  if (!stored) throw notFound(`No response with id '${id}' found`, 'response_id', 'response_not_found');
+  return stored.response;
+}
+
+/** DELETE /v1/responses/{id}. */
+export function deleteResponse(store: ResponseStore, id: string): Json {
+  if (!store.delete(id)) throw notFound(`No response with id '${id}' found`, 'response_id', 'response_not_found');
+  return { id, object: 'response', deleted: true };
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ids, scriptedServer, type TestServer } from './helpers.js';
+
+// The chat page in headless Chromium (Debian's, driven by playwright-core) against the real server:
+// type, watch reasoning and answer stream in, change the effort, stop a generation. A screenshot is
+// kept in test/artifacts/ (gitignored) for a person to look at.
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+const REPLY = ids(
+  '<|channel|>analysis<|message|>The user wants code. I will show a small function.<|end|>' +
+    '<|start|>assistant<|channel|>final<|message|>Here is **bold** text and code:\n\n```js\nconst x = 1;\n```\n<|return|>',
+);
+const LONG = ids(`<|channel|>analysis<|message|>${'Thinking step by step. '.repeat(60)}<|end|><|start|>assistant<|channel|>final<|message|>Done.<|return|>`);
+
+let browser: Browser;
+let page: Page;
+let server: TestServer;
+
+before(async () => {
+  if (!hasChromium) return;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await server?.close();
+  await browser?.close();
+});
+
+async function open(rounds: readonly (readonly number[])[], options: { apiKey?: string; delayMs?: number } = {}): Promise<void> {
+  await server?.close();
+  server = await scriptedServer(rounds, { modelId: 'gpt-oss-20b', ...options });
+  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
+  if (options.apiKey) page.on('dialog', (d) => void d.accept(options.apiKey));
+  await page.goto(server.url, { waitUntil: 'load' });
+}
+
+// Waits use locators, which run in Playwright's isolated world: the page keeps its CSP (no eval).
+async function send(text: string): Promise<void> {
+  await page.fill('#input', text);
+  await page.press('#input', 'Enter');
+}
+
+describe('chat page (headless Chromium)', { skip: hasChromium ? false : `no Chromium at ${CHROMIUM}` }, () => {
+  it('asks for the API key, streams reasoning then a markdown answer, shows usage and speed; conversations persist', async () => {
+    await open([REPLY], { apiKey: 'sekret', delayMs: 15 });
+    await page.locator('#model-name', { hasText: 'gpt-oss:20b' }).waitFor();
+    await page.selectOption('#effort', 'high');
+    const request = page.waitForRequest((r) => r.url().endsWith('/api/chat'));
+    await send('Show me code');
+    const body = (await request).postDataJSON() as { think: string; model: string; messages: unknown[] };
+    assert.equal(body.think, 'high');
+    assert.equal(body.model, 'gpt-oss:20b');
+    // The reasoning block is open while the model reasons...
+    await page.locator('.msg.assistant details.reasoning[open] .text', { hasText: 'The user wants' }).waitFor();
+    // ...and the answer arrives as rendered markdown, with the reasoning folded away.
+    await page.waitForSelector('.msg.assistant .answer pre code');
+    await page.locator('.msg.assistant .stats', { hasText: 'tok/s' }).waitFor();
+    assert.equal(await page.textContent('.msg.assistant .answer strong'), 'bold');
+    assert.match((await page.textContent('.msg.assistant .answer pre code')) ?? '', /const x = 1;/);
+    assert.equal(await page.getAttribute('.msg.assistant details.reasoning', 'open'), null);
+    assert.match((await page.textContent('.msg.assistant .stats')) ?? '', /^\d+ prompt tokens · \d+ tokens · [\d.]+ tok\/s · [\d.]+ s$/);
+    assert.match(tokText(server), /Reasoning: high/);
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'chat-page.png'), fullPage: true });
+    // Kept in the browser: a reload shows the conversation again.
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('.msg.assistant .answer pre code');
+    assert.equal(await page.textContent('#conversations li.active span'), 'Show me code');
+  });
+
+  it('Stop ends a generation: the server frees its session and the answer is marked stopped', async () => {
+    await open([LONG], { delayMs: 40 });
+    await send('Think hard');
+    await page.locator('.msg.assistant details.reasoning .text', { hasText: 'Thinking step by step. Thinking step by step.' }).waitFor();
+    assert.equal(await page.isVisible('#stop'), true);
+    await page.click('#stop');
+    await page.waitForSelector('.msg.assistant .stats .stopped');
+    assert.equal(await page.isVisible('#send'), true);
+    for (let i = 0; i < 100 && server.served.pool.busy > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(server.served.pool.busy, 0, 'the generation was cancelled on the server');
+    assert.ok(server.model.tokensSeen < LONG.length + 200, 'it stopped well before the end of its script');
+  });
+});
+
+function tokText(s: TestServer): string {
+  return s.served.engine.tokenizer.decode(s.model.history.get(0) ?? []);
+}

@@ -1,0 +1,218 @@
+"""Trains the gpt-oss-demo model on the data written by generate.ts, resumable, then exports it.
+
+    nice -n 10 /usr/bin/python3 training/demo/train.py --data training/demo/data/train --run training/demo/runs/main
+
+One thread: on a shared machine OpenMP's second thread mostly spins waiting for the first (a 2-thread
+run measured 29 s/step here against 1.6 s/step for one thread under the same load).
+
+The run directory keeps `state.pt` (model, optimizer, step; written every --save-every steps and on
+exit), `log.jsonl` and `vocab.json`; starting the same command again continues from `state.pt`. The
+batch order is a function of --seed and the step, so a resumed run sees the batches an uninterrupted
+one would. The last --qat-fraction of the steps train through MXFP4 (experts) and bf16 (all other
+weights) rounding; `export.py` then writes exactly those weights.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Transformer  # noqa: E402
+
+FULL_VOCAB = 201088
+
+DEMO_CONFIG = {
+    "num_hidden_layers": 2,
+    "num_experts": 8,
+    "experts_per_token": 2,
+    "vocab_size": FULL_VOCAB,
+    "hidden_size": 128,
+    "intermediate_size": 128,
+    "swiglu_limit": 7.0,
+    "head_dim": 64,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 1,
+    "sliding_window": 128,
+    "initial_context_length": 4096,
+    "rope_theta": 150000.0,
+    "rope_scaling_factor": 32.0,
+    "rope_ntk_alpha": 1.0,
+    "rope_ntk_beta": 32.0,
+}
+
+
+def load_data(prefix):
+    tokens = np.fromfile(prefix + ".tokens", dtype="<i4")
+    mask = np.fromfile(prefix + ".mask", dtype=np.uint8)
+    offsets = np.fromfile(prefix + ".offsets", dtype="<i8")
+    return tokens, mask, offsets
+
+
+def build_vocab(tokens):
+    """Seen tokens (sorted) and the full -> reduced map; every unseen token maps to the shared last row."""
+    seen = np.unique(tokens)
+    full_to_reduced = np.full(FULL_VOCAB, len(seen), dtype=np.int64)
+    full_to_reduced[seen] = np.arange(len(seen))
+    return seen, full_to_reduced
+
+
+def epoch_batches(offsets, seed, epoch, budget):
+    """The epoch's batches: shuffled, then sorted by length in chunks so padding stays small."""
+    rng = np.random.default_rng([seed, epoch])
+    lengths = offsets[1:] - offsets[:-1]
+    order = rng.permutation(len(lengths))
+    batches = []
+    for c in range(0, len(order), 4096):
+        chunk = order[c : c + 4096]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        cur = []
+        for i in chunk:
+            longest = max([lengths[j] for j in cur] + [lengths[i]])
+            if cur and longest * (len(cur) + 1) > budget:
+                batches.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+def make_batch(idx, tokens, mask, offsets, f2r):
+    lens = [int(offsets[i + 1] - offsets[i]) for i in idx]
+    T = max(lens)
+    x = np.zeros((len(idx), T), dtype=np.int64)
+    m = np.zeros((len(idx), T), dtype=bool)
+    for r, i in enumerate(idx):
+        a, b = offsets[i], offsets[i + 1]
+        x[r, : b - a] = f2r[tokens[a:b]]
+        m[r, : b - a] = mask[a:b] == 1
+    return torch.from_numpy(x), torch.from_numpy(m)
+
+
+def lr_at(step, total, peak, warmup, decay_fraction):
+    """Warmup, a constant stretch, then a linear decay to 10% over the last `decay_fraction` of the steps.
+    Until the decay starts, the schedule does not depend on `total`: a run that turns out slower than
+    planned can be resumed with a smaller --steps and lose nothing."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    decay_from = int(total * (1 - decay_fraction))
+    if step < decay_from:
+        return peak
+    return peak * (1 - 0.9 * (step - decay_from) / max(1, total - decay_from))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="training/demo/data/train")
+    ap.add_argument("--run", default="training/demo/runs/main")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--batch-tokens", type=int, default=2048)
+    ap.add_argument("--lr", type=float, default=4e-3)
+    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--decay-fraction", type=float, default=0.25)
+    ap.add_argument("--qat-fraction", type=float, default=0.15)
+    ap.add_argument("--balance", type=float, default=0.01)
+    ap.add_argument("--save-every", type=int, default=25)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--stop-after", type=int, default=0, help="stop (resumably) after this many steps in this process")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    tokens, mask, offsets = load_data(args.data)
+    seen, f2r = build_vocab(tokens)
+    shared, unseen = len(seen), FULL_VOCAB - len(seen)
+    vocab_file = os.path.join(args.run, "vocab.json")
+    with open(vocab_file, "w") as f:
+        json.dump({"seen": seen.tolist(), "config": DEMO_CONFIG}, f)
+
+    torch.manual_seed(args.seed)
+    model = Transformer(DEMO_CONFIG, len(seen) + 1)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
+    step = 0
+    state_file = os.path.join(args.run, "state.pt")
+    if os.path.exists(state_file):
+        state = torch.load(state_file)
+        if state["seen"] != seen.tolist():
+            sys.exit(f"{state_file} was trained on a different vocabulary (other data); use another --run")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        print(f"resumed at step {step}", flush=True)
+
+    def save():
+        tmp = state_file + ".tmp"
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "seen": seen.tolist(), "args": vars(args)}, tmp)
+        os.replace(tmp, state_file)
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+
+    log = open(os.path.join(args.run, "log.jsonl"), "a")
+    qat_from = int(args.steps * (1 - args.qat_fraction))
+    per_epoch = None
+    epoch_cache = {}
+    started = step
+    t0 = time.time()
+    acc_loss, acc_tok, acc_n = 0.0, 0, 0
+    while step < args.steps and not stop["now"]:
+        if per_epoch is None:
+            epoch_cache[0] = epoch_batches(offsets, args.seed, 0, args.batch_tokens)
+            per_epoch = len(epoch_cache[0])
+        epoch, k = divmod(step, per_epoch)
+        if epoch not in epoch_cache:
+            epoch_cache = {epoch: epoch_batches(offsets, args.seed, epoch, args.batch_tokens)}
+        x, m = make_batch(epoch_cache[epoch][k], tokens, mask, offsets, f2r)
+        model.quantize = step >= qat_from
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.steps, args.lr, args.warmup, args.decay_fraction)
+        h, balance = model.hidden(x)
+        # Position t predicts token t + 1; only the tokens the assistant writes are trained.
+        target_mask = m[:, 1:]
+        hs = h[:, :-1][target_mask]
+        targets = x[:, 1:][target_mask]
+        logits = model.logits(hs, shared, unseen)
+        loss = F.cross_entropy(logits, targets)
+        total = loss + args.balance * balance
+        opt.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        acc_loss += loss.item() * targets.numel()
+        acc_tok += targets.numel()
+        acc_n += 1
+        if step % 10 == 0 or step == args.steps:
+            rec = {
+                "step": step,
+                "epoch": round(step / per_epoch, 3),
+                "loss": round(acc_loss / acc_tok, 4),
+                "lr": round(opt.param_groups[0]["lr"], 6),
+                "qat": model.quantize,
+                "balance": round(float(balance), 3),
+                "s_per_step": round((time.time() - t0) / max(1, step - started), 2),
+                "elapsed_s": round(time.time() - t0),
+            }
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            print(json.dumps(rec), flush=True)
+            acc_loss, acc_tok, acc_n = 0.0, 0, 0
+        if step % args.save_every == 0:
+            save()
+        if args.stop_after and step - started >= args.stop_after:
+            break
+    save()
+    print(f"saved step {step} to {state_file}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
