@@ -51,7 +51,9 @@ describe('built-in tools in the engine tool loop', () => {
     const browser = new BrowserTool(new SearxngBackend(site.base, { allowHosts: ['127.0.0.1'] }));
     const tools = [browser, createApplyPatchTool(ws)];
     const { events, done } = await collect(
-      engine.chat([{ role: 'user', content: 'What do blue whales eat? Note it down.' }], { ...toolChatOptions(tools), seed: 1 }),
+      // The script is the model's exact output, so the harmony-structure constraint (tested in
+      // test/engine/constrained.test.ts) is off: this test is about the tool loop.
+      engine.chat([{ role: 'user', content: 'What do blue whales eat? Note it down.' }], { ...toolChatOptions(tools), seed: 1, harmonyStructure: false }),
     );
 
     const calls = events.flatMap((e) => (e.type === 'tool_call' ? [e.recipient] : []));
@@ -117,7 +119,7 @@ describe('built-in tools in the engine tool loop', () => {
   it('a call to a built-in tool that is not enabled ends the turn with reason tool_call', async () => {
     const model = new ScriptedModel([ids('<|channel|>analysis to=python code<|message|>print(1)<|call|>')]);
     const engine = new Engine(model, tok);
-    const { done } = await collect(engine.chat([{ role: 'user', content: 'Hi' }], toolChatOptions([createApplyPatchTool(ws)])));
+    const { done } = await collect(engine.chat([{ role: 'user', content: 'Hi' }], { ...toolChatOptions([createApplyPatchTool(ws)]), harmonyStructure: false }));
     assert.equal(done.reason, 'tool_call');
   });
 });

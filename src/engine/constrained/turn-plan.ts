@@ -83,8 +83,11 @@ export class TurnPlan {
     const calls: CallTarget[] = [];
     for (const tool of (dev?.type === 'developer_content' ? dev.tools?.['functions']?.tools : undefined) ?? []) {
       const strict = strictOf.get(tool.name) ?? true;
-      const grammar = tool.parameters !== undefined && strict ? source().schema(tool.parameters, `tools[${tool.name}].parameters`) : source().anyObject();
-      const content: ContentRule = { kind: 'grammar', grammar };
+      // A tool whose parameters are a bare string (the reference's apply_patch) takes its argument as
+      // raw text, not as a JSON value: only its header and <|call|> are constrained.
+      const content: ContentRule = isRawTextParameters(tool.parameters)
+        ? FREE
+        : { kind: 'grammar', grammar: tool.parameters !== undefined && strict ? source().schema(tool.parameters, `tools[${tool.name}].parameters`) : source().anyObject() };
       calls.push({ recipient: `functions.${tool.name}`, channels: ['commentary'], builtin: false, content });
     }
     for (const recipient of builtinRecipients(sys?.type === 'system_content' ? sys.tools : undefined)) {
@@ -181,4 +184,8 @@ function checkResponseFormat(format: unknown): 'text' | 'json' {
     return 'json';
   }
   throw new InvalidArgumentError(`responseFormat.type must be 'json_schema', 'json_object' or 'text', got ${JSON.stringify(type) ?? 'nothing'}`);
+}
+
+function isRawTextParameters(parameters: unknown): boolean {
+  return typeof parameters === 'object' && parameters !== null && (parameters as { type?: unknown }).type === 'string';
 }
