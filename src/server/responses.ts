@@ -92,7 +92,9 @@ export async function createResponse(body: unknown, model: ServedModel, store: R
       if (e.type !== 'done') continue;
       log.setUsage(e.usage);
       log.firstToken(turnStart + e.timings.firstTokenS * 1000);
-      const cut = e.reason === 'length';
+      // Out of tokens, or ended on a built-in call it had no tokens or rounds left to run.
+      const last = builder.output.at(-1);
+      const cut = e.reason === 'length' || (e.reason === 'tool_call' && (last?.['status'] === 'failed' || last?.['status'] === 'incomplete'));
       for (const item of builder.output) if (item['type'] === 'function_call') callNames.set(item['call_id'] as string, item['name'] as string);
       const response = responseObject(id, req, model, createdAt, {
         status: cut ? 'incomplete' : 'completed',
