@@ -27,11 +27,11 @@ export const TOOL_ARG_SPEC = {
 
 export const TOOL_USAGE = `Tools (off unless enabled; calls and results are shown dimmed):
   --browser              let the model search and open pages (browser.search/open/find)
-  --browser-backend local|fetch|searxng
+  --browser-backend local|fetch|searxng|brave
                          local: search the folder given with --docs (no network);
                          fetch: open web pages by URL (no search); searxng: search with the
-                         SearXNG instance at $SEARXNG_URL, open results
-                         (default: local with --docs, else fetch)
+                         SearXNG instance at $SEARXNG_URL; brave: search with the Brave Search
+                         API ($BRAVE_API_KEY); both open results (default: local with --docs, else fetch)
   --docs DIR             documents for the local backend (implies --browser)
   --browser-allow-private  also open private, loopback and link-local addresses
   --python               let the model run Python in a sandbox (Pyodide, no network)
@@ -80,10 +80,11 @@ one that is off gets a 400 naming the flag). Responses API: tools {"type": "web_
 {"type": "code_interpreter", "container": {"type": "auto"}}; Chat Completions and /api/chat: declared
 to the model on every request, calls reported in builtin_tool_calls:
   --browser              let the model search and open pages (browser.search/open/find)
-  --browser-backend local|fetch|searxng
+  --browser-backend local|fetch|searxng|brave
                          local: search the folder given with --docs (no network);
                          fetch: open web pages by URL (no search); searxng: search with the
-                         SearXNG instance at $SEARXNG_URL (default: local with --docs, else fetch)
+                         SearXNG instance at $SEARXNG_URL; brave: the Brave Search API
+                         ($BRAVE_API_KEY) (default: local with --docs, else fetch)
   --docs DIR             documents for the local backend (implies --browser)
   --browser-allow-private  also open private, loopback and link-local addresses
   --python               let the model run Python in a sandbox (Pyodide, no network)

@@ -57,7 +57,7 @@ describe('gpt-oss serve with built-in tool flags', () => {
     };
     const help = run(['--help']);
     assert.equal(help.code, 0);
-    for (const flag of ['--browser ', '--browser-backend local|fetch|searxng', '--docs DIR', '--browser-allow-private', '--python ', '--python-timeout S']) assert.ok(help.stdout.includes(flag), flag);
+    for (const flag of ['--browser ', '--browser-backend local|fetch|searxng|brave', '--docs DIR', '--browser-allow-private', '--python ', '--python-timeout S']) assert.ok(help.stdout.includes(flag), flag);
     const bad = run([model.dir, '--docs', join(docs, 'nope'), '--port', '0']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--docs .*nope: no such directory/);
