@@ -27,11 +27,11 @@ export const TOOL_ARG_SPEC = {
 
 export const TOOL_USAGE = `Tools (off unless enabled; calls and results are shown dimmed):
   --browser              let the model search and open pages (browser.search/open/find)
-  --browser-backend local|fetch|searxng
+  --browser-backend local|fetch|searxng|brave
                          local: search the folder given with --docs (no network);
                          fetch: open web pages by URL (no search); searxng: search with the
-                         SearXNG instance at $SEARXNG_URL, open results
-                         (default: local with --docs, else fetch)
+                         SearXNG instance at $SEARXNG_URL; brave: search with the Brave Search
+                         API ($BRAVE_API_KEY); both open results (default: local with --docs, else fetch)
   --docs DIR             documents for the local backend (implies --browser)
   --browser-allow-private  also open private, loopback and link-local addresses
   --python               let the model run Python in a sandbox (Pyodide, no network)
@@ -64,6 +64,31 @@ export function toolsConfigFromArgs(command: string, v: ToolArgValues): ToolsCon
   else if (v.workspace !== undefined) throw new InvalidArgumentError(`gpt-oss ${command}: --workspace is for --apply-patch`);
   return Object.keys(config).length > 0 ? config : undefined;
 }
+
+/** The built-in tool options of `gpt-oss serve` (no apply_patch: a server does not edit its own files). */
+export const SERVE_TOOL_ARG_SPEC = {
+  browser: TOOL_ARG_SPEC.browser,
+  'browser-backend': TOOL_ARG_SPEC['browser-backend'],
+  docs: TOOL_ARG_SPEC.docs,
+  'browser-allow-private': TOOL_ARG_SPEC['browser-allow-private'],
+  python: TOOL_ARG_SPEC.python,
+  'python-timeout': TOOL_ARG_SPEC['python-timeout'],
+} as const;
+
+export const SERVE_TOOL_USAGE = `Built-in tools, run by the server inside requests (off unless enabled; a request asking for
+one that is off gets a 400 naming the flag). Responses API: tools {"type": "web_search"} and
+{"type": "code_interpreter", "container": {"type": "auto"}}; Chat Completions and /api/chat: declared
+to the model on every request, calls reported in builtin_tool_calls:
+  --browser              let the model search and open pages (browser.search/open/find)
+  --browser-backend local|fetch|searxng|brave
+                         local: search the folder given with --docs (no network);
+                         fetch: open web pages by URL (no search); searxng: search with the
+                         SearXNG instance at $SEARXNG_URL; brave: the Brave Search API
+                         ($BRAVE_API_KEY) (default: local with --docs, else fetch)
+  --docs DIR             documents for the local backend (implies --browser)
+  --browser-allow-private  also open private, loopback and link-local addresses
+  --python               let the model run Python in a sandbox (Pyodide, no network)
+  --python-timeout S     seconds one python cell may run (default 30)`;
 
 /** The tools, python's interpreter already starting (it takes seconds) while the model loads. */
 export function createCliTools(config: ToolsConfig | undefined): Tool[] {

@@ -9,6 +9,7 @@ import { ResponseStore } from './response-store.js';
 import type { ServedModel } from './served-model.js';
 import { registerChatPage } from './chat-page.js';
 import { registerOllamaRoutes } from './ollama/routes.js';
+import { ServerBuiltins, type BuiltinsConfig } from './builtin-tools.js';
 
 export interface AppOptions {
   /** Requests to /v1 need `Authorization: Bearer <apiKey>`; without one, no key is needed. */
@@ -21,6 +22,8 @@ export interface AppOptions {
   storeLimit?: number;
   /** Aborting it cancels every running generation (shutdown). */
   shutdown?: AbortSignal;
+  /** Built-in tools the server runs inside requests (serve --browser, --python); none by default. */
+  builtins?: BuiltinsConfig;
 }
 
 /** The served model, once loaded: /health answers 503 and /v1 routes 503 until it is. */
@@ -39,6 +42,7 @@ export function createApp(model: ModelRef, options: AppOptions = {}): Hono<Env> 
   const sink = options.log ?? stderrSink;
   const store = new ResponseStore(options.storeLimit ?? 1000);
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const builtins = new ServerBuiltins(options.builtins, options.shutdown);
 
   app.use('*', async (c, next) => {
     const log = new RequestLog(c.req.method, c.req.path, sink);
@@ -86,11 +90,11 @@ export function createApp(model: ModelRef, options: AppOptions = {}): Hono<Env> 
     return c.json(modelEntry(id));
   });
 
-  app.post('/v1/chat/completions', async (c) => chatCompletions(await jsonBody(c), served(), c.get('log'), signalOf(c)));
-  app.post('/v1/responses', async (c) => createResponse(await jsonBody(c), served(), store, c.get('log'), signalOf(c)));
+  app.post('/v1/chat/completions', async (c) => chatCompletions(await jsonBody(c), served(), c.get('log'), signalOf(c), builtins));
+  app.post('/v1/responses', async (c) => createResponse(await jsonBody(c), served(), store, c.get('log'), signalOf(c), builtins));
   app.get('/v1/responses/:id', (c) => c.json(getResponse(store, c.req.param('id'))));
   app.delete('/v1/responses/:id', (c) => c.json(deleteResponse(store, c.req.param('id'))));
-  registerOllamaRoutes(app, model, { ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(shutdown ? { shutdown } : {}), bodyLimit: limit });
+  registerOllamaRoutes(app, model, { ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}), ...(shutdown ? { shutdown } : {}), bodyLimit: limit, builtins });
   registerChatPage(app);
   return app;
 }

@@ -11,6 +11,8 @@ import { checkSchema, functionTool } from './schemas.js';
 import { sseResponse } from './sse.js';
 import { runTurn, withFirst, type LogprobOut, type TurnEvent, type TurnUsage } from './turn.js';
 import { effortOf, linkedAbort } from './request-common.js';
+import { releasingTools, type ServerBuiltins } from './builtin-tools.js';
+import { chatAnnotation, chatBuiltins, isBuiltinRecipient, type BuiltinCallOut } from './chat-builtins.js';
 
 type TextContent = string | readonly { type: 'text'; text: string }[];
 const textOf = (c: TextContent | null | undefined): string => (c == null ? '' : typeof c === 'string' ? c : c.map((p) => p.text).join(''));
@@ -71,7 +73,7 @@ export function chatOptionsOf(req: ChatRequest, model: ServedModel): TurnOptions
   const choice = req.tool_choice;
   if (choice) {
     if (typeof choice === 'object') {
-      if (!req.tools?.some((t) => t.function.name === choice.function.name)) {
+      if (!req.tools?.some((t) => t.function.name === choice.function.name) && !isBuiltinRecipient(choice.function.name)) {
         throw invalidRequest(`tool_choice names the function '${choice.function.name}', which is not among the request's tools`, 'tool_choice.function.name', 'invalid_value');
       }
       options.toolChoice = { name: choice.function.name };
@@ -106,6 +108,11 @@ export function chatOptionsOf(req: ChatRequest, model: ServedModel): TurnOptions
 
 const FINISH: Record<FinishReason, 'stop' | 'length' | 'tool_calls'> = { stop: 'stop', length: 'length', tool_call: 'tool_calls', aborted: 'stop' };
 
+/** A turn that ended on a built-in call the server did not run (out of tokens or tool rounds) was cut: 'length'. */
+function finishOf(reason: FinishReason, builtinUnanswered: boolean): 'stop' | 'length' | 'tool_calls' {
+  return reason === 'tool_call' && builtinUnanswered ? 'length' : FINISH[reason];
+}
+
 function usageOf(u: TurnUsage): Record<string, unknown> {
   return {
     prompt_tokens: u.promptTokens,
@@ -123,20 +130,31 @@ interface ToolCallOut {
 }
 
 /** POST /v1/chat/completions. */
-export async function chatCompletions(body: unknown, model: ServedModel, log: RequestLog, clientSignal: AbortSignal): Promise<Response> {
+export async function chatCompletions(body: unknown, model: ServedModel, log: RequestLog, clientSignal: AbortSignal, builtins: ServerBuiltins): Promise<Response> {
   const req = validateBody(chatRequestSchema, body);
   checkModelName(model, req.model);
   if (req.n != null && req.n !== 1) throw invalidRequest(`n must be 1 (this server generates one choice per request), got ${req.n}`, 'n', 'unsupported_value');
   const messages = chatMessagesOf(req);
   const options = chatOptionsOf(req, model);
   const stop = req.stop == null ? [] : typeof req.stop === 'string' ? [req.stop] : req.stop;
-  const prompt = renderPrompt(model, messages, options, 'messages');
   const abort = linkedAbort(clientSignal);
-  const lease = await model.pool.acquire(prompt, abort.signal);
-  const turnStart = performance.now();
-  const events = runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal });
-  // The turn's start (its first sampled token) is awaited before answering, so errors of its set-up get their HTTP status.
-  const first = await events.next();
+  const forced = typeof req.tool_choice === 'object' && req.tool_choice ? req.tool_choice.function.name : undefined;
+  const tools = builtins.open(chatBuiltins(builtins, forced, 'tool_choice.function.name', req.web_search_options));
+  let events: AsyncGenerator<TurnEvent>;
+  let first: IteratorResult<TurnEvent>;
+  let turnStart: number;
+  try {
+    if (tools.tools.length > 0) Object.assign(options, tools.chatOptions(abort.signal));
+    const prompt = renderPrompt(model, messages, options, 'messages');
+    const lease = await model.pool.acquire(prompt, abort.signal);
+    turnStart = performance.now();
+    events = releasingTools(runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal, ...(tools.browser ? { pages: tools.pages } : {}) }), tools);
+    // The turn's start (its first sampled token) is awaited before answering, so errors of its set-up get their HTTP status.
+    first = await events.next();
+  } catch (e) {
+    tools.release();
+    throw e;
+  }
   const turn: Turn = {
     req,
     events: withFirst(first, events),
@@ -174,11 +192,19 @@ async function completion({ req, events, head, log, turnStart }: Turn): Promise<
   let reasoning = '';
   const logprobs: LogprobOut[] = [];
   const toolCalls: ToolCallOut[] = [];
+  const builtinCalls: BuiltinCallOut[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  let unanswered = false;
   for await (const e of events) {
     if (e.type === 'reasoning') reasoning += e.delta;
     else if (e.type === 'text') {
       content += e.delta;
       logprobs.push(...e.logprobs);
+      if (e.channel === 'final') annotations.push(...(e.annotations ?? []).map(chatAnnotation));
+    } else if (e.type === 'builtin_call') unanswered = true;
+    else if (e.type === 'builtin_result') {
+      unanswered = false;
+      builtinCalls.push({ id: e.callId, name: e.recipient, arguments: e.arguments, output: e.output });
     } else if (e.type === 'tool_done') toolCalls.push({ id: e.callId, type: 'function', function: { name: e.name, arguments: e.arguments } });
     else if (e.type === 'done') {
       log.setUsage(e.usage);
@@ -191,10 +217,12 @@ async function completion({ req, events, head, log, turnStart }: Turn): Promise<
         refusal: null,
       };
       if (toolCalls.length > 0) message['tool_calls'] = toolCalls;
+      if (annotations.length > 0) message['annotations'] = annotations;
+      if (builtinCalls.length > 0) message['builtin_tool_calls'] = builtinCalls;
       return {
         ...head,
         object: 'chat.completion',
-        choices: [{ index: 0, message, logprobs: req.logprobs ? { content: logprobs, refusal: null } : null, finish_reason: FINISH[e.reason] }],
+        choices: [{ index: 0, message, logprobs: req.logprobs ? { content: logprobs, refusal: null } : null, finish_reason: finishOf(e.reason, unanswered) }],
         usage: usageOf(e.usage),
       };
     }
@@ -211,13 +239,27 @@ async function streamChunks({ req, events, head, log, turnStart }: Turn, write: 
     write(JSON.stringify(c));
   };
   chunk({ role: 'assistant', content: '' });
+  let builtinIndex = 0;
+  let unanswered = false;
+  const builtinIndexes = new Map<string, number>();
   for await (const e of events) {
     switch (e.type) {
+      case 'builtin_call': {
+        const index = builtinIndex++;
+        builtinIndexes.set(e.callId, index);
+        unanswered = true;
+        chunk({ builtin_tool_calls: [{ index, id: e.callId, name: e.recipient, arguments: e.arguments }] });
+        break;
+      }
+      case 'builtin_result':
+        unanswered = false;
+        chunk({ builtin_tool_calls: [{ index: builtinIndexes.get(e.callId) ?? 0, id: e.callId, name: e.recipient, arguments: e.arguments, output: e.output }] });
+        break;
       case 'reasoning':
         chunk({ reasoning: e.delta, reasoning_content: e.delta });
         break;
       case 'text':
-        chunk({ content: e.delta }, req.logprobs ? { logprobs: { content: e.logprobs, refusal: null } } : {});
+        chunk({ content: e.delta, ...(e.annotations?.length ? { annotations: e.annotations.map(chatAnnotation) } : {}) }, req.logprobs ? { logprobs: { content: e.logprobs, refusal: null } } : {});
         break;
       case 'tool_start':
         chunk({ tool_calls: [{ index: e.index, id: e.callId, type: 'function', function: { name: e.name, arguments: '' } }] });
@@ -228,7 +270,7 @@ async function streamChunks({ req, events, head, log, turnStart }: Turn, write: 
       case 'done':
         log.setUsage(e.usage);
         log.firstToken(turnStart + e.timings.firstTokenS * 1000);
-        chunk({}, { finish_reason: FINISH[e.reason] });
+        chunk({}, { finish_reason: finishOf(e.reason, unanswered) });
         if (includeUsage) write(JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [], usage: usageOf(e.usage) }));
         write('[DONE]');
         break;

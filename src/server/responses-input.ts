@@ -4,6 +4,7 @@ import { message, toolCallMessage, toolResultMessage, type JsonValue } from '../
 import { invalidRequest } from './errors.js';
 import type { ResponsesRequest } from './protocol/responses-schema.js';
 import { effortOf } from './request-common.js';
+import { forcedBuiltinCall } from '../tools/index.js';
 import type { StoredResponse } from './response-store.js';
 import { checkSchema, functionTool } from './schemas.js';
 import type { ServedModel, TurnOptions } from './served-model.js';
@@ -48,6 +49,15 @@ export function responsesConversation(req: ResponsesRequest, previous: StoredRes
         messages.push(toolResultMessage(functionRecipient(name), partsText(item.output)));
         return;
       }
+      case 'code_interpreter_call':
+        // The code and what it printed, as the model saw them; a web_search_call carries no result to replay.
+        if (item.code) {
+          messages.push(toolCallMessage('python', item.code, { channel: 'analysis', contentType: 'code' }));
+          messages.push(toolResultMessage('python', (item.outputs ?? []).map((o) => o.logs ?? '').join('')));
+        }
+        return;
+      case 'web_search_call':
+        return;
     }
   });
   return { messages, callNames };
@@ -60,14 +70,19 @@ export function responsesOptions(req: ResponsesRequest, model: ServedModel): Tur
   if (effort) options.reasoningEffort = effort;
   const budget = req.reasoning?.max_tokens ?? model.reasoningBudget;
   if (budget !== undefined) options.reasoningBudget = budget;
-  if (req.tools?.length) {
+  const functions = (req.tools ?? []).flatMap((t, i) => (t.type === 'function' ? [{ t, i }] : []));
+  if (functions.length) {
     // The Responses API makes function tools strict unless they say otherwise.
-    options.tools = req.tools.map((t, i) => functionTool(t.name, t.description, t.parameters, t.strict ?? true, `tools[${i}].parameters`));
+    options.tools = functions.map(({ t, i }) => functionTool(t.name, t.description, t.parameters, t.strict ?? true, `tools[${i}].parameters`));
   }
   const choice = req.tool_choice;
   if (choice) {
-    if (typeof choice === 'object') {
-      if (!req.tools?.some((t) => t.name === choice.name)) {
+    if (typeof choice === 'object' && choice.type !== 'function') {
+      // A built-in type: checked against the request's tools by responsesBuiltins.
+      const forced = forcedBuiltinCall(choice);
+      if (forced) options.toolChoice = forced;
+    } else if (typeof choice === 'object') {
+      if (!functions.some(({ t }) => t.name === choice.name)) {
         throw invalidRequest(`tool_choice names the function '${choice.name}', which is not among the request's tools`, 'tool_choice.name', 'invalid_value');
       }
       options.toolChoice = { name: choice.name };

@@ -10,11 +10,13 @@ import type { ResponseStore } from './response-store.js';
 import { checkModelName, renderPrompt, type ServedModel } from './served-model.js';
 import { sseResponse } from './sse.js';
 import { runTurn, withFirst, type TurnEvent } from './turn.js';
+import { releasingTools, type ServerBuiltins } from './builtin-tools.js';
+import { echoTool, responsesBuiltins } from './responses-builtins.js';
 
 type Json = Record<string, unknown>;
 
 /** The response object around `output`, echoing the request's settings as OpenAI's server does. */
-function responseObject(id: string, req: ResponsesRequest, model: ServedModel, createdAt: number, fields: Json): Json {
+function responseObject(id: string, req: ResponsesRequest, model: ServedModel, createdAt: number, fields: Json, containerId?: string): Json {
   return {
     id,
     object: 'response',
@@ -37,7 +39,7 @@ function responseObject(id: string, req: ResponsesRequest, model: ServedModel, c
     temperature: req.temperature ?? 1,
     text: { format: req.text?.format ?? { type: 'text' } },
     tool_choice: req.tool_choice ?? 'auto',
-    tools: (req.tools ?? []).map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? true })),
+    tools: (req.tools ?? []).map((t) => echoTool(t, containerId)),
     top_logprobs: 0,
     top_p: req.top_p ?? 1,
     truncation: 'disabled',
@@ -48,7 +50,7 @@ function responseObject(id: string, req: ResponsesRequest, model: ServedModel, c
 }
 
 /** POST /v1/responses. */
-export async function createResponse(body: unknown, model: ServedModel, store: ResponseStore, log: RequestLog, clientSignal: AbortSignal): Promise<Response> {
+export async function createResponse(body: unknown, model: ServedModel, store: ResponseStore, log: RequestLog, clientSignal: AbortSignal, builtins: ServerBuiltins): Promise<Response> {
   const req = validateBody(responsesRequestSchema, body);
   checkModelName(model, req.model);
   let previous;
@@ -58,12 +60,23 @@ export async function createResponse(body: unknown, model: ServedModel, store: R
   }
   const { messages, callNames } = responsesConversation(req, previous);
   const options = responsesOptions(req, model);
-  const prompt = renderPrompt(model, messages, options, 'input');
   const abort = linkedAbort(clientSignal);
-  const lease = await model.pool.acquire(prompt, abort.signal);
-  const turnStart = performance.now();
-  const events = runTurn(lease, model.engine.tokenizer, messages, options, { signal: abort.signal });
-  const first = await events.next();
+  // Built-ins run inside the request: their namespaces go in the prompt, their calls are answered here.
+  const tools = builtins.open(responsesBuiltins(req, builtins));
+  let events: AsyncGenerator<TurnEvent>;
+  let first: IteratorResult<TurnEvent>;
+  let turnStart: number;
+  try {
+    if (tools.tools.length > 0) Object.assign(options, tools.chatOptions(abort.signal));
+    const prompt = renderPrompt(model, messages, options, 'input');
+    const lease = await model.pool.acquire(prompt, abort.signal);
+    turnStart = performance.now();
+    events = releasingTools(runTurn(lease, model.engine.tokenizer, messages, options, { signal: abort.signal, ...(tools.browser ? { pages: tools.pages } : {}) }), tools);
+    first = await events.next();
+  } catch (e) {
+    tools.release();
+    throw e;
+  }
   const id = `resp_${randomUUID().replaceAll('-', '')}`;
   const createdAt = Math.floor(Date.now() / 1000);
 
@@ -71,15 +84,17 @@ export async function createResponse(body: unknown, model: ServedModel, store: R
 
   /** Runs the turn through a builder; returns the final response object (stored when `store`). */
   async function run(emit: (e: ResponseEvent) => void): Promise<Json> {
-    const builder = new ResponseBuilder(emit);
-    builder.send('response.created', { response: responseObject(id, req, model, createdAt, {}) });
-    builder.send('response.in_progress', { response: responseObject(id, req, model, createdAt, {}) });
+    const builder = new ResponseBuilder(emit, tools.containerId);
+    builder.send('response.created', { response: responseObject(id, req, model, createdAt, {}, tools.containerId) });
+    builder.send('response.in_progress', { response: responseObject(id, req, model, createdAt, {}, tools.containerId) });
     for await (const e of all()) {
       builder.push(e);
       if (e.type !== 'done') continue;
       log.setUsage(e.usage);
       log.firstToken(turnStart + e.timings.firstTokenS * 1000);
-      const cut = e.reason === 'length';
+      // Out of tokens, or ended on a built-in call it had no tokens or rounds left to run.
+      const last = builder.output.at(-1);
+      const cut = e.reason === 'length' || (e.reason === 'tool_call' && (last?.['status'] === 'failed' || last?.['status'] === 'incomplete'));
       for (const item of builder.output) if (item['type'] === 'function_call') callNames.set(item['call_id'] as string, item['name'] as string);
       const response = responseObject(id, req, model, createdAt, {
         status: cut ? 'incomplete' : 'completed',
@@ -87,7 +102,7 @@ export async function createResponse(body: unknown, model: ServedModel, store: R
         completed_at: cut ? null : Math.floor(Date.now() / 1000),
         output: builder.output,
         usage: responseUsage(e.usage),
-      });
+      }, tools.containerId);
       if (req.store !== false) store.put(id, { response, conversation: [...messages, ...e.messages], callNames });
       builder.send(cut ? 'response.incomplete' : 'response.completed', { response });
       return response;

@@ -1,5 +1,6 @@
 import type { ChatMessage, Engine, FinishReason, Timings } from '../engine/index.js';
 import type { Message } from '../harmony/index.js';
+import { CitationStream, type PageContents, type UrlCitation } from '../tools/index.js';
 import type { Lease } from './session-pool.js';
 import type { TurnOptions } from './served-model.js';
 import { StopFilter } from './stop-filter.js';
@@ -27,17 +28,28 @@ export type TurnEvent =
   /** The first token was sampled (the prompt was accepted): handlers answer with headers from here. */
   | { type: 'started' }
   | { type: 'reasoning'; delta: string }
-  | { type: 'text'; delta: string; channel: string; logprobs: LogprobOut[] }
+  /** `annotations`: browser citations in final text (indices into the turn's final text). */
+  | { type: 'text'; delta: string; channel: string; logprobs: LogprobOut[]; annotations?: UrlCitation[] }
   | { type: 'tool_start'; index: number; callId: string; name: string }
   | { type: 'tool_args'; index: number; delta: string }
   | { type: 'tool_done'; index: number; callId: string; name: string; arguments: string }
+  /** A call of a built-in tool the server runs (browser.*, python): announced, streamed, complete, answered. */
+  | { type: 'builtin_start'; callId: string; recipient: string }
+  | { type: 'builtin_args'; callId: string; delta: string }
+  | { type: 'builtin_call'; callId: string; recipient: string; arguments: string }
+  /** `page`: the browser's page after the call (what it opened or searched). */
+  | { type: 'builtin_result'; callId: string; recipient: string; arguments: string; output: string; page?: PageContents }
   | { type: 'done'; reason: FinishReason; usage: TurnUsage; timings: Timings; messages: Message[] };
 
 export interface TurnSettings {
   stop?: readonly string[];
   /** The client's signal (disconnect, shutdown). */
   signal?: AbortSignal;
+  /** The browser's pages when the server runs it: citations in the answer become annotations. */
+  pages?: () => readonly PageContents[];
 }
+
+const isBuiltin = (recipient: string): boolean => !recipient.startsWith('functions.');
 
 /** `functions.get_weather` -> `get_weather`; built-in recipients keep their namespace. */
 export function functionName(recipient: string): string {
@@ -65,6 +77,19 @@ export async function* runTurn(
   const calls = new Map<string, { index: number; name: string; args: string }>();
   let pendingToken: LogprobOut | undefined;
   let started = false;
+  const builtinArgs = new Map<string, string>();
+  const cite = settings.pages ? new CitationStream(settings.pages) : undefined;
+  /** Final text with citations rewritten (a partial marker held back until complete). */
+  function* finalText(delta: string, logprobs: LogprobOut[], last = false): Generator<TurnEvent> {
+    if (!cite) {
+      if (delta !== '') yield { type: 'text', delta, channel: 'final', logprobs };
+      return;
+    }
+    const pushed = cite.push(delta);
+    const done = last ? cite.finish() : { text: '', annotations: [] };
+    const text = pushed.text + done.text;
+    if (text !== '') yield { type: 'text', delta: text, channel: 'final', logprobs, annotations: [...pushed.annotations, ...done.annotations] };
+  }
   try {
     // rawTokens: a token event for every sampled token, so the turn's start is known at its first token.
     const events = lease.session.chat(messages, { ...options, rawTokens: true, signal: stopper.signal }) ;
@@ -87,12 +112,17 @@ export async function* runTurn(
             yield { type: 'text', delta: e.delta, channel: e.channel, logprobs };
             break;
           }
-          const delta = filter.push(e.delta);
-          if (delta !== '') yield { type: 'text', delta, channel: 'final', logprobs };
+          yield* finalText(filter.push(e.delta), logprobs);
           if (filter.stopped) stopper.abort();
           break;
         }
         case 'tool_call_delta': {
+          if (isBuiltin(e.recipient)) {
+            if (!builtinArgs.has(e.callId)) yield { type: 'builtin_start', callId: e.callId, recipient: e.recipient };
+            builtinArgs.set(e.callId, (builtinArgs.get(e.callId) ?? '') + e.delta);
+            yield { type: 'builtin_args', callId: e.callId, delta: e.delta };
+            break;
+          }
           let call = calls.get(e.callId);
           if (!call) {
             call = { index: calls.size, name: functionName(e.recipient), args: '' };
@@ -104,6 +134,12 @@ export async function* runTurn(
           break;
         }
         case 'tool_call': {
+          if (isBuiltin(e.recipient)) {
+            if (!builtinArgs.has(e.callId)) yield { type: 'builtin_start', callId: e.callId, recipient: e.recipient };
+            builtinArgs.set(e.callId, e.arguments);
+            yield { type: 'builtin_call', callId: e.callId, recipient: e.recipient, arguments: e.arguments };
+            break;
+          }
           let call = calls.get(e.callId);
           if (!call) {
             call = { index: calls.size, name: functionName(e.recipient), args: '' };
@@ -116,9 +152,14 @@ export async function* runTurn(
           yield { type: 'tool_done', index: call.index, callId: e.callId, name: call.name, arguments: e.arguments };
           break;
         }
+        case 'tool_result': {
+          if (!isBuiltin(e.recipient)) break;
+          const page = e.recipient.startsWith('browser.') ? settings.pages?.().at(-1) : undefined;
+          yield { type: 'builtin_result', callId: e.callId, recipient: e.recipient, arguments: builtinArgs.get(e.callId) ?? '', output: e.output, ...(page ? { page } : {}) };
+          break;
+        }
         case 'done': {
-          const rest = filter.flush();
-          if (rest !== '') yield { type: 'text', delta: rest, channel: 'final', logprobs: [] };
+          yield* finalText(filter.flush(), [], true);
           const u = e.usage;
           const reason: FinishReason = filter.stopped && e.reason === 'aborted' && !settings.signal?.aborted ? 'stop' : e.reason;
           yield {

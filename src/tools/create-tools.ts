@@ -4,11 +4,12 @@ import { BrowserBackendError, type BrowserBackend } from './browser/backend.js';
 import { WebFetchBackend, type WebFetchOptions } from './browser/backends/fetch.js';
 import { LocalDocsBackend } from './browser/backends/local-docs.js';
 import { SearxngBackend } from './browser/backends/searxng.js';
+import { BraveBackend } from './browser/backends/brave.js';
 import { BrowserTool, type BrowserOptions } from './browser/browser-tool.js';
 import { PythonTool, type PythonOptions } from './python/python-tool.js';
 import type { Tool } from './tool.js';
 
-export const BROWSER_BACKENDS = ['local', 'fetch', 'searxng'] as const;
+export const BROWSER_BACKENDS = ['local', 'fetch', 'searxng', 'brave'] as const;
 export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
 
 export interface ToolsConfig {
@@ -45,6 +46,8 @@ export function createBrowserBackend(c: NonNullable<ToolsConfig['browser']>): Br
         return new WebFetchBackend(web);
       case 'searxng':
         return new SearxngBackend(env['SEARXNG_URL'], web);
+      case 'brave':
+        return new BraveBackend(env['BRAVE_API_KEY'], env['BRAVE_SEARCH_URL'], web);
       default:
         throw new InvalidArgumentError(`unknown browser backend '${String(c.backend)}': expected one of ${BROWSER_BACKENDS.join(', ')}`);
     }

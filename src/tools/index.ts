@@ -11,6 +11,7 @@ export { BrowserBackendError, bodyToPage, type BrowserBackend } from './browser/
 export { WebFetchBackend, fetchPage, type WebFetchOptions } from './browser/backends/fetch.js';
 export { LocalDocsBackend } from './browser/backends/local-docs.js';
 export { SearxngBackend } from './browser/backends/searxng.js';
+export { BraveBackend, BRAVE_ENDPOINT } from './browser/backends/brave.js';
 export { htmlToPage } from './browser/html.js';
 export { findInPage, searchResultsPage, wrapLines, type Extract, type PageContents } from './browser/page.js';
 export { FetchRefusedError, checkUrl, isPrivateAddress, safeFetch, type FetchedResponse, type SafeFetchOptions } from './browser/safe-fetch.js';

@@ -24,7 +24,10 @@ export function forcedBuiltinCall(choice: { type?: unknown }): { name: string } 
   return which === 'browser' ? { name: 'browser.search' } : which === 'python' ? { name: 'python' } : undefined;
 }
 
-export type WebSearchAction = { type: 'search'; query: string } | { type: 'open_page'; url: string } | { type: 'find'; url: string; pattern: string };
+export type WebSearchAction =
+  | { type: 'search'; query: string; queries: string[]; sources?: { type: 'url'; url: string }[] }
+  | { type: 'open_page'; url: string }
+  | { type: 'find_in_page'; url: string; pattern: string };
 
 export interface WebSearchCallItem {
   id: string;
@@ -50,7 +53,7 @@ export function builtinCallItem(
   id: string,
   call: { recipient: string; arguments: string },
   output: string,
-  context: { page?: Pick<PageContents, 'url' | 'citeAs'>; containerId?: string } = {},
+  context: { page?: Pick<PageContents, 'url' | 'citeAs'> & Partial<Pick<PageContents, 'urls' | 'snippets'>>; containerId?: string } = {},
 ): WebSearchCallItem | CodeInterpreterCallItem | undefined {
   if (call.recipient === 'python') {
     return { id, type: 'code_interpreter_call', status: 'completed', code: call.arguments, container_id: context.containerId ?? 'local', outputs: [{ type: 'logs', logs: output }] };
@@ -62,10 +65,15 @@ export function builtinCallItem(
   const status = failed ? 'failed' : 'completed';
   const pageUrl = context.page?.citeAs?.url ?? context.page?.url ?? '';
   switch (call.recipient) {
-    case 'browser.search':
-      return { id, type: 'web_search_call', status, action: { type: 'search', query: typeof a['query'] === 'string' ? a['query'] : '' } };
+    case 'browser.search': {
+      const query = typeof a['query'] === 'string' ? a['query'] : '';
+      const action: WebSearchAction = { type: 'search', query, queries: [query] };
+      // The results the search page lists (a search page is the one with snippets).
+      if (!failed && context.page?.snippets) action.sources = Object.values(context.page.urls ?? {}).map((url) => ({ type: 'url', url }));
+      return { id, type: 'web_search_call', status, action };
+    }
     case 'browser.find':
-      return { id, type: 'web_search_call', status, action: { type: 'find', url: pageUrl, pattern: typeof a['pattern'] === 'string' ? a['pattern'] : '' } };
+      return { id, type: 'web_search_call', status, action: { type: 'find_in_page', url: pageUrl, pattern: typeof a['pattern'] === 'string' ? a['pattern'] : '' } };
     default:
       return { id, type: 'web_search_call', status, action: { type: 'open_page', url: typeof a['id'] === 'string' ? a['id'] : pageUrl } };
   }

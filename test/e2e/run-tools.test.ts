@@ -45,7 +45,7 @@ describe('gpt-oss run with tools', () => {
   it('--help lists the tool options', () => {
     const r = run(['run', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--browser ', '--browser-backend local|fetch|searxng', '--docs DIR', '--python ', '--apply-patch', '--workspace DIR']) assert.ok(r.stdout.includes(flag), flag);
+    for (const flag of ['--browser ', '--browser-backend local|fetch|searxng|brave', '--docs DIR', '--python ', '--apply-patch', '--workspace DIR']) assert.ok(r.stdout.includes(flag), flag);
   });
 
   it('bad tool options are clear errors before any model is loaded', () => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ids, scriptedServer, type TestServer } from './helpers.js';
+import type { BuiltinsConfig } from '../../src/server/builtin-tools.js';
 
 // The chat page in headless Chromium (Debian's, driven by playwright-core) against the real server:
 // type, watch reasoning and answer stream in, change the effort, stop a generation. A screenshot is
@@ -35,7 +37,7 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(rounds: readonly (readonly number[])[], options: { apiKey?: string; delayMs?: number } = {}): Promise<void> {
+async function open(rounds: readonly (readonly number[])[], options: { apiKey?: string; delayMs?: number; builtins?: BuiltinsConfig } = {}): Promise<void> {
   await server?.close();
   server = await scriptedServer(rounds, { modelId: 'gpt-oss-20b', ...options });
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
@@ -89,6 +91,37 @@ describe('chat page (headless Chromium)', { skip: hasChromium ? false : `no Chro
     for (let i = 0; i < 100 && server.served.pool.busy > 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(server.served.pool.busy, 0, 'the generation was cancelled on the server');
     assert.ok(server.model.tokensSeen < LONG.length + 200, 'it stopped well before the end of its script');
+  });
+});
+
+describe('chat page with the server\'s built-in tools (headless Chromium)', { skip: hasChromium ? false : `no Chromium at ${CHROMIUM}` }, () => {
+  it('shows a built-in call the server ran and, dimmed and folded, its result', async () => {
+    const docs = mkdtempSync(join(tmpdir(), 'gpt-oss-page-docs-'));
+    writeFileSync(join(docs, 'whales.md'), '# Blue whales\n\nBlue whales eat krill, up to four tonnes a day.\n');
+    try {
+      await open(
+        [
+          ids('<|channel|>analysis<|message|>I should search.<|end|><|start|>assistant<|channel|>analysis to=browser.search code<|message|>{"query":"whales krill"}<|call|>'),
+          ids('<|channel|>final<|message|>Blue whales eat **krill**.<|return|>'),
+        ],
+        { builtins: { browser: { backend: 'local', docs } }, delayMs: 5 },
+      );
+      await send('What do blue whales eat?');
+      await page.locator('.msg.assistant .tool-call.builtin .label', { hasText: 'tool call browser.search' }).waitFor();
+      await page.locator('.msg.assistant .tool-call.builtin .tool-result summary', { hasText: /^result \(\d+ characters\)$/ }).waitFor();
+      await page.locator('.msg.assistant .answer strong', { hasText: 'krill' }).waitFor();
+      assert.equal(await page.textContent('.msg.assistant .tool-call.builtin .args'), '{"query":"whales krill"}');
+      assert.equal(await page.getAttribute('.msg.assistant details.tool-result', 'open'), null, 'the result starts folded');
+      assert.equal(await page.isVisible('.msg.assistant details.tool-result pre'), false);
+      await page.click('.msg.assistant details.tool-result summary');
+      assert.equal(await page.isVisible('.msg.assistant details.tool-result pre'), true);
+      assert.match((await page.textContent('.msg.assistant details.tool-result pre')) ?? '', /Search Results[^]*Blue whales[^]*whales\.md/);
+      assert.ok(Number(await page.evaluate(() => getComputedStyle(document.querySelector('.tool-call.builtin')!).opacity)) < 1, 'dimmed');
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'chat-page-tools.png'), fullPage: true });
+    } finally {
+      rmSync(docs, { recursive: true, force: true });
+    }
   });
 });
 

@@ -87,6 +87,26 @@ describe('python tool', () => {
     assert.equal(py.starts, starts + 1);
   });
 
+  it('an abort (a cancelled request, Ctrl-C) stops a running cell long before its time limit; state lost, the model told', async () => {
+    await run('kept = 1');
+    const starts = py.starts;
+    py.timeoutS = 120;
+    const abort = new AbortController();
+    const t0 = Date.now();
+    const pending = py.call('python', 'while True:\n    pass', abort.signal);
+    setTimeout(() => abort.abort(), 300);
+    const out = await pending;
+    py.timeoutS = 8;
+    assert.ok(Date.now() - t0 < 10_000, `stopped after ${Date.now() - t0} ms, not at the 120 s limit`);
+    assert.match(out, /^Execution was interrupted \(the request was cancelled\)\. The python interpreter was stopped and restarted: its state \(variables, imports and files in \/mnt\/data\) was lost\.$/);
+    assert.match(await run('kept'), /NameError: name 'kept' is not defined/);
+    assert.equal(py.starts, starts + 1);
+    // Aborted before it starts: nothing runs, nothing is lost.
+    await run('kept = 2');
+    assert.match(await py.call('python', 'kept = 3', AbortSignal.abort()), /interrupted before the cell started/);
+    assert.equal(await run('kept'), '2');
+  });
+
   it('a memory bomb is stopped at the memory cap', async () => {
     await run('pass'); // the restarted interpreter is up, so the cap measures the cell alone
     // Generous time, so that on a busy machine it is the memory cap that stops the cell.

@@ -19,12 +19,22 @@ describe('Responses API items for built-in calls', () => {
       id: 'ws_1',
       type: 'web_search_call',
       status: 'completed',
-      action: { type: 'search', query: 'whales' },
+      action: { type: 'search', query: 'whales', queries: ['whales'] },
+    });
+    const results = { url: '', urls: { '0': 'https://a.org/1', '1': 'https://b.org/2' }, snippets: {} };
+    assert.deepEqual(builtinCallItem('ws_6', { recipient: 'browser.search', arguments: '{"query":"q"}' }, '[0] q', { page: results })?.['action' as never], {
+      type: 'search',
+      query: 'q',
+      queries: ['q'],
+      sources: [
+        { type: 'url', url: 'https://a.org/1' },
+        { type: 'url', url: 'https://b.org/2' },
+      ],
     });
     assert.deepEqual(builtinCallItem('ws_2', { recipient: 'browser.open', arguments: '{"id":3}' }, '[1] A', { page })?.['action' as never], { type: 'open_page', url: 'https://example.org/a' });
     assert.deepEqual(builtinCallItem('ws_3', { recipient: 'browser.open', arguments: '{"id":"https://x.org/"}' }, '[2] X')?.['action' as never], { type: 'open_page', url: 'https://x.org/' });
     const find = builtinCallItem('ws_4', { recipient: 'browser.find', arguments: '{"pattern":"krill"}' }, '[3] Find', { page: { url: '', citeAs: { url: 'https://example.org/a', title: 'A' } } });
-    assert.deepEqual(find?.['action' as never], { type: 'find', url: 'https://example.org/a', pattern: 'krill' });
+    assert.deepEqual(find?.['action' as never], { type: 'find_in_page', url: 'https://example.org/a', pattern: 'krill' });
     assert.equal(builtinCallItem('ws_5', { recipient: 'browser.open', arguments: '{"id":9}' }, 'Invalid link id `9`.')?.status, 'failed');
     assert.equal(builtinCallItem('x', { recipient: 'functions.f', arguments: '{}' }, 'ok'), undefined);
   });
@@ -33,6 +43,6 @@ describe('Responses API items for built-in calls', () => {
     const item = builtinCallItem('ci_1', { recipient: 'python', arguments: 'print(6*7)' }, '42\n', { containerId: 'cntr_1' });
     assert.deepEqual(item, { id: 'ci_1', type: 'code_interpreter_call', status: 'completed', code: 'print(6*7)', container_id: 'cntr_1', outputs: [{ type: 'logs', logs: '42\n' }] });
     assert.equal(builtinCallEventTypes(item!)[0], 'response.code_interpreter_call.in_progress');
-    assert.equal(builtinCallEventTypes({ id: 'w', type: 'web_search_call', status: 'completed', action: { type: 'search', query: '' } }).at(-1), 'response.web_search_call.completed');
+    assert.equal(builtinCallEventTypes({ id: 'w', type: 'web_search_call', status: 'completed', action: { type: 'search', query: '', queries: [] } }).at(-1), 'response.web_search_call.completed');
   });
 });

@@ -138,7 +138,7 @@ function updateAssistant(div, m) {
   details.hidden = !m.thinking;
   details.querySelector('.text').textContent = m.thinking ?? '';
   // Open while the model reasons; folded away once the answer starts.
-  if (m.streaming) details.open = !m.content && !(m.tool_calls ?? []).length;
+  if (m.streaming) details.open = !m.content && !(m.tool_calls ?? []).length && !(m.builtin_calls ?? []).length;
   tools.replaceChildren(
     ...(m.tool_calls ?? []).map((call) => {
       const t = document.createElement('div');
@@ -149,10 +149,25 @@ function updateAssistant(div, m) {
       t.append(label, ` ${JSON.stringify(call.function.arguments)}`);
       return t;
     }),
-    ...(m.tool_results ?? []).map((r) => {
+    // Calls the server ran itself (serve --browser / --python): the call, then its result, dimmed and folded.
+    ...(m.builtin_calls ?? []).map((call) => {
       const t = document.createElement('div');
-      t.className = 'tool-call';
-      t.textContent = `result: ${r}`;
+      t.className = 'tool-call builtin';
+      const label = document.createElement('span');
+      label.className = 'label';
+      label.textContent = `tool call ${call.name}`;
+      const args = document.createElement('pre');
+      args.className = 'args';
+      args.textContent = call.arguments;
+      t.append(label, args);
+      const result = document.createElement('details');
+      result.className = 'tool-result';
+      const summary = document.createElement('summary');
+      summary.textContent = call.output === undefined ? 'running…' : `result (${call.output.length} characters)`;
+      const out = document.createElement('pre');
+      out.textContent = call.output ?? '';
+      result.append(summary, out);
+      t.append(result);
       return t;
     }),
   );
@@ -202,7 +217,7 @@ async function send(text) {
   const c = conversation();
   if (c.messages.length === 0) c.title = text.slice(0, 40);
   c.messages.push({ role: 'user', content: text });
-  const reply = { role: 'assistant', content: '', thinking: '', tool_calls: [], streaming: true };
+  const reply = { role: 'assistant', content: '', thinking: '', tool_calls: [], builtin_calls: [], streaming: true };
   const request = { model: modelName, messages: apiMessages(c), think: els.effort.value, stream: true };
   c.messages.push(reply);
   save();
@@ -245,6 +260,11 @@ async function send(text) {
         if (chunk.message?.thinking) reply.thinking += chunk.message.thinking;
         if (chunk.message?.content) reply.content += chunk.message.content;
         if (chunk.message?.tool_calls) reply.tool_calls.push(...chunk.message.tool_calls);
+        for (const call of chunk.message?.builtin_tool_calls ?? []) {
+          const known = reply.builtin_calls.find((c) => c.id === call.id);
+          if (known) Object.assign(known, call);
+          else reply.builtin_calls.push({ ...call });
+        }
         if (chunk.done) reply.stats = statsText(chunk);
         redraw();
       }

@@ -7,6 +7,7 @@ import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { resolveModelArgument } from '../../hub/index.js';
 import { askYesNo, canAsk } from '../ask.js';
+import { SERVE_TOOL_ARG_SPEC, SERVE_TOOL_USAGE, toolsConfigFromArgs } from '../tool-options.js';
 
 const usage = `Usage: gpt-oss serve MODEL [options]
 
@@ -30,7 +31,9 @@ Options:
   --reasoning-budget N     default most reasoning tokens per request (default: no limit)
   --backend ref|cpu        compute backend (default: the best available)
   --threads N              worker threads of the cpu backend
-  --precision exact|fast`;
+  --precision exact|fast
+
+${SERVE_TOOL_USAGE}`;
 
 /** The model's API name: the checkpoint directory's name (gpt-oss-20b for gpt-oss-20b/original). */
 export function modelNameOf(dir: string): string {
@@ -57,7 +60,10 @@ export const serveCommand: Command = {
       threads: { type: 'string' },
       precision: { type: 'string' },
       yes: { type: 'boolean' },
+      ...SERVE_TOOL_ARG_SPEC,
     });
+    // Checked before any model is loaded or pulled.
+    const tools = toolsConfigFromArgs('serve', values);
     const [arg, ...rest] = positionals;
     if (arg === undefined) throw new InvalidArgumentError(`gpt-oss serve: MODEL is required\n\n${usage}`);
     if (rest.length > 0) throw new InvalidArgumentError(`gpt-oss serve: expected one MODEL, got ${positionals.length} arguments`);
@@ -91,6 +97,7 @@ export const serveCommand: Command = {
         parallel: intOption('serve', 'parallel', values.parallel, 1, 1),
         queue: intOption('serve', 'queue', values.queue, 64, 0),
         ...(budget !== undefined ? { reasoningBudget: budget } : {}),
+        ...(tools ? { builtins: { ...(tools.browser ? { browser: tools.browser } : {}), ...(tools.python ? { python: tools.python } : {}) } } : {}),
         load: {
           ...(backend ? { backend } : {}),
           ...(precision ? { precision } : {}),

@@ -9,6 +9,8 @@ import { chatMessagesOf, turnOptionsOf } from './convert.js';
 import { isServedName, ollamaNames } from './names.js';
 import { ndjsonResponse } from './ndjson.js';
 import { ollamaChatSchema, ollamaGenerateSchema } from './schema.js';
+import { releasingTools, type RequestTools, type ServerBuiltins } from '../builtin-tools.js';
+import type { BuiltinCallOut } from '../chat-builtins.js';
 
 /** POST /api/chat and POST /api/generate: one engine turn, answered in Ollama's shapes. */
 
@@ -40,12 +42,14 @@ export function errorLine(e: unknown): { error: string } {
   return { error: toApiError(e).message };
 }
 
-export async function ollamaChat(body: unknown, model: ServedModel, log: RequestLog, signal: AbortSignal): Promise<Response> {
+export async function ollamaChat(body: unknown, model: ServedModel, log: RequestLog, signal: AbortSignal, builtins?: ServerBuiltins): Promise<Response> {
   const req = validateBody(ollamaChatSchema, body);
   checkName(model, req.model);
   if (req.messages.length === 0) return loadAnswer('chat', req.model);
   const { options, stop, showThinking } = turnOptionsOf(req, model);
-  return answer('chat', req.model, req.stream !== false, chatMessagesOf(req.messages), options, stop, showThinking, model, log, signal);
+  // The server's built-ins (serve --browser, --python) are declared and run, as on Chat Completions.
+  const tools = builtins?.open(builtins.all());
+  return answer('chat', req.model, req.stream !== false, chatMessagesOf(req.messages), options, stop, showThinking, model, log, signal, tools);
 }
 
 export async function ollamaGenerate(body: unknown, model: ServedModel, log: RequestLog, signal: AbortSignal): Promise<Response> {
@@ -79,25 +83,39 @@ async function answer(
   model: ServedModel,
   log: RequestLog,
   clientSignal: AbortSignal,
+  tools?: RequestTools,
 ): Promise<Response> {
   const t0 = performance.now();
-  const prompt = renderPrompt(model, messages, options, shape === 'chat' ? 'messages' : 'prompt');
   const abort = linkedAbort(clientSignal);
-  const lease = await model.pool.acquire(prompt, abort.signal);
-  const events = runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal });
-  // The first event is awaited before answering, so errors of the turn's set-up still get their HTTP status.
-  const first = await events.next();
+  let events: AsyncGenerator<TurnEvent>;
+  let first: IteratorResult<TurnEvent>;
+  try {
+    if (tools?.tools.length) Object.assign(options, tools.chatOptions(abort.signal));
+    const prompt = renderPrompt(model, messages, options, shape === 'chat' ? 'messages' : 'prompt');
+    const lease = await model.pool.acquire(prompt, abort.signal);
+    const turn = runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal, ...(tools?.browser ? { pages: tools.pages } : {}) });
+    events = tools ? releasingTools(turn, tools) : turn;
+    // The first event is awaited before answering, so errors of the turn's set-up still get their HTTP status.
+    first = await events.next();
+  } catch (e) {
+    tools?.release();
+    throw e;
+  }
   const all = (): AsyncGenerator<TurnEvent> => withFirst(first, events);
   const head = (): { model: string; created_at: string } => ({ model: name, created_at: new Date().toISOString() });
   let callIndex = 0;
   const toolCall = (e: Extract<TurnEvent, { type: 'tool_done' }>): OllamaToolCall => ({ id: e.callId, function: { index: callIndex++, name: e.name, arguments: parsedArguments(e.arguments) } });
-  const piece = (content: string, thinking: string, calls: OllamaToolCall[]): Record<string, unknown> => {
+  const piece = (content: string, thinking: string, calls: OllamaToolCall[], builtinCalls: BuiltinCallOut[] = []): Record<string, unknown> => {
     if (shape === 'generate') return { response: content, ...(thinking ? { thinking } : {}) };
     const message: Record<string, unknown> = { role: 'assistant', content };
     if (thinking) message['thinking'] = thinking;
     if (calls.length) message['tool_calls'] = calls;
+    // Calls the server ran itself (see chat-builtins.ts): not tool_calls, which the client would run.
+    if (builtinCalls.length) message['builtin_tool_calls'] = builtinCalls;
     return { message };
   };
+  const builtinOut = (e: Extract<TurnEvent, { type: 'builtin_call' | 'builtin_result' }>): BuiltinCallOut =>
+    e.type === 'builtin_result' ? { id: e.callId, name: e.recipient, arguments: e.arguments, output: e.output } : { id: e.callId, name: e.recipient, arguments: e.arguments };
   const doneFields = (e: Extract<TurnEvent, { type: 'done' }>): Record<string, unknown> => {
     log.setUsage(e.usage);
     log.firstToken(t0 + e.timings.firstTokenS * 1000);
@@ -123,6 +141,7 @@ async function answer(
             if (e.type === 'reasoning' && showThinking) write({ ...head(), ...piece('', e.delta, []), done: false });
             else if (e.type === 'text') write({ ...head(), ...piece(e.delta, '', []), done: false });
             else if (e.type === 'tool_done') write({ ...head(), ...piece('', '', [toolCall(e)]), done: false });
+            else if (e.type === 'builtin_call' || e.type === 'builtin_result') write({ ...head(), ...piece('', '', [], [builtinOut(e)]), done: false });
             else if (e.type === 'done') write({ ...head(), ...piece('', '', []), ...doneFields(e) });
           }
           log.finish(abort.signal.aborted ? 499 : 200);
@@ -139,11 +158,13 @@ async function answer(
   let content = '';
   let thinking = '';
   const calls: OllamaToolCall[] = [];
+  const builtinCalls: BuiltinCallOut[] = [];
   for await (const e of all()) {
     if (e.type === 'reasoning' && showThinking) thinking += e.delta;
     else if (e.type === 'text') content += e.delta;
     else if (e.type === 'tool_done') calls.push(toolCall(e));
-    else if (e.type === 'done') return Response.json({ ...head(), ...piece(content, thinking, calls), ...doneFields(e) });
+    else if (e.type === 'builtin_result') builtinCalls.push(builtinOut(e));
+    else if (e.type === 'done') return Response.json({ ...head(), ...piece(content, thinking, calls, builtinCalls), ...doneFields(e) });
   }
   throw new Error('the turn ended without a done event');
 }

@@ -6,6 +6,7 @@ import type { RequestLog } from '../request-log.js';
 import type { ServedModel } from '../served-model.js';
 import { errorLine, ollamaChat, ollamaGenerate } from './chat.js';
 import { ps, show, tags, version } from './info.js';
+import type { ServerBuiltins } from '../builtin-tools.js';
 
 export interface OllamaRouteOptions {
   /** The server's API key: required on /api as on /v1 (Ollama's clients send it as a header). */
@@ -14,6 +15,8 @@ export interface OllamaRouteOptions {
   shutdown?: AbortSignal;
   /** Largest request body in bytes; a larger one gets 413. */
   bodyLimit?: number;
+  /** Built-in tools the server runs (serve --browser, --python): /api/chat declares and runs them. */
+  builtins?: ServerBuiltins;
 }
 
 type Env = { Variables: { log: RequestLog } };
@@ -52,7 +55,7 @@ export function registerOllamaRoutes<E extends Env>(app: Hono<E>, model: () => S
   );
   const signalOf = (c: Context<E>): AbortSignal => (options.shutdown ? AbortSignal.any([c.req.raw.signal, options.shutdown]) : c.req.raw.signal);
 
-  app.post('/api/chat', handle(async (c, m) => ollamaChat(await jsonBody(c), m, c.get('log'), signalOf(c))));
+  app.post('/api/chat', handle(async (c, m) => ollamaChat(await jsonBody(c), m, c.get('log'), signalOf(c), options.builtins)));
   app.post('/api/generate', handle(async (c, m) => ollamaGenerate(await jsonBody(c), m, c.get('log'), signalOf(c))));
   app.get('/api/tags', handle((_c, m) => Response.json(tags(m))));
   app.post('/api/show', handle(async (c, m) => Response.json(show(await jsonBody(c), m))));

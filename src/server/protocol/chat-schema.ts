@@ -63,6 +63,8 @@ export const chatRequestSchema = z.object({
       }),
     ])
     .nullish(),
+  // OpenAI's switch for web search on Chat Completions: accepted when the server runs the browser.
+  web_search_options: z.record(z.string(), z.unknown()).nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   n: z.number().int().nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),

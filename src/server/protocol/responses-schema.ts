@@ -39,10 +39,21 @@ const reasoningItem = z.object({
   status: z.string().nullish(),
 });
 
+/** Built-in calls this server returned, passed back by clients that resend the output (the Agents SDK). */
+const webSearchCallItem = z.object({ type: z.literal('web_search_call'), id: z.string().nullish(), status: z.string().nullish(), action: z.unknown().optional() });
+const codeInterpreterCallItem = z.object({
+  type: z.literal('code_interpreter_call'),
+  id: z.string().nullish(),
+  status: z.string().nullish(),
+  code: z.string().nullish(),
+  container_id: z.string().nullish(),
+  outputs: z.array(z.object({ type: z.string(), logs: z.string().nullish() })).nullish(),
+});
+
 /** A message item may omit `type` (EasyInputMessage); every other item names it. */
 export const inputItemSchema = z.preprocess(
   (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('type' in v) ? { ...v, type: 'message' } : v),
-  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, reasoningItem]),
+  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, reasoningItem, webSearchCallItem, codeInterpreterCallItem]),
 );
 
 export const functionToolSchema = z.object({
@@ -53,14 +64,38 @@ export const functionToolSchema = z.object({
   strict: z.boolean().nullish(),
 });
 
+/** The built-in tool types, as the openai SDK sends them (the server runs them when enabled). */
+export const WEB_SEARCH_TYPES = ['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11'] as const;
+
+const webSearchToolSchema = z.object({
+  type: z.enum(WEB_SEARCH_TYPES),
+  search_context_size: z.enum(['low', 'medium', 'high']).nullish(),
+  filters: z.unknown().optional(),
+  user_location: z.unknown().optional(),
+});
+
+const codeInterpreterToolSchema = z.object({
+  type: z.literal('code_interpreter'),
+  container: z.union([
+    z.string().min(1),
+    z.object({ type: z.literal('auto'), file_ids: z.array(z.string()).nullish(), memory_limit: z.string().nullish() }),
+  ]),
+});
+
+export const responsesToolSchema = z.discriminatedUnion('type', [functionToolSchema, webSearchToolSchema, codeInterpreterToolSchema]);
+
 export const responsesRequestSchema = z.object({
   ...samplingFields,
   input: z.union([z.string(), z.array(inputItemSchema)]),
   instructions: z.string().nullish(),
   reasoning: reasoningSchema.nullish(),
-  tools: z.array(functionToolSchema).nullish(),
+  tools: z.array(responsesToolSchema).nullish(),
   tool_choice: z
-    .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string() })])
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      z.object({ type: z.literal('function'), name: z.string() }),
+      z.object({ type: z.enum([...WEB_SEARCH_TYPES, 'code_interpreter']) }),
+    ])
     .nullish(),
   text: z
     .object({
@@ -86,3 +121,4 @@ export const responsesRequestSchema = z.object({
 
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
 export type ResponsesInputItem = z.infer<typeof inputItemSchema>;
+export type ResponsesTool = z.infer<typeof responsesToolSchema>;

@@ -25,7 +25,9 @@ export function pythonDescription(timeoutS: number): string {
   );
 }
 
-type Pending = { resolve: (s: string) => void; timer: NodeJS.Timeout; poll: NodeJS.Timeout };
+const INTERRUPTED_BEFORE = 'Execution was interrupted before the cell started (the request was cancelled); the interpreter state is unchanged.';
+
+type Pending = { resolve: (s: string) => void; timer: NodeJS.Timeout; poll: NodeJS.Timeout; unlisten: () => void };
 
 /**
  * The `python` tool: a Pyodide interpreter in a worker thread, one per conversation (its
@@ -64,8 +66,12 @@ export class PythonTool implements Tool {
     return this.ensureWorker().then(() => undefined);
   }
 
-  call(_recipient: string, code: string): Promise<string> {
-    const run = this.queue.then(() => this.run(code));
+  /**
+   * Runs one cell. Aborting `signal` (a cancelled request, Ctrl-C) stops the cell as the time limit
+   * does: the interpreter is terminated and restarted, and the answer says its state was lost.
+   */
+  call(_recipient: string, code: string, signal?: AbortSignal): Promise<string> {
+    const run = this.queue.then(() => this.run(code, signal));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -148,16 +154,19 @@ export class PythonTool implements Tool {
     this.pending = undefined;
     clearTimeout(p.timer);
     clearInterval(p.poll);
+    p.unlisten();
     p.resolve(text);
   }
 
-  private async run(code: string): Promise<string> {
+  private async run(code: string, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) return INTERRUPTED_BEFORE;
     let w: Worker;
     try {
       w = await this.ensureWorker();
     } catch (e) {
       return `Error: ${e instanceof Error ? e.message : String(e)}`;
     }
+    if (signal?.aborted) return INTERRUPTED_BEFORE;
     const id = ++this.nextId;
     const baseline = process.memoryUsage.rss();
     return new Promise<string>((resolve) => {
@@ -173,7 +182,10 @@ export class PythonTool implements Tool {
       const poll = setInterval(() => {
         if (process.memoryUsage.rss() - baseline > this.memoryBytes) kill(`Execution used more than the memory limit of ${Math.round(this.memoryBytes / 2 ** 20)} MiB`);
       }, 25);
-      this.pending = { resolve, timer, poll };
+      // A cell cannot be interrupted from inside the thread (it runs synchronously): an abort stops the worker.
+      const onAbort = (): void => kill('Execution was interrupted (the request was cancelled)');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending = { resolve, timer, poll, unlisten: () => signal?.removeEventListener('abort', onAbort) };
       const onMessage = (m: WorkerReply): void => {
         if (m.type !== 'result' || m.id !== id) return;
         w.off('message', onMessage);
