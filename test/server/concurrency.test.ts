@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
+import type { Batch, KvCache } from '../../src/backends/backend.js';
+import { ScriptedModel } from '../engine/helpers.js';
 import { ids, parseSse, scriptedServer, type TestServer } from './helpers.js';
 
 const WORDS = 'one two three four five six seven eight nine ten eleven twelve';
@@ -50,6 +52,47 @@ async function streamChat(s: TestServer, cancelAfter?: number): Promise<{ text: 
   };
 }
 
+/**
+ * The scripted model with a gate: the forward call `holdAt` (1-based), or the first whose batch
+ * `holdWhen` accepts, waits for `release()`. `steps` lists each call's slots, in call order.
+ */
+class GatedModel extends ScriptedModel {
+  holdAt = 0;
+  holdWhen: ((slots: number[]) => boolean) | undefined;
+  held: { signal: AbortSignal | undefined } | undefined;
+  readonly steps: number[][] = [];
+  private open: (() => void) | undefined;
+
+  override async forward(batch: Batch, cache: KvCache, rows: Int32Array, signal?: AbortSignal): Promise<Float32Array> {
+    const slots = [...new Set(batch.slots)].sort();
+    this.steps.push(slots);
+    if (this.held === undefined && (this.steps.length === this.holdAt || this.holdWhen?.(slots) === true)) {
+      this.held = { signal };
+      await new Promise<void>((r) => (this.open = r));
+    }
+    return super.forward(batch, cache, rows, signal);
+  }
+
+  release(): void {
+    this.open?.();
+  }
+}
+
+/** A streaming chat completion left open; `abort()` disconnects, `closed` resolves once the client side is shut. */
+function openStream(s: TestServer): { abort: () => void; closed: Promise<void> } {
+  const controller = new AbortController();
+  const closed = (async () => {
+    try {
+      const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: body({ stream: true }), signal: controller.signal });
+      const reader = res.body!.getReader();
+      for (;;) if ((await reader.read()).done) break;
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+    }
+  })();
+  return { abort: () => controller.abort(), closed };
+}
+
 /** RSS after garbage collection: the least of a few samples, as freed pages go back to the OS with a lag. */
 async function settledRss(gc: () => void): Promise<number> {
   let least = Infinity;
@@ -62,21 +105,58 @@ async function settledRss(gc: () => void): Promise<number> {
 }
 
 describe('concurrency: parallel sessions, the queue, cancellation', () => {
-  it('a client that disconnects cancels its generation and frees the session within one decode step', async () => {
-    const s = await scriptedServer([LONG], { delayMs: 30 });
+  it('a client that disconnects while a step runs: that step is the last one its generation gets, and the session is freed', async () => {
+    const model = new GatedModel([LONG]);
+    const s = await scriptedServer([LONG], { model });
     try {
-      const r = await streamChat(s, 3);
-      assert.ok(r.cancelled);
-      const callsAtAbort = s.model.forwardCalls;
-      assert.ok(await until(() => s.served.pool.busy === 0, 2000), 'the session was not released');
-      // One step may be in flight when the client aborts and one more may start before its close
-      // reaches the server; after that the engine sees the abort before its next step.
-      assert.ok(s.model.forwardCalls <= callsAtAbort + 2, `${s.model.forwardCalls - callsAtAbort} forward steps ran after the disconnect`);
-      assert.ok(await until(() => s.logs.some((l) => l['status'] === 499), 1000));
+      // Call 1 is the prefill; hold decode step 5 and disconnect while it runs.
+      model.holdAt = 6;
+      const stream = openStream(s);
+      assert.ok(await until(() => model.held !== undefined, 5000), 'the held step never started');
+      stream.abort();
+      // With one request in the batch the step is handed the request's signal: it aborts once the
+      // server has seen the disconnect, so this waits for the server, not for a guessed time.
+      assert.ok(await until(() => model.held!.signal?.aborted === true, 5000), 'the disconnect never reached the step in flight');
+      model.release();
+      assert.ok(await until(() => s.served.pool.busy === 0, 5000), 'the session was not released');
+      assert.ok(await until(() => s.logs.some((l) => l['status'] === 499), 5000), 'no 499 logged for the disconnect');
+      assert.equal(model.steps.length, 6, `${model.steps.length - 6} forward steps started after the one the client left during`);
       // The freed session serves the next request.
       const next = await streamChat(s);
       assert.equal(next.text, WORDS);
     } finally {
+      model.release();
+      await s.close();
+    }
+  });
+
+  it('a client that disconnects during a step shared with another stream: its slot is in no later step; the other finishes', async () => {
+    const model = new GatedModel([LONG]);
+    const s = await scriptedServer([LONG], { model, parallel: 2 });
+    try {
+      const a = openStream(s);
+      // A alone first (its prefill and a decode step), so the first step's slot is A's.
+      assert.ok(await until(() => model.steps.length >= 2, 5000));
+      const slotA = model.steps[0]![0]!;
+      const b = streamChat(s);
+      // Hold a decode step once both streams are in it (a batch with both slots).
+      model.holdWhen = (slots) => slots.length === 2 && model.steps.filter((x) => x.length === 2).length >= 3;
+      assert.ok(await until(() => model.held !== undefined, 5000), 'no shared step was held');
+      const heldAt = model.steps.length;
+      a.abort();
+      await a.closed;
+      // A shared step gets no signal (it finishes for the other stream's sake); the disconnect
+      // reaches the server in the loopback's next poll, long before this wait is over.
+      await new Promise((r) => setTimeout(r, 100));
+      model.release();
+      const rb = await b;
+      assert.equal(rb.text, WORDS);
+      assert.ok(await until(() => s.served.pool.busy === 0, 5000), 'the sessions were not released');
+      const later = model.steps.slice(heldAt).filter((slots) => slots.includes(slotA));
+      assert.equal(later.length, 0, `the cancelled stream's slot ${slotA} was in ${later.length} steps after the one the client left during`);
+      assert.ok(model.steps.length > heldAt + 2, 'the other stream went on decoding');
+    } finally {
+      model.release();
       await s.close();
     }
   });
