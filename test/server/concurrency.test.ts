@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { Batch, KvCache } from '../../src/backends/backend.js';
 import { ScriptedModel } from '../engine/helpers.js';
 import { ids, parseSse, scriptedServer, type TestServer } from './helpers.js';
+import { LOAD_WORDS, type LoadReply, type LoadRequest } from './load-server.js';
 
 const WORDS = 'one two three four five six seven eight nine ten eleven twelve';
 const LONG = ids(`<|channel|>final<|message|>${WORDS}<|return|>`);
@@ -93,17 +94,6 @@ function openStream(s: TestServer): { abort: () => void; closed: Promise<void> }
   return { abort: () => controller.abort(), closed };
 }
 
-/** RSS after garbage collection: the least of a few samples, as freed pages go back to the OS with a lag. */
-async function settledRss(gc: () => void): Promise<number> {
-  let least = Infinity;
-  for (let i = 0; i < 5; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 50));
-    least = Math.min(least, process.memoryUsage().rss);
-  }
-  return least;
-}
-
 describe('concurrency: parallel sessions, the queue, cancellation', () => {
   it('a client that disconnects while a step runs: that step is the last one its generation gets, and the session is freed', async () => {
     const model = new GatedModel([LONG]);
@@ -190,38 +180,75 @@ describe('concurrency: parallel sessions, the queue, cancellation', () => {
     }
   });
 
-  it('load: 50 concurrent streams, a quarter cancelled midway; the rest well-formed, sessions released, memory back', async (t) => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const s = await scriptedServer([LONG], { parallel: 4, queue: 64 });
+  it('load: 50 concurrent streams, a quarter cancelled midway; the rest well-formed, sessions released, RSS back within 10 %', async (t) => {
+    // The server runs alone in a child process, so its memory is measured apart from this client's.
+    // glibc's malloc raises its mmap threshold after the first large free, after which the per-step
+    // logits and mask buffers (hundreds of KiB each) come from the heap and freed ones stay mapped:
+    // with the default, RSS after GC swung 167-230 MiB from one round of this load to the next with
+    // no trend over 14 rounds and a flat JS heap (allocator noise, not a leak), and this test failed
+    // the 10 % bound in 2 of 4 runs. A fixed threshold hands freed large buffers back at once, so RSS
+    // measures what the server holds (+1 %, +2 %, -16 % in 3 runs; a 1 MiB-per-request leak fails it).
+    const child = fork(fileURLToPath(new URL('./load-server.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, GPT_OSS_LOAD_SERVER: '1', MALLOC_MMAP_THRESHOLD_: String(128 * 1024), NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const replies: LoadReply[] = [];
+    let wake: (() => void) | undefined;
+    child.on('message', (m: LoadReply) => {
+      replies.push(m);
+      wake?.();
+    });
+    const reply = async <T extends LoadReply['type']>(type: T): Promise<Extract<LoadReply, { type: T }>> => {
+      for (;;) {
+        const i = replies.findIndex((r) => r.type === type);
+        if (i >= 0) return replies.splice(i, 1)[0] as Extract<LoadReply, { type: T }>;
+        await new Promise<void>((r) => (wake = r));
+      }
+    };
+    const ask = <T extends 'mem' | 'state'>(type: T): Promise<Extract<LoadReply, { type: T }>> => {
+      child.send({ type } satisfies LoadRequest);
+      return reply(type);
+    };
+    const idle = async (): Promise<boolean> => {
+      for (let i = 0; i < 500; i++) {
+        const st = await ask('state');
+        if (st.busy === 0 && st.queued === 0) return true;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return false;
+    };
     try {
-      // A warm-up round of the same load first: the allocator's arenas and the engine's caches grow
-      // to their working size there, so what is compared after is what the load itself kept.
-      const load = (): Promise<Awaited<ReturnType<typeof streamChat>>[]> => Promise.all(Array.from({ length: 50 }, (_, i) => streamChat(s, i % 4 === 0 ? 4 : undefined)));
-      await load();
-      assert.ok(await until(() => s.served.pool.busy === 0, 5000));
-      const rss0 = await settledRss(gc);
-      const heap0 = process.memoryUsage().heapUsed;
-      const forwardCalls0 = s.model.forwardCalls;
-      const results = await load();
+      const { url } = await reply('ready');
+      const s = { url } as TestServer;
+      // Baseline: the model loaded and one request of each kind served (one read to its end, one
+      // cancelled midway), so one-time allocations (the tokenizer's decode tables, the harmony
+      // structure guide's vocabulary tables, the sessions' caches) are in it.
+      assert.equal((await streamChat(s)).text, LOAD_WORDS);
+      assert.ok((await streamChat(s, 4)).cancelled);
+      assert.ok(await idle());
+      const before = await ask('mem');
+      const calls0 = (await ask('state')).forwardCalls;
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => streamChat(s, i % 4 === 0 ? 4 : undefined)));
       const finished = results.filter((r) => !r.cancelled);
       assert.equal(finished.length, 37);
       for (const r of finished) {
-        assert.equal(r.text, WORDS);
+        assert.equal(r.text, LOAD_WORDS);
         assert.equal(r.finish, 'stop');
         assert.ok(r.done);
       }
-      assert.ok(await until(() => s.served.pool.busy === 0 && s.served.pool.queued === 0, 5000), 'sessions were not all released');
+      assert.ok(await idle(), 'sessions were not all released');
       // Decoding was batched: far fewer forward calls than tokens generated.
-      assert.ok(s.model.forwardCalls - forwardCalls0 < (50 * LONG.length) / 2);
-      const rss1 = await settledRss(gc);
-      // The JS heap (what the server's own objects hold) is held to 10 %. RSS moves with malloc's
-      // arenas and the test runner in the same process (+5 % to +43 % seen with a flat heap), so it is
-      // reported, not asserted; the issue's RSS bound is left to a benchmark run alone.
-      t.diagnostic(`RSS after GC: ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MiB`);
-      assert.ok(process.memoryUsage().heapUsed < heap0 * 1.1, 'the JS heap grew by more than 10 %');
+      assert.ok((await ask('state')).forwardCalls - calls0 < (50 * LONG.length) / 2);
+      const after = await ask('mem');
+      const mib = (x: number): string => (x / 2 ** 20).toFixed(1);
+      t.diagnostic(`server RSS after GC: ${mib(before.rss)} -> ${mib(after.rss)} MiB; JS heap ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB`);
+      assert.ok(after.rss <= before.rss * 1.1, `RSS grew from ${mib(before.rss)} to ${mib(after.rss)} MiB (more than 10 %)`);
+      assert.ok(after.heapUsed <= before.heapUsed * 1.1, `the JS heap grew from ${mib(before.heapUsed)} to ${mib(after.heapUsed)} MiB (more than 10 %)`);
+      child.send({ type: 'close' } satisfies LoadRequest);
+      await reply('closed');
     } finally {
-      await s.close();
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 });
