@@ -13,7 +13,8 @@
  *    keeps no `output` in `providerData` in current SDKs, so the streamed Responses shape is checked
  *    on the `response.completed` event's response.)
  * A tiny model does not pick tools by itself, so the tool choice is forced to the case's tool (the
- * upstream issue allows it); the Agents SDK resets it to `auto` after the call, as it does for any agent.
+ * upstream issue allows it; the Agents SDK resets it to `auto` after the call, as it does for any
+ * agent) and the tools are declared strict, so their arguments are constrained to the schema.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
@@ -31,7 +32,7 @@ export interface CompatCase {
 interface ToolData {
   name: string;
   description: string;
-  // A JSON Schema object, handed to the SDK as it is (non-strict, as upstream does).
+  // A JSON Schema object, handed to the SDK as it is.
   parameters: { type: 'object'; properties: Record<string, never>; required: string[]; additionalProperties: boolean };
   output: string;
 }
@@ -71,13 +72,19 @@ export interface CompatOptions {
   maxTurns?: number;
   /** Most tokens per model call (a tiny model may otherwise run on to the end of its context). */
   maxTokens?: number;
+  /**
+   * Declare the tools strict (default true; upstream declares them non-strict). A strict tool's
+   * arguments are held to its schema by the server's constrained decoding, as the forced tool choice
+   * holds the choice: a tiny model does not fill in a schema by itself any more than it picks a tool.
+   */
+  strictTools?: boolean;
 }
 
 
 export async function runCompatCase(index: number, c: CompatCase, api: ApiType, streaming: boolean, o: CompatOptions): Promise<CaseResult> {
   const data = TOOLS.find((t) => t.name === c.tool_name);
   if (!data) throw new Error(`case ${index}: no tool '${c.tool_name}' in tools.json`);
-  const options = { name: data.name, description: data.description, parameters: data.parameters, strict: false, execute: async (): Promise<string> => data.output };
+  const options = { name: data.name, description: data.description, parameters: data.parameters, strict: o.strictTools ?? true, execute: async (): Promise<string> => data.output };
   const agentTool = tool(options as unknown as Parameters<typeof tool>[0]);
   const agent = new Agent({ name: c.tool_name, instructions: c.instructions ?? '', tools: [agentTool] });
   const runner = new Runner({
