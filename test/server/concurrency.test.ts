@@ -102,14 +102,14 @@ describe('concurrency: parallel sessions, the queue, cancellation', () => {
       // Call 1 is the prefill; hold decode step 5 and disconnect while it runs.
       model.holdAt = 6;
       const stream = openStream(s);
-      assert.ok(await until(() => model.held !== undefined, 5000), 'the held step never started');
+      assert.ok(await until(() => model.held !== undefined, 30_000), 'the held step never started');
       stream.abort();
       // With one request in the batch the step is handed the request's signal: it aborts once the
       // server has seen the disconnect, so this waits for the server, not for a guessed time.
-      assert.ok(await until(() => model.held!.signal?.aborted === true, 5000), 'the disconnect never reached the step in flight');
+      assert.ok(await until(() => model.held!.signal?.aborted === true, 30_000), 'the disconnect never reached the step in flight');
       model.release();
-      assert.ok(await until(() => s.served.pool.busy === 0, 5000), 'the session was not released');
-      assert.ok(await until(() => s.logs.some((l) => l['status'] === 499), 5000), 'no 499 logged for the disconnect');
+      assert.ok(await until(() => s.served.pool.busy === 0, 30_000), 'the session was not released');
+      assert.ok(await until(() => s.logs.some((l) => l['status'] === 499), 30_000), 'no 499 logged for the disconnect');
       assert.equal(model.steps.length, 6, `${model.steps.length - 6} forward steps started after the one the client left during`);
       // The freed session serves the next request.
       const next = await streamChat(s);
@@ -126,12 +126,12 @@ describe('concurrency: parallel sessions, the queue, cancellation', () => {
     try {
       const a = openStream(s);
       // A alone first (its prefill and a decode step), so the first step's slot is A's.
-      assert.ok(await until(() => model.steps.length >= 2, 5000));
+      assert.ok(await until(() => model.steps.length >= 2, 30_000));
       const slotA = model.steps[0]![0]!;
       const b = streamChat(s);
       // Hold a decode step once both streams are in it (a batch with both slots).
       model.holdWhen = (slots) => slots.length === 2 && model.steps.filter((x) => x.length === 2).length >= 3;
-      assert.ok(await until(() => model.held !== undefined, 5000), 'no shared step was held');
+      assert.ok(await until(() => model.held !== undefined, 30_000), 'no shared step was held');
       const heldAt = model.steps.length;
       a.abort();
       await a.closed;
@@ -141,7 +141,7 @@ describe('concurrency: parallel sessions, the queue, cancellation', () => {
       model.release();
       const rb = await b;
       assert.equal(rb.text, WORDS);
-      assert.ok(await until(() => s.served.pool.busy === 0, 5000), 'the sessions were not released');
+      assert.ok(await until(() => s.served.pool.busy === 0, 30_000), 'the sessions were not released');
       const later = model.steps.slice(heldAt).filter((slots) => slots.includes(slotA));
       assert.equal(later.length, 0, `the cancelled stream's slot ${slotA} was in ${later.length} steps after the one the client left during`);
       assert.ok(model.steps.length > heldAt + 2, 'the other stream went on decoding');
