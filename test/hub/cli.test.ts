@@ -117,6 +117,10 @@ describe('gpt-oss pull / list / show / rm', () => {
     const kv32 = formatBytes(kvCacheBytes(config, 4096, 4));
     assert.match(r.stdout, new RegExp(`memory for a 4096-token context \\(estimate\\)\\n {2}cpu \\(fast\\) .*KV cache ${kv16.replace('.', '\\.')}`));
     assert.match(r.stdout, new RegExp(`\\n {2}ref .*KV cache ${kv32.replace('.', '\\.')}`));
+    assert.match(r.stdout, new RegExp(`\\n {2}webgpu .*KV cache ${kv32.replace('.', '\\.')} +\\(GPU memory`));
+    const missing = await cli(['show', 'gpt-oss-120b'], env);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "error: gpt-oss-120b is not downloaded ('gpt-oss list' shows the local models; 'gpt-oss pull gpt-oss-120b' downloads it)\n");
   });
 
   it('rm asks for --yes without a terminal, removes one snapshot and only the blobs no other snapshot uses', async () => {

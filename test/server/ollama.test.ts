@@ -156,6 +156,16 @@ describe('Ollama API: generate, tags, show, ps, version, errors', () => {
     const notJson = await fetch(`${s.url}/api/generate`, { method: 'POST', body: '{' });
     assert.equal(notJson.status, 400);
     assert.match(((await notJson.json()) as { error: string }).error, /not JSON/);
+    // Endpoints a one-model server does not have answer in Ollama's shape, so the client shows why.
+    await assert.rejects(ollama.pull({ model: 'gpt-oss:120b' }), (e: Error & { status_code?: number }) => {
+      assert.equal(e.status_code, 404);
+      assert.match(e.message, /^this server does not pull models over the API: .*'gpt-oss pull'/);
+      return true;
+    });
+    await assert.rejects(ollama.embed({ model: 'gpt-oss:20b', input: 'x' }), /embeddings are not offered/);
+    const unknown = await fetch(`${s.url}/api/nothing`);
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(await unknown.json(), { error: 'no route for GET /api/nothing' });
     const ok = await ollama.chat({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'Hi' }], stream: false });
     assert.equal(ok.message.content, 'Hello, world!');
   });
