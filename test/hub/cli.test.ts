@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -89,8 +90,14 @@ describe('gpt-oss pull / list / show / rm', () => {
     assert.equal(r.code, 1);
     // The listing is public (as on the hub); the files are not.
     assert.match(r.stderr, /^pulling acme\/gated-gpt-oss@[0-9a-f]{12} \(original layout, 4 files, 1\.0 MB\)\nerror: acme\/gated-gpt-oss is a gated repository: accept its terms at http:\/\/127\.0\.0\.1:\d+\/acme\/gated-gpt-oss while logged in, then set HF_TOKEN to an access token of that account \(the hub said: Access to model acme\/gated-gpt-oss is restricted\..*\)\n$/);
+    // What an interrupted pull left is resumed, and the first line says so.
+    const shard = small.get('model-00001-of-00001.safetensors')!;
+    const blobs = join(repoFolder(join(cache.root, 'hub'), 'acme/gated-gpt-oss'), 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${createHash('sha256').update(shard).digest('hex')}.incomplete`), shard.subarray(0, 400_000));
     const ok = await cli(['pull', 'acme/gated-gpt-oss', '--layout', 'hf'], { ...env, HF_TOKEN: hub.token });
     assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /^pulling acme\/gated-gpt-oss@[0-9a-f]{12} \(hf layout, 5 files, 1\.0 MB, 63\d kB to download, resuming from 400 kB already here\)\n/);
   });
 
   it('list shows name, layout, size, quantization and context of every cached gpt-oss checkpoint', async () => {

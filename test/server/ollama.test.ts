@@ -81,6 +81,22 @@ describe('Ollama API: /api/chat', () => {
     assert.match(promptText(s), /<\|start\|>functions\.get_weather to=assistant<\|channel\|>commentary<\|message\|>\{"sky":"sunny"\}<\|end\|>/);
   });
 
+  it('tools while streaming: the call arrives in one chunk with parsed arguments, before the done chunk', async () => {
+    const { ollama } = await server(CALL_ROUNDS);
+    const chunks: ChatResponse[] = [];
+    const stream = await ollama.chat({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [{ type: 'function', function: WEATHER_TOOL }], think: 'low', stream: true });
+    for await (const c of stream) chunks.push(c);
+    const calls = chunks.flatMap((c) => c.message.tool_calls ?? []);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.function.name, 'get_weather');
+    assert.deepEqual(calls[0]!.function.arguments, { city: 'Paris' });
+    assert.equal(chunks.map((c) => c.message.thinking ?? '').join(''), 'Need the weather.');
+    const last = chunks.at(-1)!;
+    assert.equal(last.done, true);
+    assert.equal(last.done_reason, 'stop');
+    assert.ok(chunks.findIndex((c) => c.message.tool_calls) < chunks.length - 1);
+  });
+
   it('format as a JSON schema goes to constrained decoding: the content parses and validates', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' }, sunny: { type: 'boolean' } }, required: ['city', 'sunny'], additionalProperties: false };
     // The script chats before its JSON: only constrained decoding turns that into content that parses.
