@@ -17,11 +17,9 @@ import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
 import { constraintSettings } from '../constraint-flags.js';
-import { DEMO_MODEL, repoIdOf, resolveModelArgument } from '../../hub/index.js';
-import { askYesNo, canAsk } from '../ask.js';
+import { DEMO_MODEL, repoIdOf } from '../../hub/index.js';
 import type { Command } from '../command.js';
-import { demoModelDir } from '../demo-model.js';
-import { DownloadProgress, formatBytes } from '../download-progress.js';
+import { resolveCliModel } from '../resolve-model.js';
 import { ProgressBar } from '../terminal-progress.js';
 import { TOOL_ARG_SPEC, TOOL_USAGE, createCliTools, toolsConfigFromArgs, withCitations } from '../tool-options.js';
 
@@ -124,7 +122,7 @@ export const runCommand: Command = {
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
 
-    const modelDir = modelArg === DEMO_MODEL_NAME ? modelArg : ((await resolveModel(modelArg, values.yes === true)) ?? modelArg);
+    const modelDir = modelArg === DEMO_MODEL_NAME ? modelArg : ((await resolveCliModel(modelArg, values.yes === true)) ?? modelArg);
     if (modelDir !== DEMO_MODEL_NAME) checkModelDir(modelDir);
     const tools = createCliTools(toolsConfigFromArgs('run', values));
     if (tools.length > 0) settings.tools = tools;
@@ -208,26 +206,6 @@ function parseArguments(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
-  }
-}
-
-/** A directory, the demo model, or a hub model (pulled when missing); undefined when `arg` names none of these. */
-async function resolveModel(arg: string, yes: boolean): Promise<string | undefined> {
-  let bar: DownloadProgress | undefined;
-  try {
-    return await resolveModelArgument(arg, {
-      yes,
-      interactive: canAsk(),
-      ask: askYesNo,
-      demo: async () => (await demoModelDir()) ?? DEMO_MODEL,
-      onPullStart: (plan) => {
-        process.stderr.write(`pulling ${plan.repoId} (${plan.layout} layout, ${formatBytes(plan.missingBytes)})\n`);
-        bar = new DownloadProgress(process.stderr, plan.missingBytes);
-      },
-      onProgress: (p) => bar?.update(p.done, p.file),
-    });
-  } finally {
-    bar?.finish();
   }
 }
 

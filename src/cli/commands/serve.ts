@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GptOssError, InvalidArgumentError } from '../../core/errors.js';
-import { DEMO_MODEL_NAME, resolveDemoModel, type BackendName, type Precision } from '../../engine/index.js';
+import type { BackendName, Precision } from '../../engine/index.js';
 import { startServer } from '../../server/serve.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { resolveModelArgument } from '../../hub/index.js';
-import { askYesNo, canAsk } from '../ask.js';
+import { DEMO_MODEL } from '../../hub/index.js';
+import { resolveCliModel } from '../resolve-model.js';
 import { SERVE_TOOL_ARG_SPEC, SERVE_TOOL_USAGE, toolsConfigFromArgs } from '../tool-options.js';
 
 const usage = `Usage: gpt-oss serve [MODEL] [options]
@@ -15,9 +15,9 @@ Serve a model over an OpenAI-compatible HTTP API: POST /v1/responses (and GET/DE
 /v1/responses/{id}), POST /v1/chat/completions, GET /v1/models, GET /health.
 One JSON log line per request goes to stderr. Ctrl-C (SIGINT) or SIGTERM stops it gracefully.
 
-MODEL is a checkpoint directory, ${DEMO_MODEL_NAME} (the tiny demo model in this package, the default),
-or a hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the Hugging Face cache; a missing one is
-pulled after asking, or at once with --yes (see 'gpt-oss pull').
+MODEL is a checkpoint directory, ${DEMO_MODEL} (the tiny demo model in this package, the default), or a
+hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the Hugging Face cache; a missing one is pulled
+after asking, or at once with --yes (see 'gpt-oss pull').
 The page at / is a chat in the browser; /api is Ollama's API.
 
 Options:
@@ -65,20 +65,19 @@ export const serveCommand: Command = {
     });
     // Checked before any model is loaded or pulled.
     const tools = toolsConfigFromArgs('serve', values);
-    // Without MODEL the packaged demo model is served, as `gpt-oss run` chats with it.
-    const [arg = DEMO_MODEL_NAME, ...rest] = positionals;
+    const [arg = DEMO_MODEL, ...rest] = positionals;
     if (rest.length > 0) throw new InvalidArgumentError(`gpt-oss serve: expected one MODEL, got ${positionals.length} arguments`);
-    const isDemo = arg === DEMO_MODEL_NAME;
-    // A hub name or alias is looked up in the Hugging Face cache (and pulled, after asking or with --yes).
-    const dir = (await resolveModelArgument(arg, { yes: values.yes === true, interactive: canAsk(), ask: askYesNo, demo: () => resolveDemoModel() })) ?? arg;
-    const fromHub = dir !== arg && !isDemo;
+    // A hub name or alias is looked up in the Hugging Face cache (and pulled, after asking or with --yes);
+    // the demo model is unpacked from the package.
+    const dir = (await resolveCliModel(arg, values.yes === true)) ?? arg;
+    const fromHub = dir !== arg && arg !== DEMO_MODEL;
     if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'original', 'config.json'))) {
       throw new GptOssError('file_not_found', `${dir}: not a model directory (no config.json). MODEL is a gpt-oss checkpoint directory; for a tiny random one run: gpt-oss make-model --preset tiny --seed 1 --out DIR`);
     }
     const apiKey = values['api-key'];
     if (apiKey !== undefined && apiKey.trim() === '') throw new InvalidArgumentError('gpt-oss serve: --api-key must not be empty');
     // A model from the hub is named as the user named it (gpt-oss-20b, not the snapshot's commit).
-    const name = isDemo ? DEMO_MODEL_NAME : fromHub ? arg.split('/').pop()! : modelNameOf(dir);
+    const name = fromHub ? arg.split('/').pop()! : arg === DEMO_MODEL ? DEMO_MODEL : modelNameOf(dir);
     const modelId = values['model-id'] ?? name;
     const port = intOption('serve', 'port', values.port, 8000, 0);
     if (port > 65535) throw new InvalidArgumentError(`gpt-oss serve: --port must be at most 65535, got ${port}`);
