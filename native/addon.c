@@ -613,6 +613,30 @@ static napi_value js_prefault(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* release(view): the view's pages (rounded outwards; neighbours refault from the page cache if read
+ * again) dropped from this process with MADV_DONTNEED, once its bytes were copied elsewhere. */
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "release", 1)) return NULL;
+  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
+  if (a.failed) return NULL;
+  size_t len = 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void *data;
+  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
+  int ok = 0;
+  if (len > 0 && in_live_mapping(v, len)) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
+    ok = madvise((void *)b, e - b, MADV_DONTNEED) == 0;
+  }
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_opts(env, info, &a, "rope")) return NULL;
@@ -798,6 +822,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "quantizeQ8", js_quantize_q8);
   set_fn(env, exports, "prefault", js_prefault);
   set_fn(env, exports, "allocWeights", js_alloc_weights);
+  set_fn(env, exports, "release", js_release);
   set_fn(env, exports, "rope", js_rope);
   set_fn(env, exports, "attention", js_attention);
   set_fn(env, exports, "moe", js_moe);

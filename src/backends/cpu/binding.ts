@@ -169,6 +169,8 @@ export interface CpuAddon {
   quantizeQ8(options: QuantizeQ8Options): boolean;
   /** Maps a view of a live file mapping into the process now (MADV_POPULATE_READ); false where it did not run. */
   prefault?(view: Uint8Array): boolean;
+  /** Drops the pages of a view of a live file mapping from this process (MADV_DONTNEED; they stay in the page cache). */
+  release?(view: Uint8Array): boolean;
   /**
    * `bytes` of zeroed memory for converted weights, 64-byte aligned in anonymous memory advised for
    * huge pages (fewer page walks while a decode step streams it); null when it cannot be made.

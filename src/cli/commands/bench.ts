@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import { BACKEND_NAMES, nativeKernels } from '../../engine/index.js';
 import { loadModel, type LoadedModel } from '../../engine/load-model.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -18,6 +19,7 @@ Options:
   --dense-weights q8|in-place cpu backend: q8 (default under fast) converts the dense matrices to
                               8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
                               mapped (the only choice under exact). Sets the bytes the decode limit counts.
+  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
   --threads N                 worker threads (cpu backend; default: physical cores)
   --prompt N                  prompt tokens processed in prefill (default 512)
   --gen N                     tokens generated one at a time (default 128)
@@ -31,6 +33,8 @@ export interface BenchResult {
   /** The cpu addon's kernel level per family (null for ref, which runs plain TypeScript). */
   kernels: Record<string, string> | null;
   precision: string;
+  /** where the experts were read from: `copy` (anonymous memory) or `map` (the mapped checkpoint) */
+  experts: string;
   dense_weights: string;
   threads: number | null;
   prompt: number;
@@ -102,6 +106,7 @@ export const benchCommand: Command = {
       precision: { type: 'string' },
       'dense-weights': { type: 'string' },
       threads: { type: 'string' },
+      experts: { type: 'string' },
       prompt: { type: 'string' },
       gen: { type: 'string' },
       repeat: { type: 'string' },
@@ -118,6 +123,7 @@ export const benchCommand: Command = {
       throw new InvalidArgumentError('gpt-oss bench: --dense-weights q8 needs --precision fast (exact reads the dense weights in place)');
     }
     const threads = values.threads === undefined ? undefined : intOption('bench', 'threads', values.threads, 0, 1);
+    const experts = choiceOption<ExpertsChoice>('bench', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
     const prompt = intOption('bench', 'prompt', values.prompt, 512, 1);
     const gen = intOption('bench', 'gen', values.gen, 128, 1);
     const repeat = intOption('bench', 'repeat', values.repeat, 3, 1);
@@ -130,6 +136,7 @@ export const benchCommand: Command = {
       precision,
       ...(threads !== undefined ? { threads } : {}),
       ...(denseWeights !== undefined ? { denseWeights } : {}),
+      experts,
       maxBatch: batch,
       onWarning: (m) => void process.stderr.write(`gpt-oss: ${m}\n`),
     });
@@ -183,6 +190,8 @@ export const benchCommand: Command = {
       const bandwidth = probe ? await probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
       // backends without the choice (ref) read the checkpoint's dense weights as they are
       const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
+      // backends without the choice read the experts where the checkpoint left them
+      const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
       const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
       const limit = (bandwidth * 1e9) / bytesPerToken;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
@@ -193,6 +202,7 @@ export const benchCommand: Command = {
         kernels,
         precision: model.backend.precision,
         dense_weights: dense,
+        experts: placement,
         threads: (model.backend as { threads?: number }).threads ?? null,
         prompt,
         gen,
@@ -208,7 +218,7 @@ export const benchCommand: Command = {
       };
       const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
       const rows: [string, string][] = [
-        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense})`],
+        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense}, experts ${placement}${experts === 'auto' ? ' (auto)' : ''})`],
         ['kernels', native && 'summary' in native ? native.summary : 'plain TypeScript'],
         ['load', `${result.load_s.toFixed(2)} s`],
         [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
