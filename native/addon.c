@@ -757,6 +757,27 @@ static napi_value js_triad(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* readBandwidth({pool, bytes, passes, huge}) -> Float64Array of GB/s per pass (go_read_bandwidth) */
+static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "readBandwidth")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  double bytes = arg_num(&a, "bytes");
+  int passes = arg_int(&a, "passes", 1), huge = arg_int(&a, "huge", 0);
+  if (!a.failed && (bytes < (double)(4 << 20) || bytes > (double)((size_t)64 << 30))) fail(&a, "bytes", "must be in [4 MiB, 64 GiB]");
+  if (!a.failed && (passes < 1 || passes > 1000)) fail(&a, "passes", "must be in [1, 1000]");
+  if (a.failed) return NULL;
+  napi_value ab, arr;
+  double *out;
+  napi_create_arraybuffer(env, (size_t)passes * sizeof(double), (void **)&out, &ab);
+  if (go_read_bandwidth(p, (size_t)bytes, passes, huge, out) < 0) {
+    napi_throw_error(env, NULL, "cpu readBandwidth: out of memory");
+    return NULL;
+  }
+  napi_create_typedarray(env, napi_float64_array, (size_t)passes, ab, 0, &arr);
+  return arr;
+}
+
 /* ---- module ---------------------------------------------------------------------------------- */
 
 static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
@@ -828,5 +849,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "moe", js_moe);
   set_fn(env, exports, "add", js_add);
   set_fn(env, exports, "triad", js_triad);
+  set_fn(env, exports, "readBandwidth", js_read_bandwidth);
   return exports;
 }

@@ -75,5 +75,10 @@ void f32_densew_embed(float *out, const void *table, int dtype, int H, const int
 
 /* STREAM-like triad a = b + s*c over `bytes` in total; returns GB/s of the best of `reps`. */
 double go_triad(pool_t *p, size_t bytes, int reps);
+/* Read bandwidth, GB/s of each of `passes` passes over `bytes`, all threads each reading its own
+ * contiguous part. huge: a 2 MiB-aligned anonymous buffer advised for huge pages, read with vector
+ * loads as the decode kernels read their weights; else a plain malloc buffer summed by a scalar loop
+ * (the STREAM-like check). Returns 0 on success, -1 when the memory cannot be had. */
+int go_read_bandwidth(pool_t *p, size_t bytes, int passes, int huge, double *gbs);
 
 #endif

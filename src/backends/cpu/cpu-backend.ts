@@ -87,6 +87,19 @@ export class CpuBackend implements Backend {
     return this.addon.triad({ pool: this.p, bytes, reps });
   }
 
+  /**
+   * Read bandwidth measured as a decode step reads (a 2 MiB-page buffer of `bytes`, several times any
+   * last-level cache of these hosts, every thread, vector loads) and the same from plain memory with a scalar loop
+   * (STREAM-like); GB/s of each pass, or null without the addon's probe.
+   */
+  measureReadBandwidth(bytes = 512 << 20, passes = 8): { decodeLike: number[]; streamLike: number[] } | null {
+    const probe = this.addon.readBandwidth;
+    if (!probe) return null;
+    const decodeLike = Array.from(probe({ pool: this.p, bytes, passes, huge: 1 }));
+    const streamLike = Array.from(probe({ pool: this.p, bytes, passes, huge: 0 }));
+    return { decodeLike, streamLike };
+  }
+
   loadWeight(data: WeightData, use: WeightUse): Weight {
     const w = new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined, this.experts === 'copy' ? (v) => this.copyOut(v) : undefined);
     // Every expert is read sooner or later; mapping their pages now (~0.3 s for the 20b from the page
