@@ -12,6 +12,7 @@ import {
   type Precision,
 } from '../../engine/index.js';
 import type { ReasoningEffort } from '../../harmony/index.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } from '../args.js';
 import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
@@ -46,6 +47,7 @@ Options:
   --backend ${BACKEND_NAMES.join('|')} compute backend (default: the best available)
   --threads N            worker threads of the cpu backend
   --precision exact|fast
+  --experts auto|copy|map cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
   --date YYYY-MM-DD      conversation start date (default today)
   --hide-reasoning       interactive: do not show the reasoning
   --show-reasoning       one-shot: write the reasoning to stderr
@@ -76,6 +78,7 @@ export const runCommand: Command = {
       backend: { type: 'string' },
       threads: { type: 'string' },
       precision: { type: 'string' },
+      experts: { type: 'string' },
       date: { type: 'string' },
       raw: { type: 'boolean' },
       'hide-reasoning': { type: 'boolean' },
@@ -121,6 +124,7 @@ export const runCommand: Command = {
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('run', 'precision', values.precision, ['exact', 'fast'], 'exact');
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
+    const experts = values.experts === undefined ? undefined : choiceOption<ExpertsChoice>('run', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
 
     const modelDir = modelArg === DEMO_MODEL_NAME ? modelArg : ((await resolveCliModel(modelArg, values.yes === true)) ?? modelArg);
     if (modelDir !== DEMO_MODEL_NAME) checkModelDir(modelDir);
@@ -138,6 +142,7 @@ export const runCommand: Command = {
         ...(backend ? { backend } : {}),
         ...(precision ? { precision } : {}),
         ...(threads ? { threads } : {}),
+        ...(experts ? { experts } : {}),
         ...(context ? { contextLength: context } : {}),
         onProgress: (p) => bar.update(p.loaded, p.layers),
         onWarning: (m) => {

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { GptOssError, InvalidArgumentError } from '../../core/errors.js';
 import type { BackendName, Precision } from '../../engine/index.js';
 import { startServer } from '../../server/serve.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { DEMO_MODEL } from '../../hub/index.js';
@@ -33,6 +34,7 @@ Options:
   --backend ref|cpu        compute backend (default: the best available)
   --threads N              worker threads of the cpu backend
   --precision exact|fast
+  --experts auto|copy|map  cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
 
 ${SERVE_TOOL_USAGE}`;
 
@@ -60,6 +62,7 @@ export const serveCommand: Command = {
       backend: { type: 'string' },
       threads: { type: 'string' },
       precision: { type: 'string' },
+      experts: { type: 'string' },
       yes: { type: 'boolean' },
       ...SERVE_TOOL_ARG_SPEC,
     });
@@ -83,6 +86,7 @@ export const serveCommand: Command = {
     if (port > 65535) throw new InvalidArgumentError(`gpt-oss serve: --port must be at most 65535, got ${port}`);
     const context = values.context === undefined ? undefined : intOption('serve', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('serve', 'threads', values.threads, 0, 1);
+    const experts = values.experts === undefined ? undefined : choiceOption<ExpertsChoice>('serve', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
     const budget = values['reasoning-budget'] === undefined ? undefined : intOption('serve', 'reasoning-budget', values['reasoning-budget'], 0, 0);
     const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('serve', 'backend', values.backend, ['ref', 'cpu'], 'ref');
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('serve', 'precision', values.precision, ['exact', 'fast'], 'exact');
@@ -103,6 +107,7 @@ export const serveCommand: Command = {
           ...(backend ? { backend } : {}),
           ...(precision ? { precision } : {}),
           ...(threads ? { threads } : {}),
+          ...(experts ? { experts } : {}),
           ...(context ? { contextLength: context } : {}),
           onWarning: (m) => process.stderr.write(`gpt-oss: ${m}\n`),
         },
