@@ -159,18 +159,17 @@ def main():
 
     log = open(os.path.join(args.run, "log.jsonl"), "a")
     qat_from = int(args.steps * (1 - args.qat_fraction))
-    per_epoch = None
-    epoch_cache = {}
+    epoch_cache = {0: epoch_batches(offsets, args.seed, 0, args.batch_tokens)}
+    epoch_starts = [0]
     started = step
     t0 = time.time()
     acc_loss, acc_tok, acc_n = 0.0, 0, 0
     while step < args.steps and not stop["now"]:
-        if per_epoch is None:
-            epoch_cache[0] = epoch_batches(offsets, args.seed, 0, args.batch_tokens)
-            per_epoch = len(epoch_cache[0])
-        epoch, k = divmod(step, per_epoch)
-        if epoch not in epoch_cache:
-            epoch_cache = {epoch: epoch_batches(offsets, args.seed, epoch, args.batch_tokens)}
+        # Epochs pack into different numbers of batches, so an epoch starts where the earlier ones ended.
+        while step >= epoch_starts[-1] + len(epoch_cache[len(epoch_starts) - 1]):
+            epoch_starts.append(epoch_starts[-1] + len(epoch_cache[len(epoch_starts) - 1]))
+            epoch_cache = {len(epoch_starts) - 1: epoch_batches(offsets, args.seed, len(epoch_starts) - 1, args.batch_tokens)}
+        epoch, k = len(epoch_starts) - 1, step - epoch_starts[-1]
         x, m = make_batch(epoch_cache[epoch][k], tokens, mask, offsets, f2r)
         model.quantize = step >= qat_from
         for g in opt.param_groups:
@@ -194,7 +193,7 @@ def main():
         if step % 10 == 0 or step == args.steps:
             rec = {
                 "step": step,
-                "epoch": round(step / per_epoch, 3),
+                "epoch": round(epoch + k / len(epoch_cache[epoch]), 3),
                 "loss": round(acc_loss / acc_tok, 4),
                 "lr": round(opt.param_groups[0]["lr"], 6),
                 "qat": model.quantize,
