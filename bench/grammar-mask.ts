@@ -8,23 +8,12 @@
 import { parseArgs } from 'node:util';
 import { GrammarMatcher, compileJsonSchema, jsonObjectGrammar, literalsGrammar, vocabularyOf, type Grammar } from '../src/grammar/index.js';
 import { getTokenizer } from '../src/tokenizer/index.js';
+import { rng } from '../test/grammar/helpers.js';
 import { HEADER_LITERALS, NESTED_SCHEMA, TOOL_SCHEMA } from './grammar-schemas.js';
 
 const { values } = parseArgs({ options: { walks: { type: 'string', default: '8' }, steps: { type: 'string', default: '200' } } });
 const walks = Number(values.walks);
 const steps = Number(values.steps);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const ms = (t0: number): number => performance.now() - t0;
 const q = (xs: number[], p: number): number => {

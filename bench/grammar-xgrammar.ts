@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { GrammarMatcher, compileJsonSchema, vocabularyOf } from '../src/grammar/index.js';
 import { getTokenizer } from '../src/tokenizer/index.js';
+import { rng } from '../test/grammar/helpers.js';
 import { SCHEMAS } from '../test/grammar/schemas.js';
 import { NESTED_SCHEMA, TOOL_SCHEMA } from './grammar-schemas.js';
 
@@ -16,17 +17,6 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 const WALKS = Number(process.env.WALKS ?? 4);
 const MAX_STEPS = 300;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 const mib = (): number => process.memoryUsage().rss / 2 ** 20;
 

@@ -613,6 +613,30 @@ static napi_value js_prefault(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* release(view): the view's pages (rounded outwards; neighbours refault from the page cache if read
+ * again) dropped from this process with MADV_DONTNEED, once its bytes were copied elsewhere. */
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "release", 1)) return NULL;
+  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
+  if (a.failed) return NULL;
+  size_t len = 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void *data;
+  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
+  int ok = 0;
+  if (len > 0 && in_live_mapping(v, len)) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
+    ok = madvise((void *)b, e - b, MADV_DONTNEED) == 0;
+  }
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_opts(env, info, &a, "rope")) return NULL;
@@ -733,6 +757,27 @@ static napi_value js_triad(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* readBandwidth({pool, bytes, passes, huge}) -> Float64Array of GB/s per pass (go_read_bandwidth) */
+static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "readBandwidth")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  double bytes = arg_num(&a, "bytes");
+  int passes = arg_int(&a, "passes", 1), huge = arg_int(&a, "huge", 0);
+  if (!a.failed && (bytes < (double)(4 << 20) || bytes > (double)((size_t)64 << 30))) fail(&a, "bytes", "must be in [4 MiB, 64 GiB]");
+  if (!a.failed && (passes < 1 || passes > 1000)) fail(&a, "passes", "must be in [1, 1000]");
+  if (a.failed) return NULL;
+  napi_value ab, arr;
+  double *out;
+  napi_create_arraybuffer(env, (size_t)passes * sizeof(double), (void **)&out, &ab);
+  if (go_read_bandwidth(p, (size_t)bytes, passes, huge, out) < 0) {
+    napi_throw_error(env, NULL, "cpu readBandwidth: out of memory");
+    return NULL;
+  }
+  napi_create_typedarray(env, napi_float64_array, (size_t)passes, ab, 0, &arr);
+  return arr;
+}
+
 /* ---- module ---------------------------------------------------------------------------------- */
 
 static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
@@ -798,10 +843,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "quantizeQ8", js_quantize_q8);
   set_fn(env, exports, "prefault", js_prefault);
   set_fn(env, exports, "allocWeights", js_alloc_weights);
+  set_fn(env, exports, "release", js_release);
   set_fn(env, exports, "rope", js_rope);
   set_fn(env, exports, "attention", js_attention);
   set_fn(env, exports, "moe", js_moe);
   set_fn(env, exports, "add", js_add);
   set_fn(env, exports, "triad", js_triad);
+  set_fn(env, exports, "readBandwidth", js_read_bandwidth);
   return exports;
 }

@@ -404,11 +404,12 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
   if (n <= DIRECT_MAX_TOKENS) {
     if (dtype == GO_DT_Q8) {
       int nb = (K + 31) / 32;
-      char *ws = pool_workspace(p, (size_t)n * nb * 40);
+      size_t qs = go_q8_act_stride(K);
+      char *ws = pool_workspace(p, (size_t)n * (qs + (size_t)nb * 8));
       int8_t *xq = (int8_t *)ws;
-      float *xd = (float *)(ws + (size_t)n * nb * 32), *xc = xd + (size_t)n * nb;
+      float *xd = (float *)(ws + (size_t)n * qs), *xc = xd + (size_t)n * nb;
       for (int t = 0; t < n; t++)
-        go_q8_quantize_act(x + (size_t)t * K, K, xq + (size_t)t * nb * 32, xd + (size_t)t * nb, xc + (size_t)t * nb);
+        go_q8_quantize_act(x + (size_t)t * K, K, xq + (size_t)t * qs, xd + (size_t)t * nb, xc + (size_t)t * nb);
       c.xq = xq;
       c.xd = xd;
       c.xc = xc;

@@ -13,7 +13,7 @@ void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float 
     float h = 0, c = 0;
     if (g < nb) {
       int s = 0;
-      for (int j = 0; j < 32; j++) s += xq[32 * g + j];
+      for (int j = 0; j < 32; j++) s += 128 * xq[32 * g + j] + xq[moe_xq_stride(K) + 32 * g + j];
       h = 0.5f * d[g];
       c = 12.0f * h * (float)s;
     }
@@ -89,7 +89,7 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
     const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));                     \
     const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);                 \
     int nb = moe_nb(K);                                                                                     \
-    size_t rb = (size_t)nb * 16;                                                                            \
+    size_t rb = (size_t)nb * 16, q4s = (size_t)moe_q4_stride(K);                                            \
     __m512 acc[4], corr[4], s16[4];                                                                         \
     for (int r = 0; r < NR; r++) acc[r] = corr[r] = _mm512_setzero_ps();                                    \
     for (int c = 0; c < nb; c += 16) {                                                                      \
@@ -103,6 +103,8 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
         __m512i idx = _mm512_add_epi32(spread, _mm512_set1_epi32(g - c));                                   \
         __m512i xl = _mm512_loadu_si512((const void *)(q4 + 32 * g));                                       \
         __m512i xh = _mm512_loadu_si512((const void *)(q4 + 32 * g + 64));                                  \
+        __m512i yl = _mm512_loadu_si512((const void *)(q4 + q4s + 32 * g));                                 \
+        __m512i yh = _mm512_loadu_si512((const void *)(q4 + q4s + 32 * g + 64));                            \
         __mmask64 m = end - g >= 4 ? ~(__mmask64)0 : (((__mmask64)1 << (16 * (end - g))) - 1);              \
         for (int r = 0; r < NR; r++) {                                                                      \
           const uint8_t *p = B + r * rb + 16 * g;                                                           \
@@ -110,6 +112,8 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
           __m512i raw = _mm512_maskz_loadu_epi8(m, p), lo, hi;                                              \
           LOOKUP##VB(raw, lut, mask, lo, hi);                                                               \
           __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xl), hi, xh);     \
+          __m512i e = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, yl), hi, yh);     \
+          d = _mm512_add_epi32(_mm512_slli_epi32(d, 7), e);                                                 \
           acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, s16[r]), acc[r]);      \
         }                                                                                                   \
       }                                                                                                     \
@@ -173,16 +177,19 @@ GO_AVX512 static inline __attribute__((always_inline)) void tile_n(const uint8_t
                                                                    const int NT) {
   int nbe = moe_nbe(K), nbp = moe_nbp(K);
   __m512 acc[4][4];
+  size_t xs = (size_t)moe_xq_stride(K);
   for (int r = 0; r < NR; r++)
     for (int t = 0; t < NT; t++) acc[r][t] = _mm512_setzero_ps();
   for (int p = 0; p < nbe / 2; p++) {
-    __m512i x[4];
+    __m512i x[4], y[4];
     for (int t = 0; t < NT; t++) x[t] = _mm512_loadu_si512((const void *)(xq[t] + 64 * p));
+    for (int t = 0; t < NT; t++) y[t] = _mm512_loadu_si512((const void *)(xq[t] + xs + 64 * p));
     for (int r = 0; r < NR; r++) {
       __m512i w = _mm512_load_si512((const void *)(wu + (size_t)r * nbe * 32 + 64 * p));
       __m512 s = _mm512_load_ps(swb + (size_t)r * nbe * 8 + 16 * p);
       for (int t = 0; t < NT; t++) {
         __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x[t]);
+        d = _mm512_add_epi32(_mm512_slli_epi32(d, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, y[t]));
         acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(s, _mm512_loadu_ps(hxb[t] + 16 * p)), acc[r][t]);
       }
     }

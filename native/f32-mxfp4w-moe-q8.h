@@ -11,7 +11,8 @@
 #define GPT_OSS_MOE_Q8_H
 #include "common.h"
 
-/* One prepared activation vector: int8 in split order (stride xq_stride(K), zero padded), hx and cx
+/* One prepared activation vector: 15 bits as two int8 planes in split order (hi = q >> 7, then lo = q & 127
+ * xq_stride(K) bytes further, both zero padded; kernels.h), hx and cx
  * per block (nbp(K) floats, zero padded), hxb = hx repeated 8 times per block (nbe(K) * 8 floats). */
 static inline int moe_nb(int K) { return K / 32; }
 static inline int moe_nbp(int K) { return (K / 32 + 15) & ~15; }
@@ -22,6 +23,7 @@ static inline int moe_xq_stride(int K) { return moe_nbe(K) * 32; }
  * then their odd ones, so one 64-byte load of packed weights (4 blocks) meets its activations in two
  * 64-byte vectors (low nibbles, high nibbles). Zero padded to whole groups. */
 static inline int moe_q4_stride(int K) { return (K / 32 + 3) / 4 * 128; }
+/* (the lo plane of a decode-layout vector lies moe_q4_stride(K) bytes after its hi plane) */
 void moe_split4(int8_t *q4, const int8_t *xq, int K);
 
 /* out[r * out_stride] = row r of (B, S) . x for r < nr (no bias); one token, rows read once, x in the
@@ -41,5 +43,6 @@ void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *co
 
 /* Fills hx, cx, hxb of one vector from its int8 blocks and their scales d (portable). */
 void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx, float *hxb);
+#include "kernels.h"
 
 #endif

@@ -8,7 +8,8 @@
  * elements, then the 16 odd ones) because byte j of a block holds elements 2j (low nibble) and
  * 2j+1 (high nibble): the low nibbles then line up with the first half, the high with the second.
  * exact: split f32 activations, weights decoded exactly (2*fp4 is an integer, 2^(e-128) a power of two).
- * fast: split activations quantized to int8 per block (scale amax/127), integer multiply-add.
+ * fast: split activations quantized to 15 bits per block (scale amax/GO_ACT_QMAX), kept as two int8 planes
+ * (hi = q >> 7, then lo = q & 127 at moe_xq_stride(K) bytes further; kernels.h), integer multiply-add on each.
  */
 #include <stdlib.h>
 
@@ -66,9 +67,10 @@ static float dot_mxfp4_f32_scalar(const uint8_t *b, const uint8_t *s, const floa
 
 static float dot_q8_scalar(const int8_t *wq, const float *ws, const int8_t *xq, const float *xd, int nb) {
   float acc = 0;
+  const int8_t *xl = xq + moe_xq_stride(32 * nb);
   for (int g = 0; g < nb; g++) {
     int sum = 0;
-    for (int j = 0; j < 32; j++) sum += wq[32 * g + j] * xq[32 * g + j];
+    for (int j = 0; j < 32; j++) sum += wq[32 * g + j] * (128 * xq[32 * g + j] + xl[32 * g + j]);
     acc += (float)sum * (ws[g] * xd[g]);
   }
   return acc;
@@ -76,11 +78,13 @@ static float dot_q8_scalar(const int8_t *wq, const float *ws, const int8_t *xq, 
 
 static float dot_mxfp4_q8_scalar(const uint8_t *b, const uint8_t *s, const int8_t *xq, const float *xd, int nb) {
   float acc = 0;
+  const int8_t *xl = xq + moe_xq_stride(32 * nb);
   for (int g = 0; g < nb; g++) {
     int sum = 0;
     const uint8_t *bg = b + 16 * g;
-    const int8_t *xg = xq + 32 * g;
-    for (int j = 0; j < 16; j++) sum += go_fp4_x2[bg[j] & 15] * xg[j] + go_fp4_x2[bg[j] >> 4] * xg[16 + j];
+    const int8_t *xg = xq + 32 * g, *lg = xl + 32 * g;
+    for (int j = 0; j < 16; j++)
+      sum += go_fp4_x2[bg[j] & 15] * (128 * xg[j] + lg[j]) + go_fp4_x2[bg[j] >> 4] * (128 * xg[16 + j] + lg[16 + j]);
     acc += (float)sum * (go_e8m0_half[s[g]] * xd[g]);
   }
   return acc;
@@ -102,10 +106,17 @@ GO_AVX2 static inline __m256i unpack_fp4x2(const uint8_t *b, __m128i lut, __m128
   return _mm256_set_m128i(hi, lo);
 }
 
-GO_AVX2 static inline __m256 dot_i8x32(__m256i w, __m256i x) {
+GO_AVX2 static inline __m256i dot_i8x32_i(__m256i w, __m256i x) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones));
+  return _mm256_madd_epi16(p16, ones);
+}
+
+/* w . (128 * hi + lo) for one 32-block; lo lies moe_xq_stride(K) bytes after hi (xs) */
+GO_AVX2 static inline __m256 dot_i8x32(__m256i w, const int8_t *x, size_t xs) {
+  __m256i h = dot_i8x32_i(w, _mm256_loadu_si256((const __m256i *)x));
+  __m256i l = dot_i8x32_i(w, _mm256_loadu_si256((const __m256i *)(x + xs)));
+  return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_slli_epi32(h, 7), l));
 }
 
 GO_AVX2 static float dot_mxfp4_f32_avx2(const uint8_t *b, const uint8_t *s, const float *xp, int nb) {
@@ -128,35 +139,32 @@ GO_AVX2 static float dot_mxfp4_f32_avx2(const uint8_t *b, const uint8_t *s, cons
 GO_AVX2 static float dot_mxfp4_q8_avx2(const uint8_t *b, const uint8_t *s, const int8_t *xq, const float *xd, int nb) {
   const __m128i lut = _mm_loadu_si128((const __m128i *)go_fp4_x2), mask = _mm_set1_epi8(15);
   __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+  size_t xs = (size_t)moe_xq_stride(32 * nb);
   int g = 0;
   for (; g + 2 <= nb; g += 2) {
     __m256i w0 = unpack_fp4x2(b + 16 * g, lut, mask), w1 = unpack_fp4x2(b + 16 * g + 16, lut, mask);
-    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g));
-    __m256i x1 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g + 32));
-    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(go_e8m0_half[s[g]] * xd[g]), acc0);
-    acc1 = _mm256_fmadd_ps(dot_i8x32(w1, x1), _mm256_set1_ps(go_e8m0_half[s[g + 1]] * xd[g + 1]), acc1);
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, xq + 32 * g, xs), _mm256_set1_ps(go_e8m0_half[s[g]] * xd[g]), acc0);
+    acc1 = _mm256_fmadd_ps(dot_i8x32(w1, xq + 32 * g + 32, xs), _mm256_set1_ps(go_e8m0_half[s[g + 1]] * xd[g + 1]), acc1);
   }
   for (; g < nb; g++) {
     __m256i w0 = unpack_fp4x2(b + 16 * g, lut, mask);
-    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g));
-    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(go_e8m0_half[s[g]] * xd[g]), acc0);
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, xq + 32 * g, xs), _mm256_set1_ps(go_e8m0_half[s[g]] * xd[g]), acc0);
   }
   return hsum256m(_mm256_add_ps(acc0, acc1));
 }
 
 GO_AVX2 static float dot_q8_avx2(const int8_t *wq, const float *ws, const int8_t *xq, const float *xd, int nb) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+  size_t xs = (size_t)moe_xq_stride(32 * nb);
   int g = 0;
   for (; g + 2 <= nb; g += 2) {
     __m256i w0 = _mm256_loadu_si256((const __m256i *)(wq + 32 * g)), w1 = _mm256_loadu_si256((const __m256i *)(wq + 32 * g + 32));
-    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g)), x1 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g + 32));
-    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(ws[g] * xd[g]), acc0);
-    acc1 = _mm256_fmadd_ps(dot_i8x32(w1, x1), _mm256_set1_ps(ws[g + 1] * xd[g + 1]), acc1);
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, xq + 32 * g, xs), _mm256_set1_ps(ws[g] * xd[g]), acc0);
+    acc1 = _mm256_fmadd_ps(dot_i8x32(w1, xq + 32 * g + 32, xs), _mm256_set1_ps(ws[g + 1] * xd[g + 1]), acc1);
   }
   for (; g < nb; g++) {
     __m256i w0 = _mm256_loadu_si256((const __m256i *)(wq + 32 * g));
-    __m256i x0 = _mm256_loadu_si256((const __m256i *)(xq + 32 * g));
-    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, x0), _mm256_set1_ps(ws[g] * xd[g]), acc0);
+    acc0 = _mm256_fmadd_ps(dot_i8x32(w0, xq + 32 * g, xs), _mm256_set1_ps(ws[g] * xd[g]), acc0);
   }
   return hsum256m(_mm256_add_ps(acc0, acc1));
 }
@@ -194,6 +202,7 @@ static void split_f32(float *dst, const float *x, int K) {
 }
 
 static void split_q8(int8_t *dst, float *d, const float *x, int K) {
+  int8_t *lo = dst + moe_xq_stride(K);
   for (int g = 0; g < K; g += 32) {
     float amax = 0;
     int finite = 1;
@@ -204,13 +213,17 @@ static void split_q8(int8_t *dst, float *d, const float *x, int K) {
     if (!finite) { /* see GO_F16_NAN in common.h */
       d[g / 32] = NAN;
       memset(dst + g, 0, 32);
+      memset(lo + g, 0, 32);
       continue;
     }
-    float scale = amax / 127.0f, inv = amax > 0 ? 127.0f / amax : 0.0f;
+    float scale = amax / GO_ACT_QMAX, inv = amax > 0 ? GO_ACT_QMAX / amax : 0.0f;
     d[g / 32] = scale;
-    for (int j = 0; j < 16; j++) {
-      dst[g + j] = (int8_t)lrintf(x[g + 2 * j] * inv);
-      dst[g + 16 + j] = (int8_t)lrintf(x[g + 2 * j + 1] * inv);
+    for (int j = 0; j < 32; j++) {
+      int src = j < 16 ? 2 * j : 2 * (j - 16) + 1;
+      int q = (int)lrintf(x[g + src] * inv);
+      q = q > 16256 ? 16256 : q < -16256 ? -16256 : q;
+      dst[g + j] = (int8_t)(q >> 7);
+      lo[g + j] = (int8_t)(q & 127);
     }
   }
 }
@@ -230,8 +243,8 @@ static void stage_task(void *vctx, int task, int thread) {
   const float *bias = c->bias + row0;
 
 #define IN_INDEX(asg) ((size_t)(c->in_per_assignment ? (asg) : (asg) / a->k))
-  size_t qs = (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), bs = (size_t)moe_nbe(K) * 8;
-  size_t q4s = (size_t)moe_q4_stride(K);
+  size_t qs = 2 * (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), bs = (size_t)moe_nbe(K) * 8;
+  size_t q4s = 2 * (size_t)moe_q4_stride(K);
   if (a->fast && go_kernels.moe_q8 >= GO_L_AVX512) {
     if (cnt <= FUSED_MAX_TOKENS) {
       for (int t = 0; t < cnt; t++) {
@@ -346,13 +359,16 @@ static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
     return;
   }
   size_t qs = (size_t)moe_xq_stride(K);
-  int8_t *q = v->q + i * qs;
+  int8_t *q = v->q + i * 2 * qs;
   float *d = v->d + i * (K / 32);
   split_q8(q, d, x, K);
   memset(q + K, 0, qs - (size_t)K);
+  memset(q + qs + K, 0, qs - (size_t)K);
   if (go_kernels.moe_q8 >= GO_L_AVX512) {
     moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), v->hxb + i * moe_nbe(K) * 8);
-    moe_split4(v->q4 + i * moe_q4_stride(K), q, K);
+    size_t q4s = (size_t)moe_q4_stride(K);
+    moe_split4(v->q4 + i * 2 * q4s, q, K);
+    moe_split4(v->q4 + i * 2 * q4s + q4s, q + qs, K);
   }
 }
 
@@ -395,7 +411,7 @@ static void prep_task(void *vctx, int t, int thread) {
 /* Carves the prepared vectors of `count` inputs of length K out of the workspace. */
 static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
   vecs_t v = {K, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-  size_t qs = (size_t)moe_xq_stride(K);
+  size_t qs = 2 * (size_t)moe_xq_stride(K);
   char *in = bump(b, count * (qs > (size_t)K * 4 ? qs : (size_t)K * 4));
   v.f = (float *)in;
   v.q = (int8_t *)in;
@@ -403,7 +419,7 @@ static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
   v.hx = bump(b, count * moe_nbp(K) * 4);
   v.cx = bump(b, count * moe_nbp(K) * 4);
   v.hxb = bump(b, count * moe_nbe(K) * 8 * 4);
-  v.q4 = bump(b, count * moe_q4_stride(K));
+  v.q4 = bump(b, count * 2 * moe_q4_stride(K));
   return v;
 }
 

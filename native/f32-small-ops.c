@@ -1,5 +1,6 @@
 /* RMSNorm, RoPE, residual add and the memory-bandwidth probe. */
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "kernels.h"
@@ -91,6 +92,91 @@ static void fill_task(void *vctx, int t, int thread) {
     c->b[i] = 1;
     c->c[i] = 2;
   }
+}
+
+typedef struct {
+  const double *a;
+  size_t count;
+  int tasks, vector;
+  double *sums; /* one per task, so the reads cannot be optimised away */
+} read_ctx;
+
+#ifdef GO_X86
+/* 256 bytes per step in 8 independent accumulators: the loads, not the adds, set the pace */
+GO_AVX2 static double read_avx2(const double *a, size_t n) {
+  __m256d s[8];
+  for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_pd();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int j = 0; j < 8; j++) s[j] = _mm256_add_pd(s[j], _mm256_load_pd(a + i + 4 * j));
+  for (int j = 1; j < 8; j++) s[0] = _mm256_add_pd(s[0], s[j]);
+  double out[4];
+  _mm256_storeu_pd(out, s[0]);
+  double r = out[0] + out[1] + out[2] + out[3];
+  for (; i < n; i++) r += a[i];
+  return r;
+}
+#endif
+
+static void read_task(void *vctx, int t, int thread) {
+  (void)thread;
+  read_ctx *c = vctx;
+  size_t chunk = ((c->count + c->tasks - 1) / c->tasks + 31) & ~(size_t)31;
+  size_t lo = chunk * t > c->count ? c->count : chunk * t, hi = lo + chunk > c->count ? c->count : lo + chunk;
+  const double *a = c->a + lo;
+  size_t n = hi - lo;
+#ifdef GO_X86
+  if (c->vector && go_cpu.avx2) {
+    c->sums[t] = read_avx2(a, n);
+    return;
+  }
+#endif
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0; /* STREAM-style plain C */
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) s0 += a[i], s1 += a[i + 1], s2 += a[i + 2], s3 += a[i + 3];
+  for (; i < n; i++) s0 += a[i];
+  c->sums[t] = s0 + s1 + s2 + s3;
+}
+
+static void read_fill_task(void *vctx, int t, int thread) {
+  (void)thread;
+  read_ctx *c = vctx;
+  size_t chunk = ((c->count + c->tasks - 1) / c->tasks + 31) & ~(size_t)31;
+  size_t lo = chunk * t > c->count ? c->count : chunk * t, hi = lo + chunk > c->count ? c->count : lo + chunk;
+  double *a = (double *)c->a;
+  for (size_t i = lo; i < hi; i++) a[i] = 1.0;
+}
+
+int go_read_bandwidth(pool_t *p, size_t bytes, int passes, int huge, double *gbs) {
+  const size_t align = (size_t)2 << 20;
+  size_t size = (bytes + align - 1) & ~(align - 1);
+  char *raw = NULL, *base;
+  if (huge) {
+    raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return -1;
+    base = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
+    madvise(base, size, MADV_HUGEPAGE);
+  } else {
+    base = malloc(size);
+    if (!base) return -1;
+  }
+  int tasks = pool_threads(p);
+  double sums[1024];
+  if (tasks > 1024) tasks = 1024;
+  read_ctx c = {(const double *)base, size / sizeof(double), tasks, huge, sums};
+  pool_run(p, read_fill_task, &c, tasks); /* first touch by the threads that will read it */
+  pool_run(p, read_task, &c, tasks);      /* one pass unmeasured: page tables and caches settle */
+  for (int r = 0; r < passes; r++) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pool_run(p, read_task, &c, tasks);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    gbs[r] = (double)size / s / 1e9;
+  }
+  if (huge) munmap(raw, size + align);
+  else free(base);
+  return 0;
 }
 
 double go_triad(pool_t *p, size_t bytes, int reps) {

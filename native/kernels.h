@@ -20,7 +20,13 @@ void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, 
 size_t go_q8_bytes(int N, int K);
 /* Converts a bf16/f32 matrix; release: madvise(DONTNEED) the source rows once done (file mappings only). */
 void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, int K, int release);
-/* x -> 32-blocks q with scales d; c[b] = -128 * d[b] * sum(q of block b) (the AVX-512 kernel's offset term) */
+/* Activations are quantized to 15 bits per 32-block (q = rint(x / d), d = amax / GO_ACT_QMAX) and stored as two
+ * int8 planes of roundup(K,32) bytes each: hi = q >> 7 in [-127, 127], then lo = q & 127 in [0, 127], so
+ * q = 128 * hi + lo and every int8 product kernel runs twice (8-bit activations cost more accuracy than
+ * the reference's bf16 run, issue 13 item 8). c[b] = -128 * d[b] * sum(q of block b) (the AVX-512 kernel's
+ * offset term). One token takes go_q8_act_stride(K) bytes of q. */
+#define GO_ACT_QMAX 16256.0f
+static inline size_t go_q8_act_stride(int K) { return (size_t)2 * 32 * ((K + 31) / 32); }
 void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c);
 void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
                     const float *xc, int n, float *out, size_t ostride);
@@ -69,5 +75,10 @@ void f32_densew_embed(float *out, const void *table, int dtype, int H, const int
 
 /* STREAM-like triad a = b + s*c over `bytes` in total; returns GB/s of the best of `reps`. */
 double go_triad(pool_t *p, size_t bytes, int reps);
+/* Read bandwidth, GB/s of each of `passes` passes over `bytes`, all threads each reading its own
+ * contiguous part. huge: a 2 MiB-aligned anonymous buffer advised for huge pages, read with vector
+ * loads as the decode kernels read their weights; else a plain malloc buffer summed by a scalar loop
+ * (the STREAM-like check). Returns 0 on success, -1 when the memory cannot be had. */
+int go_read_bandwidth(pool_t *p, size_t bytes, int passes, int huge, double *gbs);
 
 #endif

@@ -42,9 +42,10 @@ static uint16_t quant_block_scalar(const float *v, int count, int8_t *q) {
   return d16;
 }
 
-/* Activations: the same blocks with an f32 scale (they are quantized per call, precision is free). */
+/* Activations: 15-bit blocks with an f32 scale, as two int8 planes (kernels.h; quantized per call, precision is free). */
 static void quant_act_scalar(const float *x, int K, int8_t *q, float *d) {
   int nb = (K + 31) / 32;
+  int8_t *lo = q + (size_t)32 * nb;
   for (int b = 0; b < nb; b++) {
     int count = K - 32 * b < 32 ? K - 32 * b : 32;
     const float *v = x + 32 * b;
@@ -54,17 +55,23 @@ static void quant_act_scalar(const float *x, int K, int8_t *q, float *d) {
       finite &= isfinite(v[i]) != 0;
       amax = fmaxf(amax, fabsf(v[i]));
     }
-    float db = finite ? amax / 127.0f : NAN, id = db > 0 ? 1.0f / db : 0.0f; /* NaN > 0 is false */
-    for (int i = 0; i < 32; i++) q[32 * b + i] = (int8_t)(i < count ? rintf(v[i] * id) : 0);
+    float db = finite ? amax / GO_ACT_QMAX : NAN, id = db > 0 ? 1.0f / db : 0.0f; /* NaN > 0 is false */
+    for (int i = 0; i < 32; i++) {
+      int r = i < count ? (int)rintf(v[i] * id) : 0;
+      r = r > 16256 ? 16256 : r < -16256 ? -16256 : r;
+      q[32 * b + i] = (int8_t)(r >> 7);
+      lo[32 * b + i] = (int8_t)(r & 127);
+    }
     d[b] = db;
   }
 }
 
 static float dot_q8_scalar(const int8_t *w, const uint16_t *s, const int8_t *xq, const float *xd, int nb) {
   float acc = 0;
+  const int8_t *xl = xq + (size_t)32 * nb;
   for (int b = 0; b < nb; b++) {
     int sum = 0;
-    for (int i = 0; i < 32; i++) sum += w[32 * b + i] * xq[32 * b + i];
+    for (int i = 0; i < 32; i++) sum += w[32 * b + i] * (128 * xq[32 * b + i] + xl[32 * b + i]);
     acc += (float)sum * (go_f16_to_f32(s[b]) * xd[b]);
   }
   return acc;
@@ -135,27 +142,56 @@ GO_AVX2 static void quant_row_avx2(const void *src, int dtype, int K, int8_t *q,
   }
 }
 
+/* 8 int32 (|v| <= 16256) -> hi = v >> 7 and lo = v & 127, 8 int8 each, into h and l */
+GO_AVX2 static inline void split8(__m256i v, int8_t *h, int8_t *l) {
+  const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  __m256i hv = _mm256_shuffle_epi8(_mm256_srai_epi32(v, 7), pick);
+  __m256i lv = _mm256_shuffle_epi8(_mm256_and_si256(v, _mm256_set1_epi32(127)), pick);
+  uint32_t h0 = (uint32_t)_mm256_extract_epi32(hv, 0), h1 = (uint32_t)_mm256_extract_epi32(hv, 4);
+  uint32_t l0 = (uint32_t)_mm256_extract_epi32(lv, 0), l1 = (uint32_t)_mm256_extract_epi32(lv, 4);
+  memcpy(h, &h0, 4), memcpy(h + 4, &h1, 4), memcpy(l, &l0, 4), memcpy(l + 4, &l1, 4);
+}
+
 GO_AVX2 static void quant_act_avx2(const float *x, int K, int8_t *q, float *d) {
-  int b = 0;
+  int nb = (K + 31) / 32, b = 0;
+  int8_t *lo = q + (size_t)32 * nb;
   for (; 32 * b + 32 <= K; b++) {
     const float *v = x + 32 * b;
     __m256 a = _mm256_loadu_ps(v), c = _mm256_loadu_ps(v + 8), e = _mm256_loadu_ps(v + 16), f = _mm256_loadu_ps(v + 24);
     if (!finite32(a, c, e, f)) {
-      _mm256_storeu_si256((__m256i *)(q + 32 * b), _mm256_setzero_si256());
+      memset(q + 32 * b, 0, 32);
+      memset(lo + 32 * b, 0, 32);
       d[b] = NAN;
       continue;
     }
-    float db = amax32(a, c, e, f) / 127.0f, id = db > 0 ? 1.0f / db : 0.0f;
-    _mm256_storeu_si256((__m256i *)(q + 32 * b), pack32(a, c, e, f, _mm256_set1_ps(id)));
+    float db = amax32(a, c, e, f) / GO_ACT_QMAX, id = db > 0 ? 1.0f / db : 0.0f;
+    __m256 mul = _mm256_set1_ps(id);
+    const __m256i lim = _mm256_set1_epi32(16256), nlim = _mm256_set1_epi32(-16256);
+    __m256 parts[4] = {a, c, e, f};
+    for (int i = 0; i < 4; i++) {
+      __m256i r = _mm256_max_epi32(_mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(parts[i], mul)), lim), nlim);
+      split8(r, q + 32 * b + 8 * i, lo + 32 * b + 8 * i);
+    }
     d[b] = db;
   }
-  if (32 * b < K) quant_act_scalar(x + 32 * b, K - 32 * b, q + 32 * b, d + b);
+  if (32 * b < K) {
+    /* the tail block through the scalar path, whose lo plane starts one block after its hi block */
+    int8_t tmp[64];
+    quant_act_scalar(x + 32 * b, K - 32 * b, tmp, d + b);
+    memcpy(q + 32 * b, tmp, 32);
+    memcpy(lo + 32 * b, tmp + 32, 32);
+  }
 }
 
 /* sum over blocks of (w . x) * sw * sx for one block pair, as 8 int32 lanes -> f32 */
-GO_AVX2 static inline __m256 block_dot(__m256i w, __m256i x, __m256i ax) {
+GO_AVX2 static inline __m256i block_dot_i(__m256i w, __m256i x, __m256i ax) {
   __m256i p = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x));
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+  return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+/* the 15-bit activation: 128 * (w . hi) + (w . lo), lo >= 0 so it is its own absolute value */
+GO_AVX2 static inline __m256 block_dot(__m256i w, __m256i xh, __m256i axh, __m256i xl) {
+  return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_slli_epi32(block_dot_i(w, xh, axh), 7), block_dot_i(w, xl, xl)));
 }
 
 /*
@@ -167,6 +203,7 @@ GO_AVX2 static inline __m256 block_dot(__m256i w, __m256i x, __m256i ax) {
 GO_AVX2 static inline __attribute__((always_inline)) void rows_q8_avx2(int R, const int8_t *const *w,
                                                                       const uint16_t *const *s, int nb,
                                                                       const int8_t *xq, const float *xd, float *out) {
+  size_t Kp = (size_t)32 * nb;
   __m256 acc[4], c[4];
   for (int i = 0; i < R; i++) acc[i] = _mm256_setzero_ps();
   int b = 0;
@@ -179,17 +216,19 @@ GO_AVX2 static inline __attribute__((always_inline)) void rows_q8_avx2(int R, co
     for (int j = 0; j < 8; j++) {
       size_t o = (size_t)32 * (b + j);
       __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+      __m256i xl = _mm256_loadu_si256((const __m256i *)(xq + Kp + o));
       __m256i idx = _mm256_set1_epi32(j);
       for (int i = 0; i < R; i++)
-        acc[i] = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w[i] + o)), x, ax),
+        acc[i] = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w[i] + o)), x, ax, xl),
                                  _mm256_permutevar8x32_ps(c[i], idx), acc[i]);
     }
   }
   for (; b < nb; b++) {
     size_t o = (size_t)32 * b;
     __m256i x = _mm256_loadu_si256((const __m256i *)(xq + o)), ax = _mm256_sign_epi8(x, x);
+    __m256i xl = _mm256_loadu_si256((const __m256i *)(xq + Kp + o));
     for (int i = 0; i < R; i++)
-      acc[i] = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w[i] + o)), x, ax),
+      acc[i] = _mm256_fmadd_ps(block_dot(_mm256_loadu_si256((const __m256i *)(w[i] + o)), x, ax, xl),
                                _mm256_set1_ps(go_f16_to_f32(s[i][b]) * xd[b]), acc[i]);
   }
   for (int i = 0; i < R; i++) out[i] = hsum8(acc[i]);
@@ -264,7 +303,9 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void row_q8_avx512(
       __m512i idx = _mm512_set_epi32(2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1,
                                      2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j);
       for (int t = 0; t < T; t++) {
-        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xq + t * Kp + o));
+        const int8_t *xt = xq + 2 * t * Kp + o;
+        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xt));
+        p = _mm512_add_epi32(_mm512_slli_epi32(p, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xt + Kp)));
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, c[t]), acc[t]);
       }
     }
@@ -294,11 +335,14 @@ GO_DENSE_AVX512 static void row2_q8_avx512(const int8_t *w0, const uint16_t *s0,
     for (int j = 0; 2 * j < left; j++) {
       size_t o = (size_t)32 * (b + 2 * j);
       __mmask64 lm = 2 * j + 1 < left ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
-      __m512i x = _mm512_maskz_loadu_epi8(lm, xq + o);
+      __m512i x = _mm512_maskz_loadu_epi8(lm, xq + o), xl = _mm512_maskz_loadu_epi8(lm, xq + 32 * (size_t)nb + o);
       __m512i idx = _mm512_set_epi32(2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1,
                                      2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j);
-      __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w0 + o), flip), x);
-      __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w1 + o), flip), x);
+      __m512i wv0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w0 + o), flip);
+      __m512i wv1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w1 + o), flip);
+      __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv0, x), p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv1, x);
+      p0 = _mm512_add_epi32(_mm512_slli_epi32(p0, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv0, xl));
+      p1 = _mm512_add_epi32(_mm512_slli_epi32(p1, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv1, xl));
       acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), _mm512_permutexvar_ps(idx, c0), acc0);
       acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), _mm512_permutexvar_ps(idx, c1), acc1);
     }
@@ -395,9 +439,10 @@ void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c) {
 #endif
     quant_act_scalar(x, K, q, d);
   if (!c) return;
-  for (int b = 0; b < (K + 31) / 32; b++) {
+  int nb = (K + 31) / 32;
+  for (int b = 0; b < nb; b++) {
     int sum = 0;
-    for (int i = 0; i < 32; i++) sum += q[32 * b + i];
+    for (int i = 0; i < 32; i++) sum += 128 * q[32 * b + i] + q[(size_t)32 * nb + 32 * b + i];
     c[b] = -128.0f * d[b] * (float)sum;
   }
 }
@@ -413,7 +458,7 @@ void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_
 #ifdef GO_X86
   if (xc && go_kernels.dense_q8 >= GO_L_AVX512) {
     for (int t0 = 0; t0 < n; t0 += 4)
-      rows_q8_avx512(q, s, nb, r0, r1, xq + (size_t)t0 * Kp, xd + (size_t)t0 * nb, xc + (size_t)t0 * nb,
+      rows_q8_avx512(q, s, nb, r0, r1, xq + (size_t)t0 * 2 * Kp, xd + (size_t)t0 * nb, xc + (size_t)t0 * nb,
                      n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride);
     return;
   }
@@ -428,18 +473,18 @@ void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_
     }
     for (; r + 4 <= r1; r += 4)
       for (int t = 0; t < n; t++) {
-        dot4_q8_avx2(q + (size_t)r * Kp, Kp, s + (size_t)r * nb, nb, xq + (size_t)t * Kp, xd + (size_t)t * nb, o4);
+        dot4_q8_avx2(q + (size_t)r * Kp, Kp, s + (size_t)r * nb, nb, xq + (size_t)t * 2 * Kp, xd + (size_t)t * nb, o4);
         for (int i = 0; i < 4; i++) out[(size_t)t * ostride + r + i] = o4[i];
       }
     for (; r < r1; r++)
       for (int t = 0; t < n; t++)
-        out[(size_t)t * ostride + r] = dot1_q8_avx2(q + (size_t)r * Kp, s + (size_t)r * nb, nb, xq + (size_t)t * Kp, xd + (size_t)t * nb);
+        out[(size_t)t * ostride + r] = dot1_q8_avx2(q + (size_t)r * Kp, s + (size_t)r * nb, nb, xq + (size_t)t * 2 * Kp, xd + (size_t)t * nb);
     return;
   }
 #endif
   for (; r < r1; r++)
     for (int t = 0; t < n; t++)
-      out[(size_t)t * ostride + r] = dot_q8_scalar(q + (size_t)r * Kp, s + (size_t)r * nb, xq + (size_t)t * Kp, xd + (size_t)t * nb, nb);
+      out[(size_t)t * ostride + r] = dot_q8_scalar(q + (size_t)r * Kp, s + (size_t)r * nb, xq + (size_t)t * 2 * Kp, xd + (size_t)t * nb, nb);
 }
 
 /* rows [r0, r0 + nr) decoded to f32 [nr, K] */

@@ -25,6 +25,13 @@ export type BackendName = 'ref' | 'cpu' | 'webgpu';
  */
 export type DenseWeights = 'q8' | 'in-place';
 
+/**
+ * Where a backend keeps the MXFP4 experts: `map` reads them in place from the mapped checkpoint (the
+ * page cache; a model larger than RAM still runs), `copy` copies them into the process's own memory at
+ * load (the cpu backend: anonymous memory with 2 MiB pages, as llama.cpp does).
+ */
+export type ExpertsPlacement = 'map' | 'copy';
+
 export interface BackendOptions {
   /** `exact`: f32 activations and KV cache, meets the reference's float32 tolerance. `fast`: the backend's fastest path. */
   precision?: Precision;
@@ -32,6 +39,8 @@ export interface BackendOptions {
   threads?: number;
   /** cpu backend: default `q8` under `fast`; `exact` always reads in place (asking it for `q8` is an error). */
   denseWeights?: DenseWeights;
+  /** cpu backend: default `map`; load-model.ts picks it when asked for `auto`. */
+  experts?: ExpertsPlacement;
 }
 
 /** An f32 activation matrix [rows, cols] living on the backend. */

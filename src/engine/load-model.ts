@@ -5,6 +5,7 @@ import type { Checkpoint } from '../format/checkpoint-types.js';
 import type { ModelConfig } from '../format/config-types.js';
 import { Transformer } from '../model/transformer.js';
 import { DEMO_MODEL_NAME, resolveDemoModel } from './demo-model.js';
+import { parseExpertsChoice, resolveExperts, type ExpertsChoice } from './experts-placement.js';
 import { createBackend, nativeMapper } from './select-backend.js';
 
 export interface LoadProgress {
@@ -22,6 +23,8 @@ export interface LoadModelOptions {
   threads?: number;
   /** cpu backend: `q8` (default under fast) converts the dense matrices at load, `in-place` reads them from the mapping. */
   denseWeights?: DenseWeights;
+  /** cpu backend: `copy` the MXFP4 experts into the process's memory at load, read them in place (`map`), or `auto` (default): copy when the available memory (cgroup limits included) holds them with room for the KV cache. */
+  experts?: ExpertsChoice;
   /** Largest number of tokens one forward step processes (activations are sized for it). Default 128. */
   maxBatch?: number;
   onProgress?: (progress: LoadProgress) => void;
@@ -53,6 +56,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       ...(options.precision !== undefined ? { precision: options.precision } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.denseWeights !== undefined ? { denseWeights: options.denseWeights } : {}),
+      experts: resolveExperts(parseExpertsChoice(options.experts ?? 'auto', 'loadModel'), checkpoint.config),
     };
     backend = await createBackend(options.backend, backendOptions, options.onWarning);
     const layers = checkpoint.config.numHiddenLayers;

@@ -109,6 +109,8 @@ export function summarizeModel(path: string, context?: number): ModelSummary {
         mem('cpu (fast)', weights - linearBytes + linearQ8, 2, 'dense matrices converted to 8 bits at load, experts mapped in place, f16 KV cache'),
         mem('cpu (exact)', weights, 4, 'weights mapped in place, f32 KV cache'),
         mem('ref', weights, 4, 'weights mapped (or read) in place, decoded a row at a time, f32 KV cache'),
+        // GPU memory (src/backends/webgpu: weights uploaded as stored, f32 KV cache), beside a little host memory.
+        mem('webgpu', weights, 4, 'GPU memory: weights uploaded as stored, f32 KV cache'),
       ],
     };
   } finally {

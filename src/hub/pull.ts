@@ -3,7 +3,7 @@
  * missing), then execute (config first, checked to be a gpt-oss config; then every missing blob,
  * resumed and verified; snapshot links; refs/<branch> last).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { InvalidArgumentError, isGptOssError } from '../core/errors.js';
@@ -28,6 +28,8 @@ export interface PullPlan {
   readonly missing: readonly RepoFile[];
   readonly totalBytes: number;
   readonly missingBytes: number;
+  /** Of missingBytes, those already in the .incomplete files an interrupted pull left (resumed, not fetched again). */
+  readonly partialBytes: number;
   /** The checkpoint directory once pulled (inside the snapshot). */
   readonly dir: string;
 }
@@ -99,8 +101,19 @@ export async function planPull(name: string, options: PullOptions = {}): Promise
     missing,
     totalBytes: sum(files),
     missingBytes: sum(missing),
+    partialBytes: missing.reduce((n, f) => n + partialSize(blobPath(repoDir, f.etag), f.size), 0),
     dir: join(snapshotDir(repoDir, commit), checkpointSubdir(layout)),
   };
+}
+
+/** Bytes of a blob's .incomplete file that a resume keeps (none when it is longer than the file can be). */
+function partialSize(blob: string, size: number): number {
+  try {
+    const n = statSync(`${blob}.incomplete`).size;
+    return n <= size ? n : 0;
+  } catch {
+    return 0;
+  }
 }
 
 export async function executePull(plan: PullPlan, options: ExecuteOptions = {}): Promise<PullResult> {

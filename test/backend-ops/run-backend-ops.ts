@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { Backend, OpName } from '../../src/backends/backend.js';
 import { createRefBackend } from '../../src/backends/ref/ref-backend.js';
 import { cases, type OpCase } from './cases.js';
+import { nmse } from './compare.js';
 
 export interface RunBackendOpsOptions {
   /** Creates the backend under test (called once per case; disposed after). */
@@ -17,18 +18,6 @@ export interface RunBackendOpsOptions {
   skip?: { ops: OpName[]; reason: string }[];
   /** Skips every case with this reason (a kernel path the CPU lacks). */
   skipAll?: string | undefined;
-}
-
-export function nmse(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) return Infinity;
-  let err = 0;
-  let ref = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = got[i]! - want[i]!;
-    err += d * d;
-    ref += want[i]! * want[i]!;
-  }
-  return ref === 0 ? (err === 0 ? 0 : Infinity) : err / ref;
 }
 
 function maxAbs(got: ArrayLike<number>, want: ArrayLike<number>): number {

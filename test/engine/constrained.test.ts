@@ -96,8 +96,9 @@ describe('constrained decoding on a tiny random model', () => {
   });
 
   it('a reasoning budget of N gives at most N analysis tokens, then a final message', async () => {
+    // 120 tokens: room for the final message of noise to end (60 ran out on one seed once the fast kernels changed their rounding)
     for (const [seed, budget] of [[0, 0], [1, 1], [2, 4], [3, 4], [4, 9]] as const) {
-      const r = await collect(engine.chat(hi, { ...hot, seed, maxTokens: 60, reasoningBudget: budget }));
+      const r = await collect(engine.chat(hi, { ...hot, seed, maxTokens: 120, reasoningBudget: budget }));
       const messages = strictParse(r.tokens);
       const text = engine.tokenizer.decode(r.tokens);
       assert.ok(r.done.usage.reasoningTokens <= budget, `${r.done.usage.reasoningTokens} reasoning tokens with budget ${budget}: ${text}`);

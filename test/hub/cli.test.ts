@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Ollama } from 'ollama';
 import { PRESETS } from '../../src/format/config-types.js';
 import { kvCacheBytes, repoFolder } from '../../src/hub/index.js';
 import { formatBytes } from '../../src/cli/download-progress.js';
@@ -20,13 +22,16 @@ interface Result {
   stderr: string;
 }
 
+const spawnCli = (args: string[], env: Record<string, string | undefined>): ChildProcessWithoutNullStreams =>
+  spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, NODE_NO_WARNINGS: '1', HF_TOKEN: '', HF_HUB_CACHE: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as unknown as ChildProcessWithoutNullStreams;
+
 function cli(args: string[], env: Record<string, string | undefined>): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, NODE_NO_WARNINGS: '1', HF_TOKEN: '', HF_HUB_CACHE: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,8 +56,11 @@ before(async () => {
   small = tinyRepoFiles({ vocab: 512 });
   firstCommit = hub.addRepo('acme/tiny-gpt-oss', small);
   hub.addRepo('acme/gated-gpt-oss', small, { gated: true });
-  // A model that can chat (the full vocabulary), in the original layout only.
-  hub.addRepo('acme/chat-gpt-oss', tinyRepoFiles({ seed: 3, layouts: ['original'] }));
+  // A model that can chat (the full vocabulary), in the original layout only; the same files stand in
+  // for openai/gpt-oss-20b, so that the alias gpt-oss-20b can be pulled.
+  const chat = tinyRepoFiles({ seed: 3, layouts: ['original'] });
+  hub.addRepo('acme/chat-gpt-oss', chat);
+  hub.addRepo('openai/gpt-oss-20b', chat);
   await hub.start();
   cache = tempCache(hub.endpoint);
   env = { HF_ENDPOINT: hub.endpoint, HF_HOME: cache.root };
@@ -82,8 +90,14 @@ describe('gpt-oss pull / list / show / rm', () => {
     assert.equal(r.code, 1);
     // The listing is public (as on the hub); the files are not.
     assert.match(r.stderr, /^pulling acme\/gated-gpt-oss@[0-9a-f]{12} \(original layout, 4 files, 1\.0 MB\)\nerror: acme\/gated-gpt-oss is a gated repository: accept its terms at http:\/\/127\.0\.0\.1:\d+\/acme\/gated-gpt-oss while logged in, then set HF_TOKEN to an access token of that account \(the hub said: Access to model acme\/gated-gpt-oss is restricted\..*\)\n$/);
+    // What an interrupted pull left is resumed, and the first line says so.
+    const shard = small.get('model-00001-of-00001.safetensors')!;
+    const blobs = join(repoFolder(join(cache.root, 'hub'), 'acme/gated-gpt-oss'), 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${createHash('sha256').update(shard).digest('hex')}.incomplete`), shard.subarray(0, 400_000));
     const ok = await cli(['pull', 'acme/gated-gpt-oss', '--layout', 'hf'], { ...env, HF_TOKEN: hub.token });
     assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /^pulling acme\/gated-gpt-oss@[0-9a-f]{12} \(hf layout, 5 files, 1\.0 MB, 63\d kB to download, resuming from 400 kB already here\)\n/);
   });
 
   it('list shows name, layout, size, quantization and context of every cached gpt-oss checkpoint', async () => {
@@ -110,6 +124,10 @@ describe('gpt-oss pull / list / show / rm', () => {
     const kv32 = formatBytes(kvCacheBytes(config, 4096, 4));
     assert.match(r.stdout, new RegExp(`memory for a 4096-token context \\(estimate\\)\\n {2}cpu \\(fast\\) .*KV cache ${kv16.replace('.', '\\.')}`));
     assert.match(r.stdout, new RegExp(`\\n {2}ref .*KV cache ${kv32.replace('.', '\\.')}`));
+    assert.match(r.stdout, new RegExp(`\\n {2}webgpu .*KV cache ${kv32.replace('.', '\\.')} +\\(GPU memory`));
+    const missing = await cli(['show', 'gpt-oss-120b'], env);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "error: gpt-oss-120b is not downloaded ('gpt-oss list' shows the local models; 'gpt-oss pull gpt-oss-120b' downloads it)\n");
   });
 
   it('rm asks for --yes without a terminal, removes one snapshot and only the blobs no other snapshot uses', async () => {
@@ -163,5 +181,58 @@ describe('gpt-oss run with a hub name', () => {
       await hub.start();
       env['HF_ENDPOINT'] = hub.endpoint;
     }
+  });
+});
+
+describe('gpt-oss serve with a hub alias', () => {
+  it('without --yes (and no terminal to ask on) says how to get the model; with --yes pulls it, then serves it over HTTP', async () => {
+    const refused = await cli(['serve', 'gpt-oss-20b', '--port', '0'], env);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, "error: gpt-oss-20b (openai/gpt-oss-20b) is not downloaded: 'gpt-oss pull gpt-oss-20b' downloads it from the hub, or pass --yes to pull it now\n");
+    assert.equal(refused.stdout, '');
+
+    const child = spawnCli(['serve', 'gpt-oss-20b', '--yes', '--port', '0', '--context', '1024'], env);
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not get ready:\n${stderr}`)), 120_000);
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          const m = /ready, serving '[^']+' at (http:\/\/[^\s]+)\/v1/.exec(stderr);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`serve exited with ${code}:\n${stderr}`));
+        });
+      });
+      assert.match(stderr, /^pulling openai\/gpt-oss-20b \(original layout, 10\d(\.\d)? MB\)\n/);
+      const dir = join(repoFolder(join(cache.root, 'hub'), 'openai/gpt-oss-20b'), 'snapshots');
+      assert.match(stderr, new RegExp(`listening on http://127\\.0\\.0\\.1:\\d+ \\(loading ${dir.replace(/[.]/g, '\\.')}/[0-9a-f]{40}/original\\)`));
+      // Named as the user named it on /v1, and as Ollama names it on /api.
+      const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+      assert.deepEqual(models.data.map((m) => m.id), ['gpt-oss-20b']);
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-oss-20b', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 3, seed: 1 }),
+      });
+      assert.equal(res.status, 200);
+      const completion = (await res.json()) as { usage: { completion_tokens: number }; choices: { finish_reason: string }[] };
+      assert.equal(completion.usage.completion_tokens, 3);
+      assert.equal(completion.choices[0]!.finish_reason, 'length');
+      const ollama = new Ollama({ host: url });
+      assert.equal((await ollama.list()).models[0]!.name, 'gpt-oss:20b');
+      const r = await ollama.chat({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'Hi' }], stream: false, options: { num_predict: 3, seed: 1 } });
+      assert.equal(r.eval_count, 3);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    assert.match(stderr, /SIGTERM, stopping\ngpt-oss serve: stopped\n$/);
   });
 });

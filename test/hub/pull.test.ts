@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { openCheckpoint } from '../../src/format/index.js';
-import { findCachedModel, HubError, listCachedModels, pullModel, repoFolder } from '../../src/hub/index.js';
+import { findCachedModel, HubError, hubSettings, listCachedModels, pullModel, repoFolder } from '../../src/hub/index.js';
 import { FakeHub, startConnectProxy } from './fake-hub.js';
 import { tempCache, tinyRepoFiles } from './helpers.js';
 
@@ -89,6 +89,18 @@ describe('pull into the Hugging Face cache layout', () => {
       assert.match(e.message, /acme\/nope: revision 'main' not found at http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\); check the name, or set HF_TOKEN/);
       return true;
     });
+  });
+});
+
+describe('pull: a cache shared with other tools', () => {
+  it('a blob another tool already downloaded (huggingface_hub names blobs the same way) is linked, not fetched again', async () => {
+    const repoDir = repoFolder(cache.settings.cacheDir, 'acme/tiny-gpt-oss');
+    mkdirSync(join(repoDir, 'blobs'), { recursive: true });
+    writeFileSync(blobOf(modelPath), files.get(modelPath)!);
+    const r = await pullModel('acme/tiny-gpt-oss', { settings: cache.settings, ...fast });
+    assert.deepEqual(r.downloaded.map((f) => f.path).sort(), ['LICENSE', 'README.md', 'original/config.json']);
+    assert.ok(!hub.log.some((l) => l.url.endsWith(modelPath) || l.host === 'storage'), 'the weights were not requested');
+    assert.deepEqual(readFileSync(join(r.dir, 'model.safetensors')), files.get(modelPath));
   });
 });
 
@@ -196,6 +208,16 @@ describe('pull: access, configs and proxies', () => {
     await pullModel('acme/gated-gpt-oss', { settings: withToken, ...fast });
     assert.ok(hub.log.filter((l) => l.host === 'hub').every((l) => l.authorization === `Bearer ${hub.token}`));
     assert.ok(hub.log.filter((l) => l.host === 'storage').every((l) => l.authorization === undefined));
+  });
+
+  it('the token `huggingface-cli login` saved ($HF_HOME/token, or $HF_TOKEN_PATH) is used when HF_TOKEN is not set; HF_TOKEN wins', () => {
+    writeFileSync(join(cache.root, 'token'), `${hub.token}\n`);
+    assert.equal(hubSettings({ HF_HOME: cache.root }).token, hub.token);
+    assert.equal(hubSettings({ HF_HOME: cache.root, HF_TOKEN: 'hf_env' }).token, 'hf_env');
+    const elsewhere = join(cache.root, 'elsewhere-token');
+    writeFileSync(elsewhere, 'hf_path\n');
+    assert.equal(hubSettings({ HF_HOME: cache.root, HF_TOKEN_PATH: elsewhere }).token, 'hf_path');
+    assert.equal(hubSettings({ HF_HOME: join(cache.root, 'nowhere') }).token, undefined);
   });
 
   it('a repository without a gpt-oss config is refused before any weight is fetched', async () => {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ids, scriptedServer, type TestServer } from './helpers.js';
+import { Engine } from '../../src/engine/index.js';
+import { startServer } from '../../src/server/serve.js';
+import { ScriptedModel } from '../engine/helpers.js';
+import { ids, scriptedServer, tok, type TestServer } from './helpers.js';
 import type { BuiltinsConfig } from '../../src/server/builtin-tools.js';
 
 // The chat page in headless Chromium (Debian's, driven by playwright-core) against the real server:
@@ -24,6 +27,8 @@ const LONG = ids(`<|channel|>analysis<|message|>${'Thinking step by step. '.repe
 let browser: Browser;
 let page: Page;
 let server: TestServer;
+/** Requests the page made anywhere but its server (it must work offline: no CDN, no fonts, nothing). */
+const foreign: string[] = [];
 
 before(async () => {
   if (!hasChromium) return;
@@ -40,10 +45,17 @@ after(async () => {
 async function open(rounds: readonly (readonly number[])[], options: { apiKey?: string; delayMs?: number; builtins?: BuiltinsConfig } = {}): Promise<void> {
   await server?.close();
   server = await scriptedServer(rounds, { modelId: 'gpt-oss-20b', ...options });
+  await newPage(server.url, options.apiKey);
+}
+
+async function newPage(url: string, apiKey?: string): Promise<void> {
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
-  if (options.apiKey) page.on('dialog', (d) => void d.accept(options.apiKey));
-  await page.goto(server.url, { waitUntil: 'load' });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(`${url}/`)) foreign.push(r.url());
+  });
+  if (apiKey) page.on('dialog', (d) => void d.accept(apiKey));
+  await page.goto(url, { waitUntil: 'load' });
 }
 
 // Waits use locators, which run in Playwright's isolated world: the page keeps its CSP (no eval).
@@ -78,6 +90,20 @@ describe('chat page (headless Chromium)', { skip: hasChromium ? false : `no Chro
     await page.reload({ waitUntil: 'load' });
     await page.waitForSelector('.msg.assistant .answer pre code');
     assert.equal(await page.textContent('#conversations li.active span'), 'Show me code');
+    // A follow-up sends the conversation so far: the question, the answer, the new question.
+    const followUp = page.waitForRequest((r) => r.url().endsWith('/api/chat'));
+    await send('And again?');
+    const next = (await followUp).postDataJSON() as { messages: { role: string; content: string }[] };
+    assert.deepEqual(
+      next.messages.map((m) => [m.role, m.content]),
+      [
+        ['user', 'Show me code'],
+        ['assistant', 'Here is **bold** text and code:\n\n```js\nconst x = 1;\n```\n'],
+        ['user', 'And again?'],
+      ],
+    );
+    await page.locator('.msg.assistant >> nth=1').locator('.stats', { hasText: 'tok/s' }).waitFor();
+    assert.deepEqual(foreign, [], 'the page fetched nothing from outside its server');
   });
 
   it('Stop ends a generation: the server frees its session and the answer is marked stopped', async () => {
@@ -121,6 +147,29 @@ describe('chat page with the server\'s built-in tools (headless Chromium)', { sk
       await page.screenshot({ path: join(artifacts, 'chat-page-tools.png'), fullPage: true });
     } finally {
       rmSync(docs, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('chat page while the model loads (headless Chromium)', { skip: hasChromium ? false : `no Chromium at ${CHROMIUM}` }, () => {
+  it('says the model is loading, holds a message sent meanwhile, and answers it once the model is ready', async () => {
+    let resolve!: (e: Engine) => void;
+    const loading = new Promise<Engine>((r) => (resolve = r));
+    const slow = await startServer({ engine: loading }, { modelId: 'gpt-oss-20b', port: 0, log: () => {} });
+    try {
+      await newPage(slow.url);
+      await page.locator('#model-name', { hasText: 'loading the model' }).waitFor();
+      await send('Hello early');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await page.locator('.msg.assistant .stats', { hasText: 'tok/s' }).count(), 0);
+      assert.equal(await page.isVisible('#error'), false, 'no error while the model loads');
+      resolve(new Engine(new ScriptedModel([REPLY]), tok));
+      await page.locator('#model-name', { hasText: 'gpt-oss:20b' }).waitFor();
+      await page.locator('.msg.assistant .stats', { hasText: 'tok/s' }).waitFor();
+      assert.equal(await page.textContent('.msg.assistant .answer strong'), 'bold');
+      assert.deepEqual(foreign, []);
+    } finally {
+      await slow.close();
     }
   });
 });

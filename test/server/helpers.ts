@@ -48,8 +48,8 @@ export interface TestServer {
  * (test/engine/helpers.ts ScriptedModel): real HTTP, the real engine and session pool, and output
  * with reasoning, answers and tool calls that a random-weight checkpoint would not produce.
  */
-export async function scriptedServer(rounds: readonly (readonly number[])[], options: Partial<ServeOptions> & { delayMs?: number; contextLength?: number } = {}): Promise<TestServer> {
-  const model = new ScriptedModel(rounds, options.delayMs ?? 0);
+export async function scriptedServer(rounds: readonly (readonly number[])[], options: Partial<ServeOptions> & { delayMs?: number; contextLength?: number; model?: ScriptedModel } = {}): Promise<TestServer> {
+  const model = options.model ?? new ScriptedModel(rounds, options.delayMs ?? 0);
   const engine = new Engine(model, tok, { sessions: options.parallel ?? 1, ...(options.contextLength ? { contextLength: options.contextLength } : {}) });
   const logs: Record<string, unknown>[] = [];
   const server: RunningServer = await startServer({ engine }, { modelId: 'scripted', port: 0, log: (l) => logs.push(l), ...options });

@@ -81,6 +81,22 @@ describe('Ollama API: /api/chat', () => {
     assert.match(promptText(s), /<\|start\|>functions\.get_weather to=assistant<\|channel\|>commentary<\|message\|>\{"sky":"sunny"\}<\|end\|>/);
   });
 
+  it('tools while streaming: the call arrives in one chunk with parsed arguments, before the done chunk', async () => {
+    const { ollama } = await server(CALL_ROUNDS);
+    const chunks: ChatResponse[] = [];
+    const stream = await ollama.chat({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [{ type: 'function', function: WEATHER_TOOL }], think: 'low', stream: true });
+    for await (const c of stream) chunks.push(c);
+    const calls = chunks.flatMap((c) => c.message.tool_calls ?? []);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.function.name, 'get_weather');
+    assert.deepEqual(calls[0]!.function.arguments, { city: 'Paris' });
+    assert.equal(chunks.map((c) => c.message.thinking ?? '').join(''), 'Need the weather.');
+    const last = chunks.at(-1)!;
+    assert.equal(last.done, true);
+    assert.equal(last.done_reason, 'stop');
+    assert.ok(chunks.findIndex((c) => c.message.tool_calls) < chunks.length - 1);
+  });
+
   it('format as a JSON schema goes to constrained decoding: the content parses and validates', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' }, sunny: { type: 'boolean' } }, required: ['city', 'sunny'], additionalProperties: false };
     // The script chats before its JSON: only constrained decoding turns that into content that parses.
@@ -156,6 +172,16 @@ describe('Ollama API: generate, tags, show, ps, version, errors', () => {
     const notJson = await fetch(`${s.url}/api/generate`, { method: 'POST', body: '{' });
     assert.equal(notJson.status, 400);
     assert.match(((await notJson.json()) as { error: string }).error, /not JSON/);
+    // Endpoints a one-model server does not have answer in Ollama's shape, so the client shows why.
+    await assert.rejects(ollama.pull({ model: 'gpt-oss:120b' }), (e: Error & { status_code?: number }) => {
+      assert.equal(e.status_code, 404);
+      assert.match(e.message, /^this server does not pull models over the API: .*'gpt-oss pull'/);
+      return true;
+    });
+    await assert.rejects(ollama.embed({ model: 'gpt-oss:20b', input: 'x' }), /embeddings are not offered/);
+    const unknown = await fetch(`${s.url}/api/nothing`);
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(await unknown.json(), { error: 'no route for GET /api/nothing' });
     const ok = await ollama.chat({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'Hi' }], stream: false });
     assert.equal(ok.message.content, 'Hello, world!');
   });

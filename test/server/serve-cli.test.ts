@@ -185,3 +185,23 @@ describe('GET /health while the model loads', () => {
     }
   });
 });
+
+describe('gpt-oss serve without MODEL', () => {
+  it('serves the packaged demo model, named gpt-oss-demo, on both APIs', async () => {
+    const demo = await spawnServe([]);
+    try {
+      assert.match(demo.stderr(), /ready, serving 'gpt-oss-demo' at/);
+      const models = (await (await fetch(`${demo.url}/v1/models`)).json()) as { data: { id: string }[] };
+      assert.deepEqual(models.data.map((m) => m.id), ['gpt-oss-demo']);
+      const r = await fetch(`${demo.url}/api/chat`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-oss-demo', messages: [{ role: 'user', content: 'Hi' }], stream: false, options: { num_predict: 4, seed: 1 } }),
+      });
+      assert.equal(r.status, 200);
+      assert.equal(((await r.json()) as { eval_count: number }).eval_count, 4);
+    } finally {
+      demo.child.kill('SIGTERM');
+      assert.equal(await demo.exited, 0);
+    }
+  });
+});

@@ -218,7 +218,8 @@ async function send(text) {
   if (c.messages.length === 0) c.title = text.slice(0, 40);
   c.messages.push({ role: 'user', content: text });
   const reply = { role: 'assistant', content: '', thinking: '', tool_calls: [], builtin_calls: [], streaming: true };
-  const request = { model: modelName, messages: apiMessages(c), think: els.effort.value, stream: true };
+  const history = apiMessages(c);
+  const think = els.effort.value;
   c.messages.push(reply);
   save();
   renderAll();
@@ -238,6 +239,8 @@ async function send(text) {
     });
   };
   try {
+    await modelLoaded;
+    const request = { model: modelName, messages: history, think, stream: true };
     let res = await fetch('/api/chat', { method: 'POST', headers: headers(), body: JSON.stringify(request), signal: controller.signal });
     if (res.status === 401 && askKey()) res = await fetch('/api/chat', { method: 'POST', headers: headers(), body: JSON.stringify(request), signal: controller.signal });
     if (!res.ok) {
@@ -306,15 +309,23 @@ els.effort.value = localStorage.getItem(EFFORT) ?? 'medium';
 els.effort.onchange = () => localStorage.setItem(EFFORT, els.effort.value);
 
 async function loadModelName() {
-  let res = await fetch('/api/tags', { headers: headers() });
-  if (res.status === 401 && askKey()) res = await fetch('/api/tags', { headers: headers() });
-  if (!res.ok) return;
-  const tags = await res.json();
-  if (tags.models?.[0]) {
-    modelName = tags.models[0].name;
+  for (;;) {
+    let res = await fetch('/api/tags', { headers: headers() });
+    if (res.status === 401 && askKey()) res = await fetch('/api/tags', { headers: headers() });
+    if (res.status === 503) {
+      // The server is still loading its model (a large one takes minutes): say so and ask again.
+      els.model.textContent = 'loading the model…';
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    if (!res.ok) return;
+    const tags = await res.json();
+    if (tags.models?.[0]) modelName = tags.models[0].name;
     els.model.textContent = modelName;
+    return;
   }
 }
 
 renderAll();
-loadModelName().catch((e) => showError(`cannot reach the server: ${e.message}`));
+// A message sent before the server has named its model waits for the name.
+const modelLoaded = loadModelName().catch((e) => showError(`cannot reach the server: ${e.message}`));

@@ -169,6 +169,8 @@ export interface CpuAddon {
   quantizeQ8(options: QuantizeQ8Options): boolean;
   /** Maps a view of a live file mapping into the process now (MADV_POPULATE_READ); false where it did not run. */
   prefault?(view: Uint8Array): boolean;
+  /** Drops the pages of a view of a live file mapping from this process (MADV_DONTNEED; they stay in the page cache). */
+  release?(view: Uint8Array): boolean;
   /**
    * `bytes` of zeroed memory for converted weights, 64-byte aligned in anonymous memory advised for
    * huge pages (fewer page walks while a decode step streams it); null when it cannot be made.
@@ -180,6 +182,8 @@ export interface CpuAddon {
   add(options: { pool: PoolHandle; out: Float32Array; a: Float32Array; b: Float32Array; count: number }): void;
   /** STREAM-like triad over `bytes` (three arrays), best of `reps`, in GB/s. */
   triad(options: { pool: PoolHandle; bytes: number; reps: number }): number;
+  /** GB/s of each pass reading `bytes` with every thread: `huge` 1 a 2 MiB-page buffer and vector loads (as the decode reads), 0 plain memory and a scalar loop (STREAM-like). */
+  readBandwidth?(options: { pool: PoolHandle; bytes: number; passes: number; huge: number }): Float64Array;
 }
 
 /** "avx512-vnni" when every family runs at one level, else "dense avx512-vnni, moe avx2, ...". */

@@ -6,6 +6,7 @@ import type {
   BackendOptions,
   Batch,
   DenseWeights,
+  ExpertsPlacement,
   KvCache,
   KvCacheSpec,
   MoeParams,
@@ -45,6 +46,8 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly precision: Precision;
   readonly denseWeights: DenseWeights;
+  /** Where the experts are read from; `copy` falls back to `map` for a tensor whose copy cannot be allocated. */
+  experts: ExpertsPlacement;
   readonly threads: number;
   readonly simd: string;
   private readonly addon: CpuAddon;
@@ -65,6 +68,10 @@ export class CpuBackend implements Backend {
       throw new InvalidArgumentError("cpu backend: denseWeights 'q8' needs precision 'fast' (exact reads the dense weights in place)");
     }
     this.denseWeights = options.denseWeights ?? (this.precision === 'fast' ? 'q8' : 'in-place');
+    if (options.experts !== undefined && options.experts !== 'map' && options.experts !== 'copy') {
+      throw new InvalidArgumentError(`cpu backend: experts must be 'map' or 'copy', got '${String(options.experts)}'`);
+    }
+    this.experts = options.experts ?? 'map';
     this.threads = threads;
     this.simd = addon.simd;
     this.pool = addon.createPool(threads);
@@ -80,15 +87,46 @@ export class CpuBackend implements Backend {
     return this.addon.triad({ pool: this.p, bytes, reps });
   }
 
+  /**
+   * Read bandwidth measured as a decode step reads (a 2 MiB-page buffer of `bytes`, several times any
+   * last-level cache of these hosts, every thread, vector loads) and the same from plain memory with a scalar loop
+   * (STREAM-like); GB/s of each pass, or null without the addon's probe.
+   */
+  measureReadBandwidth(bytes = 512 << 20, passes = 8): { decodeLike: number[]; streamLike: number[] } | null {
+    const probe = this.addon.readBandwidth;
+    if (!probe) return null;
+    const decodeLike = Array.from(probe({ pool: this.p, bytes, passes, huge: 1 }));
+    const streamLike = Array.from(probe({ pool: this.p, bytes, passes, huge: 0 }));
+    return { decodeLike, streamLike };
+  }
+
   loadWeight(data: WeightData, use: WeightUse): Weight {
-    const w = new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined);
+    const w = new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined, this.experts === 'copy' ? (v) => this.copyOut(v) : undefined);
     // Every expert is read sooner or later; mapping their pages now (~0.3 s for the 20b from the page
     // cache) spares the first replies a page fault per new 64 KiB of experts.
-    if (w.store.kind === 'mxfp4') {
+    if (w.store.kind === 'mxfp4' && this.experts === 'map') {
       this.addon.prefault?.(w.store.blocks);
       this.addon.prefault?.(w.store.scales);
     }
     return w;
+  }
+
+  /**
+   * experts 'copy': the bytes in huge-page-advised anonymous memory, the source's pages dropped from
+   * this process (they stay in the page cache; without this the peak RSS would count both). When the
+   * memory cannot be had, the rest of the load reads in place (`experts` says 'map' then).
+   */
+  private copyOut(src: Uint8Array): Uint8Array {
+    const buffer = src.length > 0 && this.experts === 'copy' ? this.addon.allocWeights?.(src.length) : null;
+    if (!buffer) {
+      this.experts = 'map';
+      this.addon.prefault?.(src);
+      return src;
+    }
+    const dst = new Uint8Array(buffer);
+    dst.set(src);
+    this.addon.release?.(src);
+    return dst;
   }
 
   /**

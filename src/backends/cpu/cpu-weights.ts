@@ -38,7 +38,8 @@ export class CpuWeight implements Weight {
   readonly store: DenseMatrix | Mxfp4Matrices | F32Values;
 
   /** `toQ8`: convert 'linear' weights to 8 bits (fast precision). */
-  constructor(data: WeightData, use: WeightUse, toQ8?: Q8Converter) {
+  /** `copyExperts`: where 'experts' bytes are moved at load (experts 'copy'); absent, they are read in place. */
+  constructor(data: WeightData, use: WeightUse, toQ8?: Q8Converter, copyExperts?: (bytes: Uint8Array) => Uint8Array) {
     this.use = use;
     this.shape = [...data.shape];
     const rank: Record<WeightUse, number> = { embedding: 2, linear: 2, vector: 1, experts: 3, expertsBias: 2 };
@@ -47,7 +48,8 @@ export class CpuWeight implements Weight {
     }
     if (use === 'experts') {
       if (data.dtype !== 'mxfp4') throw new InvalidArgumentError(`cpu: expert weight ${data.name} must be MXFP4, got ${data.dtype}`);
-      this.store = mxfp4(data);
+      const m = mxfp4(data);
+      this.store = copyExperts ? { ...m, blocks: copyExperts(m.blocks), scales: copyExperts(m.scales) } : m;
     } else if (data.dtype === 'mxfp4') {
       throw new InvalidArgumentError(`cpu: weight ${data.name} is MXFP4 but used as '${use}'`);
     } else if (use === 'vector' || use === 'expertsBias') {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import { BACKEND_NAMES, nativeKernels } from '../../engine/index.js';
 import { loadModel, type LoadedModel } from '../../engine/load-model.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -8,7 +9,9 @@ const USAGE = `Usage: gpt-oss bench --model DIR [options]
 
 Measures load time, prefill and decode speed (medians of --repeat runs on random token ids) and the
 process's peak resident memory (mapped checkpoint pages included). Also measures this machine's
-memory bandwidth (STREAM-like triad) and prints the decode limit: bandwidth / bytes one decode step reads.
+memory bandwidth: a STREAM triad and, on the cpu backend, the read bandwidth as a decode step reads
+(2 MiB pages, every thread, best of 8 passes, with the spread) beside a STREAM-like read of plain
+memory, and prints the decode limit: read bandwidth / bytes one decode step reads.
 The table goes to stderr; --json prints one line of JSON on stdout.
 
 Options:
@@ -18,10 +21,13 @@ Options:
   --dense-weights q8|in-place cpu backend: q8 (default under fast) converts the dense matrices to
                               8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
                               mapped (the only choice under exact). Sets the bytes the decode limit counts.
+  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
   --threads N                 worker threads (cpu backend; default: physical cores)
   --prompt N                  prompt tokens processed in prefill (default 512)
   --gen N                     tokens generated one at a time (default 128)
   --repeat N                  runs; medians are reported (default 3)
+  --parallel N                decode N sequences together (one batched step per token, each sequence its own
+                              prompt and cache slot); prints per-sequence and aggregate tokens/s (default 1)
   --batch N                   largest forward batch during prefill (default min(prompt, 512))
   --json                      print the results as one compact JSON object on stdout`;
 
@@ -31,6 +37,8 @@ export interface BenchResult {
   /** The cpu addon's kernel level per family (null for ref, which runs plain TypeScript). */
   kernels: Record<string, string> | null;
   precision: string;
+  /** where the experts were read from: `copy` (anonymous memory) or `map` (the mapped checkpoint) */
+  experts: string;
   dense_weights: string;
   threads: number | null;
   prompt: number;
@@ -41,8 +49,18 @@ export interface BenchResult {
   decode_tok_s: number;
   peak_rss_bytes: number;
   bandwidth_gb_s: number;
+  /** read probe (cpu backend): best, median and slowest pass in GB/s; null elsewhere */
+  read_bandwidth_gb_s: number | null;
+  read_bandwidth_median_gb_s: number | null;
+  read_bandwidth_min_gb_s: number | null;
+  /** the STREAM-like read test's best pass, and |read - stream| / read */
+  stream_read_gb_s: number | null;
+  probes_differ: number | null;
   decode_bytes_per_token: number;
   decode_limit_tok_s: number;
+  /** sequences decoded together; decode_tok_s is per sequence, decode_aggregate_tok_s over all of them */
+  parallel: number;
+  decode_aggregate_tok_s: number;
   decode_fraction_of_limit: number;
 }
 
@@ -102,9 +120,11 @@ export const benchCommand: Command = {
       precision: { type: 'string' },
       'dense-weights': { type: 'string' },
       threads: { type: 'string' },
+      experts: { type: 'string' },
       prompt: { type: 'string' },
       gen: { type: 'string' },
       repeat: { type: 'string' },
+      parallel: { type: 'string' },
       batch: { type: 'string' },
       json: { type: 'boolean' },
     });
@@ -118,9 +138,11 @@ export const benchCommand: Command = {
       throw new InvalidArgumentError('gpt-oss bench: --dense-weights q8 needs --precision fast (exact reads the dense weights in place)');
     }
     const threads = values.threads === undefined ? undefined : intOption('bench', 'threads', values.threads, 0, 1);
+    const experts = choiceOption<ExpertsChoice>('bench', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
     const prompt = intOption('bench', 'prompt', values.prompt, 512, 1);
     const gen = intOption('bench', 'gen', values.gen, 128, 1);
     const repeat = intOption('bench', 'repeat', values.repeat, 3, 1);
+    const parallel = intOption('bench', 'parallel', values.parallel, 1, 1);
     const batch = intOption('bench', 'batch', values.batch, Math.min(prompt, 512), 1);
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
@@ -130,6 +152,7 @@ export const benchCommand: Command = {
       precision,
       ...(threads !== undefined ? { threads } : {}),
       ...(denseWeights !== undefined ? { denseWeights } : {}),
+      experts,
       maxBatch: batch,
       onWarning: (m) => void process.stderr.write(`gpt-oss: ${m}\n`),
     });
@@ -151,38 +174,48 @@ export const benchCommand: Command = {
       // Random prompt ids (seeded), then greedy decoding: the work per token does not depend on the text.
       let seed = 12345;
       const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % config.vocabSize);
-      const promptIds = Int32Array.from({ length: prompt }, next);
-      const cache = model.transformer.createKvCache({ slots: 1, capacity: prompt + gen });
+      // --parallel N: N sequences, each its own prompt and cache slot, decoded together in one batched step per token
+      const prompts = Array.from({ length: parallel }, () => Int32Array.from({ length: prompt }, next));
+      const cache = model.transformer.createKvCache({ slots: parallel, capacity: prompt + gen });
       const prefills: number[] = [];
       const decodes: number[] = [];
+      const V = config.vocabSize;
+      const seqRows = Int32Array.from({ length: parallel }, (_, s) => s);
       for (let r = 0; r < repeat; r++) {
         const p0 = performance.now();
-        const logits = await model.transformer.forward(
-          { n: prompt, tokens: promptIds, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt) },
-          cache,
-          Int32Array.of(prompt - 1),
-        );
-        const p1 = performance.now();
-        let token = argmaxRow(logits);
-        for (let i = 0; i < gen; i++) {
-          const out = await model.transformer.forward(
-            { n: 1, tokens: Int32Array.of(token), positions: Int32Array.of(prompt + i), slots: Int32Array.of(0) },
+        const tokens = new Int32Array(parallel);
+        for (let s = 0; s < parallel; s++) {
+          const logits = await model.transformer.forward(
+            { n: prompt, tokens: prompts[s]!, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt).fill(s) },
             cache,
-            Int32Array.of(0),
+            Int32Array.of(prompt - 1),
           );
-          token = argmaxRow(out);
+          tokens[s] = argmaxRow(logits);
+        }
+        const p1 = performance.now();
+        for (let i = 0; i < gen; i++) {
+          const out = await model.transformer.forward({ n: parallel, tokens, positions: new Int32Array(parallel).fill(prompt + i), slots: seqRows }, cache, seqRows);
+          for (let s = 0; s < parallel; s++) tokens[s] = argmaxRow(out.subarray(s * V, (s + 1) * V));
         }
         const p2 = performance.now();
-        prefills.push(prompt / ((p1 - p0) / 1000));
+        prefills.push((parallel * prompt) / ((p1 - p0) / 1000));
         decodes.push(gen / ((p2 - p1) / 1000));
-        log(`  run ${r + 1}/${repeat}: prefill ${prefills[r]!.toFixed(2)} tok/s, decode ${decodes[r]!.toFixed(2)} tok/s`);
+        const aggregate = parallel > 1 ? ` per sequence, ${(parallel * decodes[r]!).toFixed(2)} tok/s over ${parallel} sequences` : '';
+        log(`  run ${r + 1}/${repeat}: prefill ${prefills[r]!.toFixed(2)} tok/s, decode ${decodes[r]!.toFixed(2)} tok/s${aggregate}`);
       }
       // Peak RSS is read before the bandwidth probe, whose 1 GB of arrays would otherwise count.
       const peakRss = process.resourceUsage().maxRSS * 1024;
       const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number | Promise<number> }).measureBandwidth;
-      const bandwidth = probe ? await probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
+      const triad = probe ? await probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
+      const reads = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number) => ReadProbe | null }).measureReadBandwidth?.call(model.backend, 512 << 20, 8) ?? null;
+      const read = reads ? summarize(reads.decodeLike) : null;
+      const stream = reads ? summarize(reads.streamLike) : null;
+      // the decode limit counts the read bandwidth where it was measured (a decode step only reads)
+      const bandwidth = read ? read.best : triad;
       // backends without the choice (ref) read the checkpoint's dense weights as they are
       const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
+      // backends without the choice read the experts where the checkpoint left them
+      const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
       const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
       const limit = (bandwidth * 1e9) / bytesPerToken;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
@@ -193,6 +226,7 @@ export const benchCommand: Command = {
         kernels,
         precision: model.backend.precision,
         dense_weights: dense,
+        experts: placement,
         threads: (model.backend as { threads?: number }).threads ?? null,
         prompt,
         gen,
@@ -200,23 +234,36 @@ export const benchCommand: Command = {
         load_s: round(loadS, 3),
         prefill_tok_s: round(median(prefills), 3),
         decode_tok_s: round(median(decodes), 3),
+        parallel,
+        decode_aggregate_tok_s: round(parallel * median(decodes), 3),
         peak_rss_bytes: peakRss,
-        bandwidth_gb_s: round(bandwidth, 2),
+        bandwidth_gb_s: round(triad, 2),
+        read_bandwidth_gb_s: read ? round(read.best, 2) : null,
+        read_bandwidth_median_gb_s: read ? round(read.median, 2) : null,
+        read_bandwidth_min_gb_s: read ? round(read.min, 2) : null,
+        stream_read_gb_s: stream ? round(stream.best, 2) : null,
+        probes_differ: read && stream ? round(Math.abs(read.best - stream.best) / read.best, 3) : null,
         decode_bytes_per_token: Math.round(bytesPerToken),
         decode_limit_tok_s: round(limit, 3),
         decode_fraction_of_limit: round(median(decodes) / limit, 3),
       };
       const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
       const rows: [string, string][] = [
-        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense})`],
+        ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense}, experts ${placement}${experts === 'auto' ? ' (auto)' : ''})`],
         ['kernels', native && 'summary' in native ? native.summary : 'plain TypeScript'],
         ['load', `${result.load_s.toFixed(2)} s`],
         [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
-        [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s`],
+        [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s${parallel > 1 ? ` per sequence, ${result.decode_aggregate_tok_s.toFixed(2)} tok/s over ${parallel} sequences` : ''}`],
         ['peak RSS', gib(result.peak_rss_bytes)],
         ['memory bandwidth', `${result.bandwidth_gb_s.toFixed(1)} GB/s (triad)`],
+        ...(read && stream
+          ? ([
+              ['read bandwidth', `${read.best.toFixed(1)} GB/s (2 MiB pages, all threads, best of ${read.count}; median ${read.median.toFixed(1)}, min ${read.min.toFixed(1)})`],
+              ['STREAM-like read', `${stream.best.toFixed(1)} GB/s (plain memory, scalar loop, best of ${stream.count}): ${((result.probes_differ ?? 0) * 100).toFixed(1)} % from the read probe${(result.probes_differ ?? 0) > 0.1 ? ' (over 10 %: the probe is not steady on this host now)' : ''}`],
+            ] as [string, string][])
+          : []),
         ['bytes per decode step', `${(bytesPerToken / 1e9).toFixed(2)} GB`],
-        ['decode limit', `${result.decode_limit_tok_s.toFixed(2)} tok/s (achieved ${(result.decode_fraction_of_limit * 100).toFixed(0)} %)`],
+        ['decode limit', `${result.decode_limit_tok_s.toFixed(2)} tok/s = ${read ? 'read' : 'triad'} bandwidth / bytes per step (achieved ${(result.decode_fraction_of_limit * 100).toFixed(0)} %)`],
       ];
       log(`\n${rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n')}\n  (medians of ${repeat} runs)`);
       if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -226,6 +273,15 @@ export const benchCommand: Command = {
     }
   },
 };
+
+interface ReadProbe {
+  decodeLike: number[];
+  streamLike: number[];
+}
+
+function summarize(passes: number[]): { best: number; median: number; min: number; count: number } {
+  return { best: Math.max(...passes), median: median(passes), min: Math.min(...passes), count: passes.length };
+}
 
 function round(x: number, digits: number): number {
   const f = 10 ** digits;

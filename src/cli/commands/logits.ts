@@ -3,6 +3,7 @@ import { endianness } from 'node:os';
 import { InvalidArgumentError, OutOfRangeError } from '../../core/errors.js';
 import { BACKEND_NAMES } from '../../engine/index.js';
 import { loadModel } from '../../engine/load-model.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -20,7 +21,8 @@ Options:
   --mode prefill|decode       prefill: one forward over all tokens (default); decode: one token at a time
   --chunk N                   prefill in forward calls of N tokens (default: all at once)
   --precision exact|fast      exact (default) meets the reference's float32 tolerance
-  --threads N                 worker threads (cpu backend)`;
+  --threads N                 worker threads (cpu backend)
+  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)`;
 
 export const logitsCommand: Command = {
   name: 'logits',
@@ -36,6 +38,7 @@ export const logitsCommand: Command = {
       chunk: { type: 'string' },
       precision: { type: 'string' },
       threads: { type: 'string' },
+      experts: { type: 'string' },
     });
     if (positionals.length > 0) throw new InvalidArgumentError(`gpt-oss logits: unexpected argument '${positionals[0]}'`);
     const model = required('model', values.model);
@@ -46,12 +49,14 @@ export const logitsCommand: Command = {
     const precision = choiceOption('logits', 'precision', values.precision, ['exact', 'fast'], 'exact');
     const chunk = intOption('logits', 'chunk', values.chunk, 0, 1);
     const threads = values.threads === undefined ? undefined : intOption('logits', 'threads', values.threads, 0, 1);
+    const experts = choiceOption<ExpertsChoice>('logits', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
     if (chunk > 0 && mode === 'decode') throw new InvalidArgumentError('gpt-oss logits: --chunk applies to --mode prefill only');
 
     const loaded = await loadModel(model, {
       ...(backend ? { backend } : {}),
       precision,
       ...(threads !== undefined ? { threads } : {}),
+      experts,
       ...(chunk > 0 ? { maxBatch: Math.min(chunk, 128) } : {}),
       onWarning: (m) => void process.stderr.write(`gpt-oss: ${m}\n`),
     });

@@ -35,7 +35,8 @@ export const pullCommand: Command = {
     const err = process.stderr;
     err.write(
       `pulling ${plan.repoId}@${plan.commit.slice(0, 12)} (${plan.layout} layout, ${plan.files.length} files, ${formatBytes(plan.totalBytes)}` +
-        `${plan.missingBytes < plan.totalBytes ? `, ${formatBytes(plan.missingBytes)} to download` : ''})\n`,
+        `${plan.missingBytes < plan.totalBytes || plan.partialBytes > 0 ? `, ${formatBytes(plan.missingBytes - plan.partialBytes)} to download` : ''}` +
+        `${plan.partialBytes > 0 ? `, resuming from ${formatBytes(plan.partialBytes)} already here` : ''})\n`,
     );
     const bar = new DownloadProgress(err, plan.missingBytes);
     const controller = new AbortController();

@@ -12,16 +12,15 @@ import {
   type Precision,
 } from '../../engine/index.js';
 import type { ReasoningEffort } from '../../harmony/index.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, floatOption, intOption, parseCommandArgs, readStdin } from '../args.js';
 import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
 import { constraintSettings } from '../constraint-flags.js';
-import { DEMO_MODEL, repoIdOf, resolveModelArgument } from '../../hub/index.js';
-import { askYesNo, canAsk } from '../ask.js';
+import { DEMO_MODEL, repoIdOf } from '../../hub/index.js';
 import type { Command } from '../command.js';
-import { demoModelDir } from '../demo-model.js';
-import { DownloadProgress, formatBytes } from '../download-progress.js';
+import { resolveCliModel } from '../resolve-model.js';
 import { ProgressBar } from '../terminal-progress.js';
 import { TOOL_ARG_SPEC, TOOL_USAGE, createCliTools, toolsConfigFromArgs, withCitations } from '../tool-options.js';
 
@@ -48,6 +47,7 @@ Options:
   --backend ${BACKEND_NAMES.join('|')} compute backend (default: the best available)
   --threads N            worker threads of the cpu backend
   --precision exact|fast
+  --experts auto|copy|map cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
   --date YYYY-MM-DD      conversation start date (default today)
   --hide-reasoning       interactive: do not show the reasoning
   --show-reasoning       one-shot: write the reasoning to stderr
@@ -78,6 +78,7 @@ export const runCommand: Command = {
       backend: { type: 'string' },
       threads: { type: 'string' },
       precision: { type: 'string' },
+      experts: { type: 'string' },
       date: { type: 'string' },
       raw: { type: 'boolean' },
       'hide-reasoning': { type: 'boolean' },
@@ -123,8 +124,9 @@ export const runCommand: Command = {
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('run', 'precision', values.precision, ['exact', 'fast'], 'exact');
     const context = values.context === undefined ? undefined : intOption('run', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('run', 'threads', values.threads, 0, 1);
+    const experts = values.experts === undefined ? undefined : choiceOption<ExpertsChoice>('run', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
 
-    const modelDir = modelArg === DEMO_MODEL_NAME ? modelArg : ((await resolveModel(modelArg, values.yes === true)) ?? modelArg);
+    const modelDir = modelArg === DEMO_MODEL_NAME ? modelArg : ((await resolveCliModel(modelArg, values.yes === true)) ?? modelArg);
     if (modelDir !== DEMO_MODEL_NAME) checkModelDir(modelDir);
     const tools = createCliTools(toolsConfigFromArgs('run', values));
     if (tools.length > 0) settings.tools = tools;
@@ -140,6 +142,7 @@ export const runCommand: Command = {
         ...(backend ? { backend } : {}),
         ...(precision ? { precision } : {}),
         ...(threads ? { threads } : {}),
+        ...(experts ? { experts } : {}),
         ...(context ? { contextLength: context } : {}),
         onProgress: (p) => bar.update(p.loaded, p.layers),
         onWarning: (m) => {
@@ -208,26 +211,6 @@ function parseArguments(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
-  }
-}
-
-/** A directory, the demo model, or a hub model (pulled when missing); undefined when `arg` names none of these. */
-async function resolveModel(arg: string, yes: boolean): Promise<string | undefined> {
-  let bar: DownloadProgress | undefined;
-  try {
-    return await resolveModelArgument(arg, {
-      yes,
-      interactive: canAsk(),
-      ask: askYesNo,
-      demo: async () => (await demoModelDir()) ?? DEMO_MODEL,
-      onPullStart: (plan) => {
-        process.stderr.write(`pulling ${plan.repoId} (${plan.layout} layout, ${formatBytes(plan.missingBytes)})\n`);
-        bar = new DownloadProgress(process.stderr, plan.missingBytes);
-      },
-      onProgress: (p) => bar?.update(p.done, p.file),
-    });
-  } finally {
-    bar?.finish();
   }
 }
 

@@ -3,20 +3,22 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { GptOssError, InvalidArgumentError } from '../../core/errors.js';
 import type { BackendName, Precision } from '../../engine/index.js';
 import { startServer } from '../../server/serve.js';
+import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { resolveModelArgument } from '../../hub/index.js';
-import { askYesNo, canAsk } from '../ask.js';
+import { DEMO_MODEL } from '../../hub/index.js';
+import { resolveCliModel } from '../resolve-model.js';
 import { SERVE_TOOL_ARG_SPEC, SERVE_TOOL_USAGE, toolsConfigFromArgs } from '../tool-options.js';
 
-const usage = `Usage: gpt-oss serve MODEL [options]
+const usage = `Usage: gpt-oss serve [MODEL] [options]
 
 Serve a model over an OpenAI-compatible HTTP API: POST /v1/responses (and GET/DELETE
 /v1/responses/{id}), POST /v1/chat/completions, GET /v1/models, GET /health.
 One JSON log line per request goes to stderr. Ctrl-C (SIGINT) or SIGTERM stops it gracefully.
 
-MODEL is a checkpoint directory or a hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the
-Hugging Face cache; a missing one is pulled after asking, or at once with --yes (see 'gpt-oss pull').
+MODEL is a checkpoint directory, ${DEMO_MODEL} (the tiny demo model in this package, the default), or a
+hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the Hugging Face cache; a missing one is pulled
+after asking, or at once with --yes (see 'gpt-oss pull').
 The page at / is a chat in the browser; /api is Ollama's API.
 
 Options:
@@ -32,6 +34,7 @@ Options:
   --backend ref|cpu        compute backend (default: the best available)
   --threads N              worker threads of the cpu backend
   --precision exact|fast
+  --experts auto|copy|map  cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
 
 ${SERVE_TOOL_USAGE}`;
 
@@ -59,29 +62,31 @@ export const serveCommand: Command = {
       backend: { type: 'string' },
       threads: { type: 'string' },
       precision: { type: 'string' },
+      experts: { type: 'string' },
       yes: { type: 'boolean' },
       ...SERVE_TOOL_ARG_SPEC,
     });
     // Checked before any model is loaded or pulled.
     const tools = toolsConfigFromArgs('serve', values);
-    const [arg, ...rest] = positionals;
-    if (arg === undefined) throw new InvalidArgumentError(`gpt-oss serve: MODEL is required\n\n${usage}`);
+    const [arg = DEMO_MODEL, ...rest] = positionals;
     if (rest.length > 0) throw new InvalidArgumentError(`gpt-oss serve: expected one MODEL, got ${positionals.length} arguments`);
-    // A hub name or alias is looked up in the Hugging Face cache (and pulled, after asking or with --yes).
-    const dir = (await resolveModelArgument(arg, { yes: values.yes === true, interactive: canAsk(), ask: askYesNo })) ?? arg;
-    const fromHub = dir !== arg;
+    // A hub name or alias is looked up in the Hugging Face cache (and pulled, after asking or with --yes);
+    // the demo model is unpacked from the package.
+    const dir = (await resolveCliModel(arg, values.yes === true)) ?? arg;
+    const fromHub = dir !== arg && arg !== DEMO_MODEL;
     if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'original', 'config.json'))) {
       throw new GptOssError('file_not_found', `${dir}: not a model directory (no config.json). MODEL is a gpt-oss checkpoint directory; for a tiny random one run: gpt-oss make-model --preset tiny --seed 1 --out DIR`);
     }
     const apiKey = values['api-key'];
     if (apiKey !== undefined && apiKey.trim() === '') throw new InvalidArgumentError('gpt-oss serve: --api-key must not be empty');
     // A model from the hub is named as the user named it (gpt-oss-20b, not the snapshot's commit).
-    const name = fromHub ? arg.split('/').pop()! : modelNameOf(dir);
+    const name = fromHub ? arg.split('/').pop()! : arg === DEMO_MODEL ? DEMO_MODEL : modelNameOf(dir);
     const modelId = values['model-id'] ?? name;
     const port = intOption('serve', 'port', values.port, 8000, 0);
     if (port > 65535) throw new InvalidArgumentError(`gpt-oss serve: --port must be at most 65535, got ${port}`);
     const context = values.context === undefined ? undefined : intOption('serve', 'context', values.context, 0, 2);
     const threads = values.threads === undefined ? undefined : intOption('serve', 'threads', values.threads, 0, 1);
+    const experts = values.experts === undefined ? undefined : choiceOption<ExpertsChoice>('serve', 'experts', values.experts, EXPERTS_CHOICES, 'auto');
     const budget = values['reasoning-budget'] === undefined ? undefined : intOption('serve', 'reasoning-budget', values['reasoning-budget'], 0, 0);
     const backend = values.backend === undefined ? undefined : choiceOption<BackendName>('serve', 'backend', values.backend, ['ref', 'cpu'], 'ref');
     const precision = values.precision === undefined ? undefined : choiceOption<Precision>('serve', 'precision', values.precision, ['exact', 'fast'], 'exact');
@@ -102,6 +107,7 @@ export const serveCommand: Command = {
           ...(backend ? { backend } : {}),
           ...(precision ? { precision } : {}),
           ...(threads ? { threads } : {}),
+          ...(experts ? { experts } : {}),
           ...(context ? { contextLength: context } : {}),
           onWarning: (m) => process.stderr.write(`gpt-oss: ${m}\n`),
         },

@@ -51,7 +51,13 @@ export const showCommand: Command = {
     if (positionals.length !== 1) throw new InvalidArgumentError(`gpt-oss show: expected one MODEL, got ${positionals.length} arguments (see 'gpt-oss show --help')`);
     const name = positionals[0]!;
     const context = values.context === undefined ? undefined : intOption('show', 'context', values.context, 0, 2);
-    const dir = await resolveModelArgument(name, { demo: async () => (await demoModelDir()) ?? DEMO_MODEL });
+    const dir = await resolveModelArgument(name, { demo: async () => (await demoModelDir()) ?? DEMO_MODEL }).catch((e: unknown) => {
+      // show never pulls: the hint is pull, not --yes.
+      if (e instanceof HubError && e.reason === 'not_cached') {
+        throw new HubError('not_cached', `${name} is not downloaded ('gpt-oss list' shows the local models; 'gpt-oss pull ${name}' downloads it)`);
+      }
+      throw e;
+    });
     if (dir === undefined || dir === DEMO_MODEL) {
       throw new HubError('not_cached', `${name}: not a model directory, a cached hub model or an alias ('gpt-oss list' shows the local models)`);
     }

@@ -62,7 +62,20 @@ export function registerOllamaRoutes<E extends Env>(app: Hono<E>, model: () => S
   app.get('/api/ps', handle((_c, m) => Response.json(ps(m))));
   // Clients ask for the version before anything else, with no key: it names no model.
   app.get('/api/version', () => Response.json(version()));
+  // Anything else under /api answers in Ollama's shape too, so its clients show the message.
+  app.all('/api/*', (c) => {
+    const name = c.req.path.slice('/api/'.length);
+    const why = MANAGEMENT.has(name)
+      ? `this server does not ${name} models over the API: it serves one model; models are managed with 'gpt-oss pull', 'gpt-oss list' and 'gpt-oss rm' on its machine`
+      : name === 'embed' || name === 'embeddings'
+        ? 'embeddings are not offered: gpt-oss is a chat model'
+        : `no route for ${c.req.method} ${c.req.path}`;
+    return Response.json({ error: why }, { status: 404 });
+  });
 }
+
+/** Ollama's model management endpoints, which a one-model server does not offer. */
+const MANAGEMENT = new Set(['pull', 'push', 'create', 'copy', 'delete']);
 
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();

@@ -7,6 +7,7 @@
 import { createRefBackend } from '../../../src/backends/ref/ref-backend.js';
 import { createWebGpuBackend } from '../../../src/backends/webgpu/create.js';
 import { cases } from '../../backend-ops/cases.js';
+import { nmse } from '../../backend-ops/compare.js';
 import { adapterSummary, type AdapterSummary } from './adapter.js';
 import { splitCase } from './split-cases.js';
 
@@ -20,18 +21,6 @@ export interface CaseResult {
   /** Split runs: the part size used and the most parts one weight was split into. */
   partBytes?: number;
   parts?: number;
-}
-
-function nmse(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) return Infinity;
-  let err = 0;
-  let ref = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = got[i]! - want[i]!;
-    err += d * d;
-    ref += want[i]! * want[i]!;
-  }
-  return ref === 0 ? (err === 0 ? 0 : Infinity) : err / ref;
 }
 
 function maxAbs(got: ArrayLike<number>, want: ArrayLike<number>): number {

@@ -1,0 +1,4 @@
+// Issue 13 item 8 on the avx2 kernels (see bf16run-exactness.ts).
+import { runBf16RunExactness } from './bf16run-exactness.js';
+
+runBf16RunExactness('avx2');
