@@ -5,8 +5,12 @@ import {
   BROWSER_BACKENDS,
   BrowserTool,
   CitationStream,
+  DEFAULT_PYTHON_IMAGE,
+  DockerPythonTool,
+  PYTHON_BACKENDS,
   PythonTool,
   createTools,
+  type PythonBackendName,
   type BrowserBackendName,
   type Tool,
   type ToolsConfig,
@@ -21,6 +25,8 @@ export const TOOL_ARG_SPEC = {
   'browser-allow-private': { type: 'boolean' },
   python: { type: 'boolean' },
   'python-timeout': { type: 'string' },
+  'python-backend': { type: 'string' },
+  'python-image': { type: 'string' },
   'apply-patch': { type: 'boolean' },
   workspace: { type: 'string' },
 } as const;
@@ -36,6 +42,10 @@ export const TOOL_USAGE = `Tools (off unless enabled; calls and results are show
   --browser-allow-private  also open private, loopback and link-local addresses
   --python               let the model run Python in a sandbox (Pyodide, no network)
   --python-timeout S     seconds one python cell may run (default 30)
+  --python-backend pyodide|docker
+                         pyodide: WebAssembly in a worker (default); docker: real CPython
+                         in a container per conversation (native packages; needs Docker)
+  --python-image IMAGE   the docker backend's image (default python:3.12-slim)
   --apply-patch          let the model edit files with apply_patch (V4A patches)
   --workspace DIR        the only folder apply_patch may touch (default: the current folder)`;
 
@@ -46,6 +56,8 @@ export interface ToolArgValues {
   'browser-allow-private'?: boolean;
   python?: boolean;
   'python-timeout'?: string;
+  'python-backend'?: string;
+  'python-image'?: string;
   'apply-patch'?: boolean;
   workspace?: string;
 }
@@ -59,7 +71,16 @@ export function toolsConfigFromArgs(command: string, v: ToolArgValues): ToolsCon
     if (backend === 'local' && !v.docs) throw new InvalidArgumentError(`gpt-oss ${command}: --browser-backend local needs --docs DIR (the folder to search)`);
     config.browser = { backend, ...(v.docs ? { docs: resolve(v.docs) } : {}), ...(v['browser-allow-private'] ? { allowPrivate: true } : {}) };
   }
-  if (v.python) config.python = { timeoutS: intOption(command, 'python-timeout', v['python-timeout'], 30, 1) };
+  if (v.python) {
+    const backend = choiceOption<PythonBackendName>(command, 'python-backend', v['python-backend'], PYTHON_BACKENDS, 'pyodide');
+    if (v['python-image'] !== undefined && backend !== 'docker') throw new InvalidArgumentError(`gpt-oss ${command}: --python-image is for --python-backend docker`);
+    config.python = {
+      timeoutS: intOption(command, 'python-timeout', v['python-timeout'], 30, 1),
+      ...(backend === 'docker' ? { backend, image: v['python-image'] ?? DEFAULT_PYTHON_IMAGE } : {}),
+    };
+  } else if (v['python-backend'] !== undefined || v['python-image'] !== undefined) {
+    throw new InvalidArgumentError(`gpt-oss ${command}: --python-backend and --python-image are for --python`);
+  }
   if (v['apply-patch']) config.applyPatch = { workspace: resolve(v.workspace ?? '.') };
   else if (v.workspace !== undefined) throw new InvalidArgumentError(`gpt-oss ${command}: --workspace is for --apply-patch`);
   return Object.keys(config).length > 0 ? config : undefined;
@@ -73,6 +94,8 @@ export const SERVE_TOOL_ARG_SPEC = {
   'browser-allow-private': TOOL_ARG_SPEC['browser-allow-private'],
   python: TOOL_ARG_SPEC.python,
   'python-timeout': TOOL_ARG_SPEC['python-timeout'],
+  'python-backend': TOOL_ARG_SPEC['python-backend'],
+  'python-image': TOOL_ARG_SPEC['python-image'],
 } as const;
 
 export const SERVE_TOOL_USAGE = `Built-in tools, run by the server inside requests (off unless enabled; a request asking for
@@ -88,12 +111,20 @@ to the model on every request, calls reported in builtin_tool_calls:
   --docs DIR             documents for the local backend (implies --browser)
   --browser-allow-private  also open private, loopback and link-local addresses
   --python               let the model run Python in a sandbox (Pyodide, no network)
-  --python-timeout S     seconds one python cell may run (default 30)`;
+  --python-timeout S     seconds one python cell may run (default 30)
+  --python-backend pyodide|docker
+                         pyodide: WebAssembly in a worker (default); docker: real CPython
+                         in a container per conversation (native packages; needs Docker)
+  --python-image IMAGE   the docker backend's image (default python:3.12-slim)`;
 
 /** The tools, python's interpreter already starting (it takes seconds) while the model loads. */
 export function createCliTools(config: ToolsConfig | undefined): Tool[] {
   const tools = config ? createTools(config) : [];
-  for (const t of tools) if (t instanceof PythonTool) t.warmUp().catch(() => undefined);
+  for (const t of tools) {
+    if (t instanceof PythonTool) t.warmUp().catch(() => undefined);
+    // A missing docker daemon is the user's to fix: say so now, not only to the model later.
+    if (t instanceof DockerPythonTool) t.warmUp().catch((e: unknown) => process.stderr.write(`gpt-oss: python: ${e instanceof Error ? e.message : String(e)}\n`));
+  }
   return tools;
 }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ToolNamespaceConfig } from '../harmony/index.js';
 import {
   BrowserTool,
-  PythonTool,
   createBrowserBackend,
-  pythonDescription,
+  createPythonTool,
+  pythonToolDescription,
+  type PythonInterpreter,
   toolChatOptions,
   type BrowserBackend,
   type PageContents,
@@ -123,7 +124,7 @@ export class ServerBuiltins {
 }
 
 interface Container {
-  tool: PythonTool | undefined;
+  tool: PythonInterpreter | undefined;
   users: number;
   lastUsed: number;
 }
@@ -131,7 +132,7 @@ interface Container {
 /** Python interpreters by container id. */
 class PythonContainers {
   private readonly live = new Map<string, Container>();
-  private spare: PythonTool | undefined;
+  private spare: PythonInterpreter | undefined;
   private readonly sweep: NodeJS.Timeout;
   private readonly max: number;
   private readonly idleMs: number;
@@ -144,14 +145,14 @@ class PythonContainers {
   }
 
   private replenish(): void {
-    this.spare = new PythonTool(this.options);
+    this.spare = createPythonTool(this.options);
     this.spare.warmUp().catch(() => undefined);
   }
 
   /** An interpreter: the one started ahead (then another is started), or a new one. */
-  private fresh(): PythonTool {
+  private fresh(): PythonInterpreter {
     const t = this.spare;
-    if (!t) return new PythonTool(this.options);
+    if (!t) return createPythonTool(this.options);
     if (this.options.prestart !== false) this.replenish();
     else this.spare = undefined;
     return t;
@@ -170,12 +171,12 @@ class PythonContainers {
     }
     const container = c;
     container.users++;
-    const timeoutS = this.options.timeoutS ?? 30;
+    const description = pythonToolDescription(this.options);
     // Started on the first call: a request whose model never runs code costs no interpreter.
     const tool: Tool = {
       name: 'python',
       get namespace(): ToolNamespaceConfig {
-        return { name: 'python', description: pythonDescription(timeoutS), tools: [] };
+        return { name: 'python', description, tools: [] };
       },
       call: (recipient, code, signal) => (container.tool ??= this.fresh()).call(recipient, code, signal),
     };

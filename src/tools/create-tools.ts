@@ -6,7 +6,8 @@ import { LocalDocsBackend } from './browser/backends/local-docs.js';
 import { SearxngBackend } from './browser/backends/searxng.js';
 import { BraveBackend } from './browser/backends/brave.js';
 import { BrowserTool, type BrowserOptions } from './browser/browser-tool.js';
-import { PythonTool, type PythonOptions } from './python/python-tool.js';
+import { DockerPythonTool, dockerPythonDescription } from './python/docker-backend.js';
+import { PYTHON_BACKENDS, PythonTool, pythonDescription, type PythonOptions } from './python/python-tool.js';
 import type { Tool } from './tool.js';
 
 export const BROWSER_BACKENDS = ['local', 'fetch', 'searxng', 'brave'] as const;
@@ -57,6 +58,23 @@ export function createBrowserBackend(c: NonNullable<ToolsConfig['browser']>): Br
   }
 }
 
+/** A python interpreter of either backend (one conversation's state). */
+export type PythonInterpreter = PythonTool | DockerPythonTool;
+
+/** The python tool of the backend the options name (`pyodide` unless `backend: 'docker'`). */
+export function createPythonTool(options: PythonOptions): PythonInterpreter {
+  const backend = options.backend ?? 'pyodide';
+  if (backend === 'docker') return new DockerPythonTool(options);
+  if (backend === 'pyodide') return new PythonTool(options);
+  throw new InvalidArgumentError(`unknown python backend '${String(backend)}': expected one of ${PYTHON_BACKENDS.join(', ')}`);
+}
+
+/** The harmony python description of the backend the options name. */
+export function pythonToolDescription(options: PythonOptions): string {
+  const timeoutS = options.timeoutS ?? 30;
+  return options.backend === 'docker' ? dockerPythonDescription(timeoutS) : pythonDescription(timeoutS);
+}
+
 /**
  * The built-in tools a conversation gets, each holding that conversation's state (pages,
  * interpreter): make one set per conversation, `reset()` them for a new one, `dispose()` at the end.
@@ -64,7 +82,7 @@ export function createBrowserBackend(c: NonNullable<ToolsConfig['browser']>): Br
 export function createTools(config: ToolsConfig): Tool[] {
   const tools: Tool[] = [];
   if (config.browser) tools.push(new BrowserTool(createBrowserBackend(config.browser), config.browser));
-  if (config.python) tools.push(new PythonTool(config.python));
+  if (config.python) tools.push(createPythonTool(config.python));
   if (config.applyPatch) tools.push(createApplyPatchTool(config.applyPatch.workspace));
   return tools;
 }

@@ -5,7 +5,7 @@
  * tools, a call handler), the same way custom tools are given.
  */
 export { toolChatOptions, findTool, parseArgs, type Tool, type ToolCallLike, type ToolChatOptions } from './tool.js';
-export { createTools, createBrowserBackend, BROWSER_BACKENDS, type BrowserBackendName, type ToolsConfig } from './create-tools.js';
+export { createTools, createPythonTool, pythonToolDescription, type PythonInterpreter, createBrowserBackend, BROWSER_BACKENDS, type BrowserBackendName, type ToolsConfig } from './create-tools.js';
 export { BrowserTool, type BrowserOptions } from './browser/browser-tool.js';
 export { BrowserBackendError, bodyToPage, type BrowserBackend } from './browser/backend.js';
 export { WebFetchBackend, fetchPage, type WebFetchOptions } from './browser/backends/fetch.js';
@@ -16,7 +16,8 @@ export { htmlToPage } from './browser/html.js';
 export { findInPage, searchResultsPage, wrapLines, type Extract, type PageContents } from './browser/page.js';
 export { FetchRefusedError, checkUrl, isPrivateAddress, safeFetch, type FetchedResponse, type SafeFetchOptions } from './browser/safe-fetch.js';
 export { CitationStream, normalizeCitations, type UrlCitation } from './browser/citations.js';
-export { PythonTool, pythonDescription, type PythonOptions } from './python/python-tool.js';
+export { PythonTool, pythonDescription, PYTHON_BACKENDS, type PythonBackendName, type PythonOptions } from './python/python-tool.js';
+export { DockerPythonTool, dockerPythonDescription, DEFAULT_PYTHON_IMAGE } from './python/docker-backend.js';
 export { createApplyPatchTool } from './apply-patch/tool.js';
 export { applyPatch, resolveInWorkspace, type ApplyResult } from './apply-patch/workspace.js';
 export { PatchError, parsePatch } from './apply-patch/parse.js';

@@ -45,7 +45,7 @@ describe('gpt-oss run with tools', () => {
   it('--help lists the tool options', () => {
     const r = run(['run', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--browser ', '--browser-backend local|fetch|searxng|brave', '--docs DIR', '--python ', '--apply-patch', '--workspace DIR']) assert.ok(r.stdout.includes(flag), flag);
+    for (const flag of ['--browser ', '--browser-backend local|fetch|searxng|brave', '--docs DIR', '--python ', '--python-backend pyodide|docker', '--python-image IMAGE', '--apply-patch', '--workspace DIR']) assert.ok(r.stdout.includes(flag), flag);
   });
 
   it('bad tool options are clear errors before any model is loaded', () => {
@@ -54,6 +54,9 @@ describe('gpt-oss run with tools', () => {
       [['--docs', join(tmp, 'nope')], /--docs .*nope: no such directory/],
       [['--browser-backend', 'searxng'], /needs SEARXNG_URL/, { SEARXNG_URL: undefined }],
       [['--workspace', tmp], /--workspace is for --apply-patch/],
+      [['--python', '--python-backend', 'podman'], /--python-backend must be one of pyodide, docker, got 'podman'/],
+      [['--python', '--python-image', 'python:3.13'], /--python-image is for --python-backend docker/],
+      [['--python-backend', 'docker'], /--python-backend and --python-image are for --python/],
     ];
     for (const [args, why, env] of cases) {
       const r = run(['run', model.dir, 'hi', ...args], env);

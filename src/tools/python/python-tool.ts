@@ -12,6 +12,25 @@ export interface PythonOptions {
   maxOutputChars?: number;
   /** Seconds allowed for the interpreter to start (default 120; slow machines take tens of seconds). */
   startTimeoutS?: number;
+  /** Where cells run: `pyodide` (default, WebAssembly in a worker thread) or `docker` (CPython in a container, see docker-backend.ts). */
+  backend?: PythonBackendName;
+  /** `docker`: the image (default python:3.12-slim). */
+  image?: string;
+}
+
+export const PYTHON_BACKENDS = ['pyodide', 'docker'] as const;
+export type PythonBackendName = (typeof PYTHON_BACKENDS)[number];
+
+/** A cell's captured output, already cut at `max` (`dropped` more characters), and the last expression's repr, as the model sees it. */
+export function formatCellOutput(output: string, dropped: number, result: string | null, max: number): string {
+  let text = output;
+  if (text.length > max) {
+    dropped += text.length - max;
+    text = text.slice(0, max);
+  }
+  if (dropped > 0) text += `\n[output truncated: ${dropped} more characters not shown]\n`;
+  if (result !== null) text += result.length > max ? `${result.slice(0, max)}... [result truncated]` : result;
+  return text === '' ? '[no output: the code ran and printed nothing; print() values to see them]' : text;
 }
 
 /** What the model is told: the harmony python description, adjusted to what this sandbox does. */
@@ -25,7 +44,7 @@ export function pythonDescription(timeoutS: number): string {
   );
 }
 
-const INTERRUPTED_BEFORE = 'Execution was interrupted before the cell started (the request was cancelled); the interpreter state is unchanged.';
+export const INTERRUPTED_BEFORE = 'Execution was interrupted before the cell started (the request was cancelled); the interpreter state is unchanged.';
 
 type Pending = { resolve: (s: string) => void; timer: NodeJS.Timeout; poll: NodeJS.Timeout; unlisten: () => void };
 
@@ -197,13 +216,6 @@ export class PythonTool implements Tool {
   }
 
   private format(output: string, dropped: number, result: string | null): string {
-    let text = output;
-    if (text.length > this.maxOutput) {
-      dropped += text.length - this.maxOutput;
-      text = text.slice(0, this.maxOutput);
-    }
-    if (dropped > 0) text += `\n[output truncated: ${dropped} more characters not shown]\n`;
-    if (result !== null) text += result.length > this.maxOutput ? `${result.slice(0, this.maxOutput)}... [result truncated]` : result;
-    return text === '' ? '[no output: the code ran and printed nothing; print() values to see them]' : text;
+    return formatCellOutput(output, dropped, result, this.maxOutput);
   }
 }
