@@ -7,6 +7,11 @@ cd "$(dirname "$0")/../.."
 SEED=${SEED:-1}
 RUN=${RUN:-training/demo/runs/main}
 [ -f training/demo/data/train.offsets ] || npx tsx training/demo/generate.ts --seed "$SEED" --count 60000 --out training/demo/data/train
-OMP_NUM_THREADS=1 nice -n 10 /usr/bin/python3 -u training/demo/train.py --data training/demo/data/train --run "$RUN" --seed "$SEED"
+# Two stages, as the shipped model was trained: 2000 steps with their own decay, then resumed to 15000
+# (the learning rate goes back to its constant phase and decays again at the end). Each stage resumes
+# from state.pt if interrupted; a finished stage returns at once.
+for STEPS in 2000 15000; do
+  OMP_NUM_THREADS=1 nice -n 10 /usr/bin/python3 -u training/demo/train.py --data training/demo/data/train --run "$RUN" --seed "$SEED" --steps "$STEPS"
+done
 /usr/bin/python3 training/demo/export.py --run "$RUN" --out "$RUN/export"
 npx tsx training/demo/pack.ts "$RUN/export"
