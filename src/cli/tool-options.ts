@@ -31,8 +31,8 @@ export const TOOL_ARG_SPEC = {
   workspace: { type: 'string' },
 } as const;
 
-export const TOOL_USAGE = `Tools (off unless enabled; calls and results are shown dimmed):
-  --browser              let the model search and open pages (browser.search/open/find)
+/** The browser and python flags, the same for `run` and `serve`. */
+const BUILTIN_TOOL_USAGE = `  --browser              let the model search and open pages (browser.search/open/find)
   --browser-backend local|fetch|searxng|brave
                          local: search the folder given with --docs (no network);
                          fetch: open web pages by URL (no search); searxng: search with the
@@ -45,7 +45,10 @@ export const TOOL_USAGE = `Tools (off unless enabled; calls and results are show
   --python-backend pyodide|docker
                          pyodide: WebAssembly in a worker (default); docker: real CPython
                          in a container per conversation (native packages; needs Docker)
-  --python-image IMAGE   the docker backend's image (default python:3.12-slim)
+  --python-image IMAGE   the docker backend's image (default python:3.12-slim)`;
+
+export const TOOL_USAGE = `Tools (off unless enabled; calls and results are shown dimmed):
+${BUILTIN_TOOL_USAGE}
   --apply-patch          let the model edit files with apply_patch (V4A patches)
   --workspace DIR        the only folder apply_patch may touch (default: the current folder)`;
 
@@ -102,20 +105,7 @@ export const SERVE_TOOL_USAGE = `Built-in tools, run by the server inside reques
 one that is off gets a 400 naming the flag). Responses API: tools {"type": "web_search"} and
 {"type": "code_interpreter", "container": {"type": "auto"}}; Chat Completions and /api/chat: declared
 to the model on every request, calls reported in builtin_tool_calls:
-  --browser              let the model search and open pages (browser.search/open/find)
-  --browser-backend local|fetch|searxng|brave
-                         local: search the folder given with --docs (no network);
-                         fetch: open web pages by URL (no search); searxng: search with the
-                         SearXNG instance at $SEARXNG_URL; brave: the Brave Search API
-                         ($BRAVE_API_KEY) (default: local with --docs, else fetch)
-  --docs DIR             documents for the local backend (implies --browser)
-  --browser-allow-private  also open private, loopback and link-local addresses
-  --python               let the model run Python in a sandbox (Pyodide, no network)
-  --python-timeout S     seconds one python cell may run (default 30)
-  --python-backend pyodide|docker
-                         pyodide: WebAssembly in a worker (default); docker: real CPython
-                         in a container per conversation (native packages; needs Docker)
-  --python-image IMAGE   the docker backend's image (default python:3.12-slim)`;
+${BUILTIN_TOOL_USAGE}`;
 
 /** The tools, python's interpreter already starting (it takes seconds) while the model loads. */
 export function createCliTools(config: ToolsConfig | undefined): Tool[] {
