@@ -11,16 +11,24 @@
 //   with the checkpoint in DIR/original); make one from any checkpoint with
 //   gpt-oss make-model --from DIR --format gguf --out GGUF_DIR [--dense q8_0|bf16]
 //   --llama-dir (or env LLAMA_BENCH_DIR): where node-llama-cpp is installed (see bench/llama-cpp.mjs).
+//
+// Against a natively built llama-bench (bench/build-llama-bench.sh) instead of node-llama-cpp:
+//   node bench/compare.mjs --model DIR [--gguf FILE.gguf] --llama-bench PATH [--threads 1,2]
+//          [--prompt 512] [--gen 128] [--repeat 3] [--rounds 2] [--order ours,llama] [--json]
+//   Each round runs both engines, every thread count, each after reading its own weight files
+//   through; the first engine alternates from round to round. Medians are over every run of every
+//   round (llama-bench's own warm-up run is not counted). llama-bench measures tg from an empty
+//   cache and pp alone, as llama.cpp reports them; ours decodes after the prompt.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const USAGE =
-  'Usage: node bench/compare.mjs --model DIR [--gguf FILE.gguf] [--llama-dir DIR] [--threads 2] [--prompt 512] [--gen 128] [--repeat 3] [--precision fast] [--backend cpu] [--order ours,llama] [--cli dist/cli/main.js] [--no-warm] [--json]';
+  'Usage: node bench/compare.mjs --model DIR [--gguf FILE.gguf] [--llama-dir DIR | --llama-bench PATH [--rounds 2]] [--threads 2 (1,2 with --llama-bench)] [--prompt 512] [--gen 128] [--repeat 3] [--precision fast] [--backend cpu] [--order ours,llama] [--cli dist/cli/main.js] [--no-warm] [--json]';
 
 function fail(message) {
   process.stderr.write(`compare: ${message}\n${USAGE}\n`);
@@ -34,7 +42,9 @@ try {
       model: { type: 'string' },
       gguf: { type: 'string' },
       'llama-dir': { type: 'string' },
-      threads: { type: 'string', default: '2' },
+      'llama-bench': { type: 'string' },
+      rounds: { type: 'string', default: '2' },
+      threads: { type: 'string' },
       prompt: { type: 'string', default: '512' },
       gen: { type: 'string', default: '128' },
       repeat: { type: 'string', default: '3' },
@@ -60,6 +70,11 @@ if (!o.model) fail('--model DIR (our checkpoint) is required');
 const model = resolve(o.model);
 const gguf = resolve(o.gguf ?? join(model, 'model.gguf'));
 if (!existsSync(gguf)) fail(`${gguf} not found: give --gguf FILE, or convert with: gpt-oss make-model --from ${o.model} --format gguf --out DIR`);
+if (o['llama-bench'] !== undefined) {
+  compareNative();
+  process.exit(0);
+}
+o.threads ??= '2';
 const llamaDir = o['llama-dir'] ?? process.env.LLAMA_BENCH_DIR;
 if (!llamaDir) fail('give --llama-dir DIR or set LLAMA_BENCH_DIR to the folder where node-llama-cpp is installed');
 if (!existsSync(o.cli)) fail(`${o.cli} not found: build first (npm run build), or pass --cli`);
@@ -85,7 +100,19 @@ const runs = {
  * start with its file half evicted by the first and "warm page cache" load figures would not hold.
  */
 function warm(which) {
-  const files = which === 'ours' ? readdirSync(model).filter((f) => f.endsWith('.safetensors')).map((f) => join(model, f)) : [gguf];
+  warmFiles(which === 'ours' ? checkpointFiles(model) : [gguf]);
+}
+
+/** The checkpoint's .safetensors files, in DIR or in DIR/original (the layout make-model writes). */
+function checkpointFiles(dir) {
+  for (const d of [dir, join(dir, 'original')]) {
+    const files = existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.safetensors')).map((f) => join(d, f)) : [];
+    if (files.length > 0) return files;
+  }
+  return [];
+}
+
+function warmFiles(files) {
   const t0 = performance.now();
   const buf = Buffer.allocUnsafe(1 << 23);
   let bytes = 0;
@@ -143,3 +170,185 @@ const lines = [
 if (ours.decode_limit_tok_s) lines.push('', `decode limit (our bench's bandwidth probe, ${f(ours.bandwidth_gb_s, 1)} GB/s): ${f(ours.decode_limit_tok_s)} tok/s`);
 process.stderr.write(`${lines.join('\n')}\n`);
 if (o.json) process.stdout.write(`${JSON.stringify({ started, machine, threads: Number(o.threads), prompt: Number(o.prompt), gen: Number(o.gen), repeat: Number(o.repeat), ours, llama, ratios })}\n`);
+
+// ---- against a natively built llama-bench (--llama-bench PATH) ----
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function positiveInt(name, value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be an integer >= 1, got '${value}'`);
+  return n;
+}
+
+/**
+ * Runs `cmd args` under GNU time when it is there, for the child's peak RSS (Node reports only its
+ * own); stdout is captured, stderr passes through. Returns { stdout, peakRss (bytes or null), wallS }.
+ */
+function spawnMeasured(label, cmd, args) {
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+  const rssFile = join(tmpdir(), `gpt-oss-compare-${process.pid}.rss`);
+  const [file, argv] = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  process.stderr.write(`\n== ${label}: ${[cmd, ...args].map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}\n`);
+  const t0 = performance.now();
+  const r = spawnSync(file, argv, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const wallS = (performance.now() - t0) / 1000;
+  if (r.error) fail(`${label}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${label} exited with ${r.status ?? r.signal}`);
+  let peakRss = null;
+  if (timeBin && existsSync(rssFile)) {
+    const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    rmSync(rssFile, { force: true });
+    if (Number.isFinite(kb) && kb > 0) peakRss = kb * 1024;
+  }
+  return { stdout: r.stdout, peakRss, wallS };
+}
+
+/** One `gpt-oss bench` per thread count (the thread pool is fixed at load); per-run figures kept. */
+function runOursNative(shape) {
+  const out = {};
+  for (const t of shape.threads) {
+    const args = [
+      ...(o.cli.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      o.cli, 'bench', '--model', model, '--precision', o.precision, ...(o.backend ? ['--backend', o.backend] : []),
+      '--threads', String(t), '--prompt', String(shape.prompt), '--gen', String(shape.gen), '--repeat', String(shape.repeat), '--json',
+    ];
+    const r = spawnMeasured(`gpt-oss, ${t} thread(s)`, process.execPath, args);
+    const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    if (!line) fail('gpt-oss bench printed no JSON line on stdout');
+    const j = JSON.parse(line);
+    out[t] = {
+      decode: j.decode_runs_tok_s ?? [j.decode_tok_s],
+      prefill: j.prefill_runs_tok_s ?? [j.prefill_tok_s],
+      peakRss: j.peak_rss_bytes,
+      loadS: j.load_s,
+      readGbs: j.read_bandwidth_gb_s,
+      streamGbs: j.stream_read_gb_s,
+      bytesPerToken: j.decode_bytes_per_token,
+      limit: j.decode_limit_tok_s,
+      experts: j.experts,
+      kernels: j.kernels,
+    };
+  }
+  return out;
+}
+
+/** One llama-bench for every thread count (it loads the model once): pp and tg tests, JSON out. */
+function runLlamaBench(shape) {
+  const args = ['-m', gguf, '-p', String(shape.prompt), '-n', String(shape.gen), '-t', shape.threads.join(','), '-r', String(shape.repeat), '-o', 'json'];
+  if (o['flash-attention']) args.push('-fa', '1');
+  const r = spawnMeasured('llama-bench (native)', o['llama-bench'], args);
+  let records;
+  try {
+    records = JSON.parse(r.stdout);
+  } catch (e) {
+    fail(`llama-bench printed no JSON on stdout (${e.message})`);
+  }
+  const out = {};
+  for (const t of shape.threads) out[t] = { decode: [], prefill: [], peakRss: r.peakRss, wallS: r.wallS };
+  let build = '';
+  for (const rec of records) {
+    const t = rec.n_threads;
+    if (!out[t]) continue;
+    build = `${rec.build_commit} (build ${rec.build_number}), ${rec.backends}, ${rec.cpu_info}`;
+    if (rec.n_prompt > 0 && rec.n_gen === 0) out[t].prefill.push(...rec.samples_ts);
+    else if (rec.n_gen > 0 && rec.n_prompt === 0) out[t].decode.push(...rec.samples_ts);
+  }
+  return { perThread: out, build };
+}
+
+function compareNative() {
+  if (!existsSync(o['llama-bench'])) fail(`${o['llama-bench']} not found: build it with bench/build-llama-bench.sh`);
+  if (!existsSync(o.cli)) fail(`${o.cli} not found: build first (npm run build), or pass --cli`);
+  const threads = (o.threads ?? '1,2').split(',').map((t) => positiveInt('threads', t.trim()));
+  const shape = { threads, prompt: positiveInt('prompt', o.prompt), gen: positiveInt('gen', o.gen), repeat: positiveInt('repeat', o.repeat) };
+  const rounds = positiveInt('rounds', o.rounds);
+  const first = o.order.split(',')[0];
+  if (!['ours', 'llama'].includes(first) || !/^(ours,llama|llama,ours)$/.test(o.order)) fail(`--order must be ours,llama or llama,ours, got '${o.order}'`);
+  const started = new Date().toISOString();
+  const samples = { ours: {}, llama: {} };
+  const info = { ours: {}, llama: {} };
+  const orders = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = (round % 2 === 0) === (first === 'ours') ? ['ours', 'llama'] : ['llama', 'ours'];
+    orders.push(order.join(','));
+    process.stderr.write(`\n==== round ${round + 1}/${rounds}: ${order.join(' then ')}\n`);
+    for (const which of order) {
+      if (!o['no-warm']) warmFiles(which === 'ours' ? checkpointFiles(model) : [gguf]);
+      const perThread = which === 'ours' ? runOursNative(shape) : runLlamaBench(shape);
+      const byThread = which === 'ours' ? perThread : perThread.perThread;
+      if (which === 'llama') info.llama.build = perThread.build;
+      for (const t of threads) {
+        const s = (samples[which][t] ??= { decode: [], prefill: [], peakRss: [], loadS: [] });
+        const r = byThread[t];
+        s.decode.push(...r.decode);
+        s.prefill.push(...r.prefill);
+        if (r.peakRss) s.peakRss.push(r.peakRss);
+        if (r.loadS !== undefined) s.loadS.push(r.loadS);
+        if (which === 'ours') (info.ours[t] ??= []).push(r);
+      }
+    }
+  }
+  const rows = threads.map((t) => {
+    const [a, b] = [samples.ours[t], samples.llama[t]];
+    const probes = info.ours[t];
+    const read = median(probes.map((p) => p.readGbs));
+    const stream = median(probes.map((p) => p.streamGbs));
+    const limit = median(probes.map((p) => p.limit));
+    return {
+      threads: t,
+      ours_decode_tok_s: median(a.decode),
+      llama_decode_tok_s: median(b.decode),
+      decode_ratio: median(a.decode) / median(b.decode),
+      ours_prefill_tok_s: median(a.prefill),
+      llama_prefill_tok_s: median(b.prefill),
+      prefill_ratio: median(a.prefill) / median(b.prefill),
+      ours_decode_runs: a.decode,
+      llama_decode_runs: b.decode,
+      ours_prefill_runs: a.prefill,
+      llama_prefill_runs: b.prefill,
+      ours_peak_rss_bytes: Math.max(...a.peakRss),
+      llama_peak_rss_bytes: b.peakRss.length ? Math.max(...b.peakRss) : null,
+      ours_load_s: median(a.loadS),
+      read_bandwidth_gb_s: read,
+      stream_read_gb_s: stream,
+      decode_bytes_per_token: probes[0].bytesPerToken,
+      decode_limit_tok_s: limit,
+      ours_fraction_of_limit: median(a.decode) / limit,
+      llama_fraction_of_limit: median(b.decode) / limit,
+    };
+  });
+  printNativeTable(rows, { started, shape, rounds, orders, build: info.llama.build, experts: info.ours[threads[0]][0].experts });
+  if (o.json) process.stdout.write(`${JSON.stringify({ started, machine: machineLine(), llama_bench: o['llama-bench'], llama_build: info.llama.build, model, gguf, ...shape, rounds, orders, rows })}\n`);
+}
+
+function machineLine() {
+  return `${cpus().length} logical CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(2)} GiB`;
+}
+
+function printNativeTable(rows, m) {
+  const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+  const gib = (b) => (b ? `${(b / 2 ** 30).toFixed(2)} GiB` : 'n/a');
+  const runs = (xs) => xs.map((x) => f(x)).join(' / ');
+  const lines = [
+    '',
+    `Same weights, pp${m.shape.prompt} / tg${m.shape.gen}, ${m.rounds} round(s) (${m.orders.join('; ')}) of ${m.shape.repeat} runs, medians of all runs; ${machineLine()}; ${m.started}`,
+    `  ours:        ${model} (${o.backend ?? 'default backend'}, ${o.precision}, experts ${m.experts})`,
+    `  llama-bench: ${gguf} (${o['llama-bench']}; ${m.build})`,
+    '',
+    '| threads | decode: gpt-oss | llama-bench | ours / llama | prefill: gpt-oss | llama-bench | ours / llama | peak RSS gpt-oss / llama | read probe | decode limit | fraction of limit: ours / llama |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.threads} | ${f(r.ours_decode_tok_s)} | ${f(r.llama_decode_tok_s)} | ${f(r.decode_ratio)}x | ${f(r.ours_prefill_tok_s)} | ${f(r.llama_prefill_tok_s)} | ${f(r.prefill_ratio)}x | ${gib(r.ours_peak_rss_bytes)} / ${gib(r.llama_peak_rss_bytes)} | ${f(r.read_bandwidth_gb_s, 1)} GB/s (STREAM-like ${f(r.stream_read_gb_s, 1)}) | ${f(r.decode_limit_tok_s)} tok/s (${f(r.decode_bytes_per_token / 1e9)} GB/step) | ${f(r.ours_fraction_of_limit * 100, 0)} % / ${f(r.llama_fraction_of_limit * 100, 0)} % |`,
+    ),
+    '',
+    'Every run (tok/s):',
+    ...rows.map((r) => `  ${r.threads} thread(s): decode ours ${runs(r.ours_decode_runs)}; llama ${runs(r.llama_decode_runs)}; prefill ours ${runs(r.ours_prefill_runs)}; llama ${runs(r.llama_prefill_runs)}`),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

@@ -260,6 +260,16 @@ static napi_value js_create_kv_cache(napi_env env, napi_callback_info info) {
   return ext;
 }
 
+static napi_value js_kv_cache_fill(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "kvCacheFill")) return NULL;
+  kv_cache *c = arg_handle(&a, "cache", MAGIC_KV);
+  int seed = arg_int(&a, "seed", 0);
+  if (a.failed) return NULL;
+  kv_cache_fill(c, (uint32_t)seed);
+  return undefined(env);
+}
+
 /* ---- file mapping ---------------------------------------------------------------------------- */
 
 /*
@@ -835,6 +845,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "poolThreads", js_pool_threads);
   set_fn(env, exports, "destroy", js_destroy_handle);
   set_fn(env, exports, "createKvCache", js_create_kv_cache);
+  set_fn(env, exports, "kvCacheFill", js_kv_cache_fill);
   set_fn(env, exports, "mapFile", js_map_file);
   set_fn(env, exports, "unmapFile", js_unmap_file);
   set_fn(env, exports, "embed", js_embed);

@@ -62,6 +62,38 @@ void kv_cache_destroy(kv_cache *c) {
   free(c);
 }
 
+/*
+ * Writes pseudo-random keys and values in [-1, 1) over every row of every layer and slot, for
+ * benchmarks of decode at a long context without the hours of prefill that would write them: the
+ * pages of rows never written map the kernel's one zero page, which would be read from cache and
+ * make the attention look faster than a real long context. A 1 MiB random block is generated once
+ * and copied over (the rows' bytes need not differ, only their pages).
+ */
+void kv_cache_fill(kv_cache *c, uint32_t seed) {
+  enum { BLOCK = 1 << 20 };
+  static uint8_t block[BLOCK];
+  uint32_t x = seed ? seed : 0x9e3779b9u;
+  size_t elem = c->f16 ? 2 : 4;
+  for (size_t i = 0; i + elem <= BLOCK; i += elem) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32 */
+    float f = (float)(x >> 8) * (2.0f / 16777216.0f) - 1.0f;
+    if (c->f16) {
+      uint16_t h = go_f32_to_f16(f);
+      memcpy(block + i, &h, 2);
+    } else {
+      memcpy(block + i, &f, 4);
+    }
+  }
+  for (int l = 0; l < c->layers; l++) {
+    void *bufs[2] = {c->k[l], c->v[l]};
+    for (int b = 0; b < 2; b++)
+      for (size_t at = 0; at < c->bytes[l]; at += BLOCK) {
+        size_t n = c->bytes[l] - at < BLOCK ? c->bytes[l] - at : BLOCK;
+        memcpy((uint8_t *)bufs[b] + at, block, n);
+      }
+  }
+}
+
 static inline size_t kv_row(const kv_cache *c, int layer, int slot, int pos) {
   int cap = c->layer_cap[layer];
   int index = c->windows[layer] > 0 ? pos % cap : pos;

@@ -62,6 +62,7 @@ typedef struct {
 kv_cache *kv_cache_create(int layers, int kv_heads, int head_dim, const int *windows, int slots, int capacity,
                           int sliding_capacity, int f16);
 void kv_cache_destroy(kv_cache *c);
+void kv_cache_fill(kv_cache *c, uint32_t seed);
 void f32_sdpa_sinks_swa(pool_t *p, float *out, const float *q, const float *k, const float *v, int n,
                         const float *sinks, kv_cache *c, const int *slots, const int *positions, int layer,
                         int heads, int kv_heads, int head_dim, int window, float sm_scale);

@@ -149,6 +149,8 @@ export interface CpuAddon {
   destroy(handle: PoolHandle | KvCacheHandle): void;
 
   createKvCache(options: KvCacheOptions): KvCacheHandle;
+  /** Writes pseudo-random keys and values in [-1, 1) over every row (benchmarks of a long context). Absent from older builds. */
+  kvCacheFill?(options: { cache: KvCacheHandle; seed: number }): void;
 
   /**
    * Read-only shared mmap of a whole file, or null when it cannot be mapped. Node 20 caps an external

@@ -190,6 +190,24 @@ export class CpuBackend implements Backend {
     return Promise.resolve(tensor(t).data.slice());
   }
 
+  /**
+   * Benchmarks only: writes pseudo-random keys and values over every position of a cache, so that
+   * decode at a long context reads real memory (rows never written map the kernel's zero page, which
+   * is read from cache). Returns false when the loaded addon predates this call.
+   */
+  fillKvCache(cache: KvCache, seed = 1): boolean {
+    if (!(cache instanceof CpuKvCache) || !this.caches.has(cache)) throw new InvalidArgumentError('cpu.fillKvCache: KV cache was not created by this backend');
+    if (!this.addon.kvCacheFill) return false;
+    this.addon.kvCacheFill({ cache: cache.handle, seed });
+    return true;
+  }
+
+  /** Frees a cache's memory now (a benchmark that makes several large caches in turn). */
+  releaseKvCache(cache: KvCache): void {
+    if (!(cache instanceof CpuKvCache) || !this.caches.delete(cache)) return;
+    this.addon.destroy(cache.handle);
+  }
+
   dispose(): void {
     for (const c of this.caches) this.addon.destroy(c.handle);
     this.caches.clear();

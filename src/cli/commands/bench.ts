@@ -3,6 +3,7 @@ import { BACKEND_NAMES, nativeKernels } from '../../engine/index.js';
 import { loadModel, type LoadedModel } from '../../engine/load-model.js';
 import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
+import { measureContextDecode, parseContexts, withLimits, type ContextRun } from './bench-context.js';
 import type { Command } from '../command.js';
 
 const USAGE = `Usage: gpt-oss bench --model DIR [options]
@@ -29,6 +30,10 @@ Options:
   --parallel N                decode N sequences together (one batched step per token, each sequence its own
                               prompt and cache slot); prints per-sequence and aggregate tokens/s (default 1)
   --batch N                   largest forward batch during prefill (default min(prompt, 512))
+  --context N[,N...]          also decode at the end of a KV cache of N positions (e.g. 32768,131072), the
+                              cache filled with synthetic keys and values; prints the bytes a step reads
+                              (weights plus the cache rows its attention visits) and the fraction of the limit
+  --context-steps N           decode steps at each --context size (default 8)
   --json                      print the results as one compact JSON object on stdout`;
 
 export interface BenchResult {
@@ -62,6 +67,11 @@ export interface BenchResult {
   parallel: number;
   decode_aggregate_tok_s: number;
   decode_fraction_of_limit: number;
+  /** every run's figure, in order (the medians above are of these) */
+  prefill_runs_tok_s: number[];
+  decode_runs_tok_s: number[];
+  /** --context: decode at the end of caches of those sizes (empty without the option) */
+  long_context: ContextRun[];
 }
 
 /**
@@ -126,6 +136,8 @@ export const benchCommand: Command = {
       repeat: { type: 'string' },
       parallel: { type: 'string' },
       batch: { type: 'string' },
+      context: { type: 'string' },
+      'context-steps': { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new InvalidArgumentError(`gpt-oss bench: unexpected argument '${positionals[0]}'`);
@@ -144,6 +156,7 @@ export const benchCommand: Command = {
     const repeat = intOption('bench', 'repeat', values.repeat, 3, 1);
     const parallel = intOption('bench', 'parallel', values.parallel, 1, 1);
     const batch = intOption('bench', 'batch', values.batch, Math.min(prompt, 512), 1);
+    const contextSteps = intOption('bench', 'context-steps', values['context-steps'], 8, 1);
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
     const t0 = performance.now();
@@ -162,6 +175,7 @@ export const benchCommand: Command = {
       if (prompt + gen > config.maxContextLength) {
         throw new InvalidArgumentError(`gpt-oss bench: --prompt + --gen (${prompt + gen}) exceeds the model's context of ${config.maxContextLength}`);
       }
+      const contexts = parseContexts(values.context, config.maxContextLength, contextSteps);
       log(`bench: ${values.model} on ${model.backend.name} (${model.backend.precision}), loaded in ${loadS.toFixed(2)} s`);
       // GPU backends: which adapter, its limits and features, before any figure.
       const adapter = (model.backend as { adapter?: { vendor: string; architecture: string; device: string; description: string; features: readonly string[]; limits: Readonly<Record<string, number>> } }).adapter;
@@ -205,6 +219,11 @@ export const benchCommand: Command = {
       }
       // Peak RSS is read before the bandwidth probe, whose 1 GB of arrays would otherwise count.
       const peakRss = process.resourceUsage().maxRSS * 1024;
+      // backends without the choice (ref) read the checkpoint's dense weights as they are
+      const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
+      const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
+      // long contexts after the peak RSS above (their caches are not the short runs' memory), before the probe
+      const longRuns = contexts.length > 0 ? await measureContextDecode(model, contexts, contextSteps, bytesPerToken, log) : [];
       const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number | Promise<number> }).measureBandwidth;
       const triad = probe ? await probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
       const reads = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number) => ReadProbe | null }).measureReadBandwidth?.call(model.backend, 512 << 20, 8) ?? null;
@@ -212,11 +231,8 @@ export const benchCommand: Command = {
       const stream = reads ? summarize(reads.streamLike) : null;
       // the decode limit counts the read bandwidth where it was measured (a decode step only reads)
       const bandwidth = read ? read.best : triad;
-      // backends without the choice (ref) read the checkpoint's dense weights as they are
-      const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
       // backends without the choice read the experts where the checkpoint left them
       const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
-      const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
       const limit = (bandwidth * 1e9) / bytesPerToken;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
       const kernels = native && 'kernels' in native ? { ...native.kernels } : null;
@@ -246,6 +262,9 @@ export const benchCommand: Command = {
         decode_bytes_per_token: Math.round(bytesPerToken),
         decode_limit_tok_s: round(limit, 3),
         decode_fraction_of_limit: round(median(decodes) / limit, 3),
+        prefill_runs_tok_s: prefills.map((x) => round(x, 3)),
+        decode_runs_tok_s: decodes.map((x) => round(x, 3)),
+        long_context: withLimits(longRuns, bandwidth),
       };
       const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
       const rows: [string, string][] = [
@@ -265,6 +284,14 @@ export const benchCommand: Command = {
         ['bytes per decode step', `${(bytesPerToken / 1e9).toFixed(2)} GB`],
         ['decode limit', `${result.decode_limit_tok_s.toFixed(2)} tok/s = ${read ? 'read' : 'triad'} bandwidth / bytes per step (achieved ${(result.decode_fraction_of_limit * 100).toFixed(0)} %)`],
       ];
+      for (const r of result.long_context) {
+        rows.push([
+          `decode at ${r.positions}`,
+          `${r.decode_tok_s.toFixed(2)} tok/s (${r.ms_per_step.toFixed(0)} ms/step, median of ${r.steps}${r.filled ? '' : ', cache NOT filled'}); ` +
+            `${(r.bytes_per_step / 1e9).toFixed(2)} GB/step = ${(r.weight_bytes_per_step / 1e9).toFixed(2)} weights + ${(r.kv_bytes_per_step / 1e9).toFixed(3)} KV; ` +
+            `limit ${r.limit_tok_s!.toFixed(2)} tok/s (achieved ${(r.fraction_of_limit! * 100).toFixed(0)} %)`,
+        ]);
+      }
       log(`\n${rows.map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n')}\n  (medians of ${repeat} runs)`);
       if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
