@@ -15,6 +15,8 @@
 // Against a natively built llama-bench (bench/build-llama-bench.sh) instead of node-llama-cpp:
 //   node bench/compare.mjs --model DIR [--gguf FILE.gguf] --llama-bench PATH [--threads 1,2]
 //          [--prompt 512] [--gen 128] [--repeat 3] [--rounds 2] [--order ours,llama] [--json]
+//   --context 32768,131072: ours also decodes at the end of KV caches of those sizes (gpt-oss bench
+//   --context) in its run at the first thread count, and the table shows the fraction of the limit there.
 //   Each round runs both engines, every thread count, each after reading its own weight files
 //   through; the first engine alternates from round to round. Medians are over every run of every
 //   round (llama-bench's own warm-up run is not counted). llama-bench measures tg from an empty
@@ -44,6 +46,7 @@ try {
       'llama-dir': { type: 'string' },
       'llama-bench': { type: 'string' },
       rounds: { type: 'string', default: '2' },
+      context: { type: 'string' },
       threads: { type: 'string' },
       prompt: { type: 'string', default: '512' },
       gen: { type: 'string', default: '128' },
@@ -211,11 +214,12 @@ function spawnMeasured(label, cmd, args) {
 /** One `gpt-oss bench` per thread count (the thread pool is fixed at load); per-run figures kept. */
 function runOursNative(shape) {
   const out = {};
-  for (const t of shape.threads) {
+  for (const [i, t] of shape.threads.entries()) {
+    const context = i === 0 && o.context ? ['--context', o.context, '--context-steps', '4'] : [];
     const args = [
       ...(o.cli.endsWith('.ts') ? ['--import', 'tsx'] : []),
       o.cli, 'bench', '--model', model, '--precision', o.precision, ...(o.backend ? ['--backend', o.backend] : []),
-      '--threads', String(t), '--prompt', String(shape.prompt), '--gen', String(shape.gen), '--repeat', String(shape.repeat), '--json',
+      '--threads', String(t), '--prompt', String(shape.prompt), '--gen', String(shape.gen), '--repeat', String(shape.repeat), ...context, '--json',
     ];
     const r = spawnMeasured(`gpt-oss, ${t} thread(s)`, process.execPath, args);
     const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -232,6 +236,7 @@ function runOursNative(shape) {
       limit: j.decode_limit_tok_s,
       experts: j.experts,
       kernels: j.kernels,
+      longContext: j.long_context ?? [],
     };
   }
   return out;
@@ -239,7 +244,7 @@ function runOursNative(shape) {
 
 /** One llama-bench for every thread count (it loads the model once): pp and tg tests, JSON out. */
 function runLlamaBench(shape) {
-  const args = ['-m', gguf, '-p', String(shape.prompt), '-n', String(shape.gen), '-t', shape.threads.join(','), '-r', String(shape.repeat), '-o', 'json'];
+  const args = ['-m', gguf, '-p', String(shape.prompt), '-n', String(shape.gen), '-t', shape.threads.join(','), '-r', String(shape.repeat), '-o', 'json', '-oe', 'md'];
   if (o['flash-attention']) args.push('-fa', '1');
   const r = spawnMeasured('llama-bench (native)', o['llama-bench'], args);
   let records;
@@ -323,7 +328,9 @@ function compareNative() {
     };
   });
   printNativeTable(rows, { started, shape, rounds, orders, build: info.llama.build, experts: info.ours[threads[0]][0].experts });
-  if (o.json) process.stdout.write(`${JSON.stringify({ started, machine: machineLine(), llama_bench: o['llama-bench'], llama_build: info.llama.build, model, gguf, ...shape, rounds, orders, rows })}\n`);
+  const longContext = info.ours[threads[0]].flatMap((r) => r.longContext);
+  printLongContext(longContext, threads[0]);
+  if (o.json) process.stdout.write(`${JSON.stringify({ started, machine: machineLine(), llama_bench: o['llama-bench'], llama_build: info.llama.build, model, gguf, ...shape, rounds, orders, rows, long_context: longContext })}\n`);
 }
 
 function machineLine() {
@@ -349,6 +356,23 @@ function printNativeTable(rows, m) {
     '',
     'Every run (tok/s):',
     ...rows.map((r) => `  ${r.threads} thread(s): decode ours ${runs(r.ours_decode_runs)}; llama ${runs(r.llama_decode_runs)}; prefill ours ${runs(r.ours_prefill_runs)}; llama ${runs(r.llama_prefill_runs)}`),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+function printLongContext(runs, threads) {
+  if (runs.length === 0) return;
+  const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+  const lines = [
+    '',
+    `gpt-oss decode at the end of a long KV cache (${threads} thread(s), synthetic keys and values):`,
+    '',
+    '| cached positions | decode | bytes per step (weights + KV) | limit | fraction of limit |',
+    '|---|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.positions} | ${f(r.decode_tok_s)} tok/s (${f(r.ms_per_step, 0)} ms, median of ${r.steps}${r.filled ? '' : ', NOT filled'}) | ${f(r.bytes_per_step / 1e9)} GB (${f(r.weight_bytes_per_step / 1e9)} + ${f(r.kv_bytes_per_step / 1e9, 3)}) | ${f(r.limit_tok_s)} tok/s | ${f(r.fraction_of_limit * 100, 0)} % |`,
+    ),
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
 }
