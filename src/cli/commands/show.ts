@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import { expertBytes, memoryRoom, resolveExperts, roomForCache } from '../../engine/index.js';
-import type { ModelConfig } from '../../format/config-types.js';
 import { DEMO_MODEL, HubError, resolveModelArgument, summarizeModel, type ExpertsPlan, type ModelSummary } from '../../hub/index.js';
 import { intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -21,7 +20,7 @@ function formatParams(n: number): string {
 }
 
 /** What `--experts auto` would pick on this machine now, with the figures it compares. */
-function expertsPlan(config: ModelConfig): ExpertsPlan {
+function expertsPlan(config: ModelSummary['config']): ExpertsPlan {
   const room = memoryRoom();
   const experts = expertBytes(config);
   const cache = roomForCache(config);
