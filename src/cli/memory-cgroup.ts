@@ -35,6 +35,8 @@ export interface MemoryCgroup {
   oomKills(): number | undefined;
   /** `command args` in the cgroup (moved in before exec). */
   spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
+  /** The command line that runs `command args` in the cgroup, for callers that spawn it themselves. */
+  wrap(command: string, args: readonly string[]): [string, string[]];
   /** Removes the cgroup (its processes must have exited); idempotent. */
   remove(): void;
 }
@@ -94,6 +96,7 @@ export function createMemoryCgroup(limitBytes: number, options: { root?: string;
   } catch (e) {
     throw new InvalidArgumentError(`${why}: cannot create the cgroup ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}; making a memory cgroup needs root)`);
   }
+  const wrap = (command: string, args: readonly string[]): [string, string[]] => ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', join(dir, 'cgroup.procs'), command, ...args]];
   let removed = false;
   const remove = (): void => {
     if (removed) return;
@@ -131,8 +134,8 @@ export function createMemoryCgroup(limitBytes: number, options: { root?: string;
       const line = read(join(dir, kind === 'v1' ? 'memory.oom_control' : 'memory.events'))?.split('\n').find((l) => l.startsWith('oom_kill '));
       return line ? Number(line.split(' ')[1]) : undefined;
     },
-    spawn: (command, args, spawnOptions = {}) =>
-      spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', join(dir, 'cgroup.procs'), command, ...args], spawnOptions),
+    spawn: (command, args, spawnOptions = {}) => spawn(...wrap(command, args), spawnOptions),
+    wrap,
     remove,
   };
 }
