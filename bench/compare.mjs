@@ -152,6 +152,11 @@ async function run(which) {
   const limited = which === 'llama' ? await underMemoryLimit(args) : { command: process.execPath, args, done: () => ({}) };
   const r = spawnSync(limited.command, limited.args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   const cgroup = limited.done();
+  // under --memory-limit, an engine the kernel killed for memory is a result, not a failure of the comparison
+  if (r.status !== 0 && cgroup.cgroup_oom_kills > 0) {
+    process.stderr.write(`compare: ${label} was killed for memory in its cgroup of ${o['memory-limit']} (${cgroup.cgroup_oom_kills} kill)\n`);
+    return { killed_for_memory: true, ...cgroup };
+  }
   if (r.status !== 0) fail(`${label} exited with ${r.status ?? r.signal}${cgroup.cgroup_oom_kills ? ` (killed for memory in its cgroup: ${cgroup.cgroup_oom_kills})` : ''}`);
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (!line) fail(`${label} printed no JSON line on stdout`);
@@ -170,18 +175,19 @@ const ratios = {
   peak_rss: ratio(ours.peak_rss_bytes, llama.peak_rss_bytes),
   load: ratio(ours.load_s, llama.load_s),
 };
-const gib = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const killed = (r) => (r.killed_for_memory ? 'killed for memory' : undefined);
+const gib = (b) => (Number.isFinite(b) ? `${(b / 2 ** 30).toFixed(2)} GiB` : 'n/a');
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const machine = `${cpus().length} logical CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(totalmem())}`;
 const lines = [
   '',
   `Same weights, ${o.threads} threads, pp${o.prompt} / tg${o.gen}, medians of ${o.repeat}; ${machine}; ${started}`,
   `  ours:      ${model} (${ours.backend}, ${ours.precision})`,
-  `  llama.cpp: ${gguf} (${llama.llama_cpp_release}, node-llama-cpp ${llama.node_llama_cpp})`,
+  `  llama.cpp: ${gguf} (${llama.llama_cpp_release ?? "release n/a"}, node-llama-cpp ${llama.node_llama_cpp ?? "n/a"})`,
   '',
   '| | gpt-oss | llama.cpp | ours / llama.cpp |',
   '|---|---|---|---|',
-  `| decode tg${o.gen} (tok/s) | ${f(ours.decode_tok_s)} | ${f(llama.decode_tok_s)} | ${f(ratios.decode)}x |`,
+  `| decode tg${o.gen} (tok/s) | ${killed(ours) ?? f(ours.decode_tok_s)} | ${killed(llama) ?? f(llama.decode_tok_s)} | ${f(ratios.decode)}x |`,
   `| prefill pp${o.prompt} (tok/s) | ${f(ours.prefill_tok_s)} | ${f(llama.prefill_tok_s)} | ${f(ratios.prefill)}x |`,
   `| peak RSS | ${gib(ours.peak_rss_bytes)} | ${gib(llama.peak_rss_bytes)} | ${f(ratios.peak_rss)}x |`,
   `| load | ${f(ours.load_s)} s | ${f(llama.load_s)} s | ${f(ratios.load)}x |`,
