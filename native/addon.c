@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kernels.h"
+#include "weight-copy.h"
 
 #define ADDON_VERSION 2
 #define MAGIC_POOL 0x504f4f4cu
@@ -285,6 +286,7 @@ typedef struct mapping {
   handle_t h; /* ptr = mapping address while mapped */
   size_t size;
   int refs; /* live buffers + the handle */
+  int fd; /* kept open so copyWeights can pread() from it */
   struct mapping *next_live; /* live mappings, so quantizeQ8 knows which sources it may madvise away */
 } mapping_t;
 
@@ -298,18 +300,21 @@ static void mapping_release(mapping_t *m) {
         break;
       }
     munmap(m->h.ptr, m->size);
+    if (m->fd >= 0) close(m->fd);
   }
   m->h.ptr = NULL;
 }
 
-/* 1 when [p, p + len) lies inside a live read-only file mapping of ours. */
-static int in_live_mapping(const void *p, size_t len) {
+/* The live read-only file mapping of ours that holds [p, p + len), or NULL. */
+static mapping_t *live_mapping_of(const void *p, size_t len) {
   for (mapping_t *m = live_mappings; m; m = m->next_live) {
     const char *b = m->h.ptr;
-    if ((const char *)p >= b && (const char *)p + len <= b + m->size) return 1;
+    if ((const char *)p >= b && (const char *)p + len <= b + m->size) return m;
   }
-  return 0;
+  return NULL;
 }
+
+static int in_live_mapping(const void *p, size_t len) { return live_mapping_of(p, len) != NULL; }
 
 static void mapping_unref(mapping_t *m) {
   if (--m->refs > 0) return;
@@ -350,9 +355,12 @@ static napi_value js_map_file(napi_env env, napi_callback_info info) {
   }
   size_t size = (size_t)st.st_size;
   void *ptr = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (ptr == MAP_FAILED) return null;
+  if (ptr == MAP_FAILED) {
+    close(fd);
+    return null;
+  }
   mapping_t *m = calloc(1, sizeof(mapping_t));
+  m->fd = fd;
   m->h.magic = MAGIC_MAP;
   m->h.ptr = ptr;
   m->size = size;
@@ -647,6 +655,27 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/*
+ * copyWeights({pool, dst, src}) -> 'read' | 'copy': src's bytes into dst on every thread. A view of a
+ * live file mapping is read from the file with pread() ('read'; its pages never enter this process),
+ * anything else copied ('copy').
+ */
+static napi_value js_copy_weights(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "copyWeights")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  size_t n = 0;
+  const uint8_t *src = arg_ta_len(&a, "src", napi_uint8_array, 0, 0, &n);
+  uint8_t *dst = arg_ta(&a, "dst", napi_uint8_array, n, 0);
+  if (a.failed) return NULL;
+  mapping_t *m = n > 0 ? live_mapping_of(src, n) : NULL;
+  int fd = m ? m->fd : -1;
+  go_copy_weights(p, dst, src, n, fd, m ? (off_t)(src - (const uint8_t *)m->h.ptr) : 0, m != NULL);
+  napi_value r;
+  napi_create_string_utf8(env, fd >= 0 ? "read" : "copy", NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_opts(env, info, &a, "rope")) return NULL;
@@ -855,6 +884,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "prefault", js_prefault);
   set_fn(env, exports, "allocWeights", js_alloc_weights);
   set_fn(env, exports, "release", js_release);
+  set_fn(env, exports, "copyWeights", js_copy_weights);
   set_fn(env, exports, "rope", js_rope);
   set_fn(env, exports, "attention", js_attention);
   set_fn(env, exports, "moe", js_moe);

@@ -23,6 +23,8 @@ enum { GO_L_SCALAR = 0, GO_L_AVX2 = 1, GO_L_AVX512 = 2, GO_L_AVX512_VBMI = 3 };
 /* What this CPU has (avx2 means AVX2 + FMA + F16C), detected once at module load. */
 typedef struct {
   int avx2, avx512_vnni, avx512_vbmi, best;
+  /* streaming kernels prefetch into L1 (else L2): see dispatch.c */
+  int prefetch_l1;
 } go_cpu_t;
 /* The dispatch table: the level each kernel family runs at (never above what the CPU has). */
 typedef struct {

@@ -69,64 +69,13 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
  * (lane group b = block b), so one convert and one FMA per 4 blocks with the blocks' scales spread
  * 4 lanes each from a 16-block register. With AVX512-VBMI the lookups need no nibble masks.
  *
- * Prefetch: one line per row per step, MOE_PF_BYTES ahead into L2. The hardware streamers stop at
- * every 4 KiB page of the mapping and keep too few misses in flight for one core to stream at DRAM
- * speed while it computes; measured on 4 rows x 1440 B streams, 8 KiB ahead into L2 beat T0 (L1,
- * whose fill buffers it holds) and shorter or longer distances.
+ * Prefetch (f32-mxfp4w-moe-q8-rows.h): the hardware streamers stop at every 4 KiB page of a mapping
+ * and keep too few misses in flight for one core to stream at DRAM speed while it computes, so the
+ * kernel prefetches MOE_PF_BYTES ahead, in address order.
  */
 #ifndef MOE_PF_BYTES
 #define MOE_PF_BYTES 8192
 #endif
-
-/* The kernel is written once and instantiated per target: GCC will not inline VBMI code into an
-   AVX-512BW-only function, and the BW-only copy must not contain VBMI instructions. */
-#define DEFINE_ROWS4(NAME, ATTR, VB)                                                                        \
-  ATTR static inline __attribute__((always_inline)) void NAME##_n(const uint8_t *B, const uint8_t *S, int K,  \
-                                                                 const int8_t *q4, const float *hx,         \
-                                                                 const float *cx, float *out, size_t os,    \
-                                                                 const int NR) {                            \
-    const __m512i mask = _mm512_set1_epi8(15);                                                              \
-    const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));                     \
-    const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);                 \
-    int nb = moe_nb(K);                                                                                     \
-    size_t rb = (size_t)nb * 16, q4s = (size_t)moe_q4_stride(K);                                            \
-    __m512 acc[4], corr[4], s16[4];                                                                         \
-    for (int r = 0; r < NR; r++) acc[r] = corr[r] = _mm512_setzero_ps();                                    \
-    for (int c = 0; c < nb; c += 16) {                                                                      \
-      for (int r = 0; r < NR; r++) {                                                                        \
-        __m512 sw = e8m0_16(S + (size_t)r * nb + c, nb - c);                                                \
-        s16[r] = _mm512_mul_ps(sw, _mm512_loadu_ps(hx + c));                                                \
-        corr[r] = _mm512_fmadd_ps(sw, _mm512_loadu_ps(cx + c), corr[r]);                                    \
-      }                                                                                                     \
-      int end = nb - c < 16 ? nb : c + 16;                                                                  \
-      for (int g = c; g < end; g += 4) {                                                                    \
-        __m512i idx = _mm512_add_epi32(spread, _mm512_set1_epi32(g - c));                                   \
-        __m512i xl = _mm512_loadu_si512((const void *)(q4 + 32 * g));                                       \
-        __m512i xh = _mm512_loadu_si512((const void *)(q4 + 32 * g + 64));                                  \
-        __m512i yl = _mm512_loadu_si512((const void *)(q4 + q4s + 32 * g));                                 \
-        __m512i yh = _mm512_loadu_si512((const void *)(q4 + q4s + 32 * g + 64));                            \
-        __mmask64 m = end - g >= 4 ? ~(__mmask64)0 : (((__mmask64)1 << (16 * (end - g))) - 1);              \
-        for (int r = 0; r < NR; r++) {                                                                      \
-          const uint8_t *p = B + r * rb + 16 * g;                                                           \
-          _mm_prefetch((const char *)(p + MOE_PF_BYTES), _MM_HINT_T1);                                      \
-          __m512i raw = _mm512_maskz_loadu_epi8(m, p), lo, hi;                                              \
-          LOOKUP##VB(raw, lut, mask, lo, hi);                                                               \
-          __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xl), hi, xh);     \
-          __m512i e = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, yl), hi, yh);     \
-          d = _mm512_add_epi32(_mm512_slli_epi32(d, 7), e);                                                 \
-          acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(idx, s16[r]), acc[r]);      \
-        }                                                                                                   \
-      }                                                                                                     \
-    }                                                                                                       \
-    for (int r = 0; r < NR; r++) out[r * os] = _mm512_reduce_add_ps(acc[r]) - _mm512_reduce_add_ps(corr[r]); \
-  }                                                                                                         \
-  ATTR static void NAME(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx, \
-                        const float *cx, float *out, size_t os) {                                           \
-    int nb = moe_nb(K), r = 0;                                                                              \
-    for (; r + 4 <= nr; r += 4)                                                                             \
-      NAME##_n(B + (size_t)r * nb * 16, S + (size_t)r * nb, K, q4, hx, cx, out + r * os, os, 4);            \
-    for (; r < nr; r++) NAME##_n(B + (size_t)r * nb * 16, S + (size_t)r * nb, K, q4, hx, cx, out + r * os, os, 1); \
-  }
 
 /* VBMI: vpermb reads 6 index bits, so a 64-entry table (the 16 codes 4 times) needs no nibble masks */
 #define LOOKUP1(raw, lut, mask, lo, hi)                                \
@@ -136,9 +85,32 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
   lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(raw, mask)),          \
   hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask))
 
-DEFINE_ROWS4(rows4_vbmi, __attribute__((target("avx512vbmi,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c"))), 1)
-DEFINE_ROWS4(rows4_bw, GO_AVX512, 0)
-#undef DEFINE_ROWS4
+#define ROWS_NAME rows4_vbmi
+#define ROWS_INNER rows4_vbmi_n
+#define ROWS_MT_NAME rowsmt_vbmi
+#define ROWS_MT_INNER rowsmt_vbmi_n
+#define ROWS_ATTR __attribute__((target("avx512vbmi,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#define ROWS_LOOKUP LOOKUP1
+#include "f32-mxfp4w-moe-q8-rows.h"
+#undef ROWS_NAME
+#undef ROWS_INNER
+#undef ROWS_MT_NAME
+#undef ROWS_MT_INNER
+#undef ROWS_ATTR
+#undef ROWS_LOOKUP
+#define ROWS_NAME rows4_bw
+#define ROWS_INNER rows4_bw_n
+#define ROWS_MT_NAME rowsmt_bw
+#define ROWS_MT_INNER rowsmt_bw_n
+#define ROWS_ATTR GO_AVX512
+#define ROWS_LOOKUP LOOKUP0
+#include "f32-mxfp4w-moe-q8-rows.h"
+#undef ROWS_NAME
+#undef ROWS_INNER
+#undef ROWS_MT_NAME
+#undef ROWS_MT_INNER
+#undef ROWS_ATTR
+#undef ROWS_LOOKUP
 #undef LOOKUP0
 #undef LOOKUP1
 
@@ -146,6 +118,12 @@ GO_AVX512 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, i
                                    const float *hx, const float *cx, float *out, size_t os) {
   if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) rows4_vbmi(B, S, nr, K, q4, hx, cx, out, os);
   else rows4_bw(B, S, nr, K, q4, hx, cx, out, os);
+}
+
+GO_AVX512 void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
+                                    const float *const *hx, const float *const *cx, float *const *out) {
+  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) rowsmt_vbmi(B, S, nr, K, nt, q4, hx, cx, out);
+  else rowsmt_bw(B, S, nr, K, nt, q4, hx, cx, out);
 }
 
 GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K) {
@@ -229,6 +207,10 @@ GO_AVX512 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const 
 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
                          const float *cx, float *out, size_t os) {
   (void)B, (void)S, (void)nr, (void)K, (void)q4, (void)hx, (void)cx, (void)out, (void)os;
+}
+void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
+                          const float *const *hx, const float *const *cx, float *const *out) {
+  (void)B, (void)S, (void)nr, (void)K, (void)nt, (void)q4, (void)hx, (void)cx, (void)out;
 }
 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K) {
   (void)mem, (void)B, (void)S, (void)nr, (void)K;

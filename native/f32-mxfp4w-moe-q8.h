@@ -31,6 +31,11 @@ void moe_split4(int8_t *q4, const int8_t *xq, int K);
 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
                          const float *cx, float *out, size_t out_stride);
 
+/* out[t][r] = row r . token t for r < nr, t < nt (2..4), each row read once for all tokens; token t in the
+ * decode layout at q4[t] with its hx[t], cx[t]. Per token, bit-identical to moe_rows4_q8_avx512. */
+void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
+                          const float *const *hx, const float *const *cx, float *const *out);
+
 /* Weights of nr rows expanded once to u8 (wu [nr][nbe*32]) with their per-row scales pair-broadcast
  * (swb [nr][nbe*8]) and per-block (sw [nr][nbp]), in caller memory of moe_expand_bytes(nr, K). */
 size_t moe_expand_bytes(int nr, int K);

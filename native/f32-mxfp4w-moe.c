@@ -26,6 +26,9 @@
 #define STREAM_ROWS_PER_ITEM 1024
 #endif
 #define FUSED_MAX_TOKENS 2
+/* fast + AVX-512: experts with at most this many tokens stream their packed rows once for all of them
+   (moe_rowsmt_q8_avx512), the same per-token arithmetic as one token alone; more expand the rows first */
+#define ROWS_MAX_TOKENS 4
 
 typedef struct {
   int e, r0, nr;
@@ -246,13 +249,27 @@ static void stage_task(void *vctx, int task, int thread) {
   size_t qs = 2 * (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), bs = (size_t)moe_nbe(K) * 8;
   size_t q4s = 2 * (size_t)moe_q4_stride(K);
   if (a->fast && go_kernels.moe_q8 >= GO_L_AVX512) {
-    if (cnt <= FUSED_MAX_TOKENS) {
+    if (cnt == 1) {
+      size_t ix = IN_INDEX(as[0]);
+      float *o = c->outp + (size_t)as[0] * c->R + it.r0;
+      moe_rows4_q8_avx512(B, S, it.nr, K, c->inq4 + ix * q4s, c->inhx + ix * ps, c->incx + ix * ps, o, 1);
+      for (int r = 0; r < it.nr; r++) o[r] += bias[r];
+      return;
+    }
+    if (cnt <= ROWS_MAX_TOKENS) {
+      const int8_t *q4[ROWS_MAX_TOKENS] = {0};
+      const float *hx[ROWS_MAX_TOKENS] = {0}, *cx[ROWS_MAX_TOKENS] = {0};
+      float *outs[ROWS_MAX_TOKENS] = {0};
       for (int t = 0; t < cnt; t++) {
         size_t ix = IN_INDEX(as[t]);
-        float *o = c->outp + (size_t)as[t] * c->R + it.r0;
-        moe_rows4_q8_avx512(B, S, it.nr, K, c->inq4 + ix * q4s, c->inhx + ix * ps, c->incx + ix * ps, o, 1);
-        for (int r = 0; r < it.nr; r++) o[r] += bias[r];
+        q4[t] = c->inq4 + ix * q4s;
+        hx[t] = c->inhx + ix * ps;
+        cx[t] = c->incx + ix * ps;
+        outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
       }
+      moe_rowsmt_q8_avx512(B, S, it.nr, K, cnt, q4, hx, cx, outs);
+      for (int t = 0; t < cnt; t++)
+        for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
       return;
     }
     size_t wbytes = (moe_expand_bytes(it.nr, K) + 63) & ~(size_t)63;
@@ -424,12 +441,13 @@ static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
 }
 
 
-static int make_items(item_t *items, const int *offs, int E, int R) {
+static int make_items(item_t *items, const int *offs, int E, int R, int fast_avx512) {
   int count = 0;
   for (int e = 0; e < E; e++) {
     int cnt = offs[e + 1] - offs[e];
     if (cnt == 0) continue;
-    int step = cnt <= FUSED_MAX_TOKENS ? STREAM_ROWS_PER_ITEM : ROWS_PER_ITEM;
+    int stream = cnt <= (fast_avx512 ? ROWS_MAX_TOKENS : FUSED_MAX_TOKENS);
+    int step = stream ? STREAM_ROWS_PER_ITEM : ROWS_PER_ITEM;
     for (int r0 = 0; r0 < R; r0 += step) {
       int nr = R - r0 < step ? R - r0 : step;
       if (items) items[count] = (item_t){e, r0, nr};
@@ -529,7 +547,8 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.scales = a->s1;
   sc.bias = a->bias1;
   sc.outp = h1;
-  int count = make_items(items, offs, E, 2 * I);
+  int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
+  int count = make_items(items, offs, E, 2 * I, fast_avx512);
   pool_run(p, stage_task, &sc, count);
 
   swiglu_ctx wc = {a, h1, act, actin};
@@ -551,7 +570,7 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.scales = a->s2;
   sc.bias = a->bias2;
   sc.outp = y;
-  count = make_items(items, offs, E, H);
+  count = make_items(items, offs, E, H, fast_avx512);
   pool_run(p, stage_task, &sc, count);
 
   for (int t = 0; t < n; t++) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ExpertsPlacement } from '../backends/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ModelConfig } from '../format/config-types.js';
@@ -14,54 +15,74 @@ export interface MemoryRoom {
   readonly source: string;
 }
 
-function readNumber(path: string): number | undefined {
+function readText(path: string): string | undefined {
   try {
-    const text = readFileSync(path, 'utf8').trim();
-    if (text === 'max') return Infinity;
-    const n = Number(text);
-    return Number.isFinite(n) ? n : undefined;
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
 }
 
+function readNumber(path: string): number | undefined {
+  const text = readText(path)?.trim();
+  if (text === undefined) return undefined;
+  if (text === 'max') return Infinity;
+  const n = Number(text);
+  return text !== '' && Number.isFinite(n) ? n : undefined;
+}
+
 function statField(path: string, field: string): number {
-  try {
-    const line = readFileSync(path, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`${field} `));
-    return line ? Number(line.split(/\s+/)[1]) || 0 : 0;
-  } catch {
-    return 0;
+  const line = readText(path)
+    ?.split('\n')
+    .find((l) => l.startsWith(`${field} `));
+  return line ? Number(line.split(/\s+/)[1]) || 0 : 0;
+}
+
+/**
+ * The room under the memory limits of the cgroup this process is in (`selfCgroup`: the text of
+ * /proc/self/cgroup) and of every cgroup above it, under the mount at `root`: v1 (a `memory`
+ * controller line) memory.limit_in_bytes - memory.usage_in_bytes, v2 (the `0::` line) memory.max -
+ * memory.current, each with the cgroup's inactive file pages counted as free since the kernel drops
+ * them first. null when no limit applies (or none can be read).
+ */
+export function cgroupRoom(selfCgroup: string, root = '/sys/fs/cgroup'): MemoryRoom | null {
+  const lines = selfCgroup.split('\n').map((l) => l.split(':'));
+  const v1 = lines.find((f) => f.length >= 3 && f[1]!.split(',').includes('memory'));
+  const v2 = lines.find((f) => f.length >= 3 && f[0] === '0' && f[1] === '');
+  const [mount, path, files] = v1
+    ? [join(root, 'memory'), v1.slice(2).join(':'), ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'total_inactive_file'] as const]
+    : v2
+      ? [root, v2.slice(2).join(':'), ['memory.max', 'memory.current', 'inactive_file'] as const]
+      : [undefined, '', undefined];
+  if (mount === undefined || files === undefined) return null;
+  // in a cgroup namespace (or a container's own mount) the path may not exist under the mount: start at its top
+  let dir = join(mount, path);
+  if (readText(join(dir, files[1])) === undefined) dir = mount;
+  let best: MemoryRoom | null = null;
+  for (;;) {
+    const limit = readNumber(join(dir, files[0]));
+    const usage = readNumber(join(dir, files[1]));
+    // v1 reports "no limit" as a page-rounded 2^63, v2 as "max"
+    if (limit !== undefined && usage !== undefined && limit < 2 ** 60) {
+      const room = Math.max(0, limit - usage + statField(join(dir, 'memory.stat'), files[2]));
+      if (!best || room < best.bytes) best = { bytes: room, source: `cgroup ${join(dir, files[0])}` };
+    }
+    if (dir === mount || !dir.startsWith(`${mount}/`)) return best;
+    dir = dirname(dir);
   }
 }
 
 /**
- * The memory left: MemAvailable (/proc/meminfo), and below it the room under this cgroup's limit
- * (v2 memory.max - memory.current, v1 memory.limit_in_bytes - memory.usage_in_bytes), with the
- * cgroup's inactive file pages counted as free since the kernel drops them first.
+ * The memory left: MemAvailable (/proc/meminfo), and below it the room under this process's cgroup
+ * limits (cgroupRoom).
  */
 export function memoryRoom(): MemoryRoom {
   let best: MemoryRoom = { bytes: Infinity, source: 'unknown' };
-  try {
-    const kb = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-    if (kb) best = { bytes: Number(kb[1]) * 1024, source: 'MemAvailable' };
-  } catch {
-    // not Linux: no figure, `auto` then reads in place
-  }
-  const cgroups: [string, string, string, string][] = [
-    ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory.current', '/sys/fs/cgroup/memory.stat', 'inactive_file'],
-    ['/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory/memory.usage_in_bytes', '/sys/fs/cgroup/memory/memory.stat', 'total_inactive_file'],
-  ];
-  for (const [limitFile, usageFile, statFile, inactive] of cgroups) {
-    const limit = readNumber(limitFile);
-    const usage = readNumber(usageFile);
-    // v1 reports "no limit" as a page-rounded 2^63
-    if (limit === undefined || usage === undefined || limit >= 2 ** 60) continue;
-    const room = limit - usage + statField(statFile, inactive);
-    if (room < best.bytes) best = { bytes: Math.max(0, room), source: `cgroup ${limitFile}` };
-  }
-  return best;
+  const kb = /^MemAvailable:\s+(\d+) kB/m.exec(readText('/proc/meminfo') ?? '');
+  // not Linux: no figure, `auto` then reads in place
+  if (kb) best = { bytes: Number(kb[1]) * 1024, source: 'MemAvailable' };
+  const cgroup = cgroupRoom(readText('/proc/self/cgroup') ?? '');
+  return cgroup && cgroup.bytes < best.bytes ? cgroup : best;
 }
 
 /** Bytes of the MXFP4 experts (16 bytes of nibbles and 1 scale byte per 32 weights). */

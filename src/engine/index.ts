@@ -33,5 +33,5 @@ export type { LoadProgress, LoadModelOptions } from './load-model.js';
 export { DEMO_MODEL_NAME, DEMO_SAMPLING, demoAssetsDir, modelCacheRoot, resolveDemoModel } from './demo-model.js';
 export type { BackendName, Precision } from '../backends/backend.js';
 export { BACKEND_NAMES, nativeKernels } from './select-backend.js';
-export { EXPERTS_CHOICES, type ExpertsChoice } from './experts-placement.js';
+export { EXPERTS_CHOICES, expertBytes, memoryRoom, resolveExperts, roomForCache, type ExpertsChoice, type MemoryRoom } from './experts-placement.js';
 export { assertFiniteLogits } from './finite-logits.js';

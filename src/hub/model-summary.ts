@@ -22,6 +22,12 @@ export interface BackendMemory {
   readonly note: string;
 }
 
+/** Where the cpu backend would put the MXFP4 experts (the engine's `--experts auto` decision) and why. */
+export interface ExpertsPlan {
+  readonly placement: 'copy' | 'map';
+  readonly reason: string;
+}
+
 export interface ModelSummary {
   readonly dir: string;
   readonly layout: 'original' | 'hf';
@@ -32,6 +38,10 @@ export interface ModelSummary {
   readonly weightBytes: number;
   readonly groups: readonly TensorGroup[];
   readonly context: number;
+  /** Bytes of the MXFP4 expert tensors (blocks and scales). */
+  readonly expertBytes: number;
+  /** The cpu backend's expert placement the rows assume (absent: read in place). */
+  readonly experts?: ExpertsPlan;
   readonly memory: readonly BackendMemory[];
 }
 
@@ -59,13 +69,18 @@ function isLinear(kind: string, shape: readonly number[]): boolean {
  * one session, rollback min(4096, context), batches of 128): full layers keep `context` positions,
  * sliding layers a ring of window + 127 + rollback.
  */
+function formatGB(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
 export function kvCacheBytes(c: ModelConfig, context: number, bytesPerValue: number): number {
   const sliding = Math.min(context, c.slidingWindow + 127 + Math.min(4096, context));
   const perPosition = 2 * c.numKeyValueHeads * c.headDim * bytesPerValue;
   return c.layerSliding.reduce((n, s) => n + (s ? sliding : context) * perPosition, 0);
 }
 
-export function summarizeModel(path: string, context?: number): ModelSummary {
+/** `plan`: where the cpu backend would put the experts for this config (the engine decides; hub only reports). */
+export function summarizeModel(path: string, context?: number, plan?: (config: ModelConfig) => ExpertsPlan): ModelSummary {
   const ck = openCheckpoint(path);
   try {
     const ctx = context ?? Math.min(8192, ck.config.maxContextLength);
@@ -73,6 +88,7 @@ export function summarizeModel(path: string, context?: number): ModelSummary {
     let parameters = 0;
     let linearBytes = 0;
     let linearQ8 = 0;
+    let expertBytes = 0;
     const names = ck.tensorNames();
     for (const name of names) {
       const t = ck.tensorInfo(name)!;
@@ -82,6 +98,7 @@ export function summarizeModel(path: string, context?: number): ModelSummary {
       g.count++;
       g.bytes += t.bytes;
       groups.set(key, g);
+      if (t.dtype === 'u8') expertBytes += t.bytes;
       const numel = t.shape.reduce((a, b) => a * b, 1);
       // An MXFP4 block byte holds two values; its scale bytes hold none of their own.
       parameters += t.dtype === 'u8' ? (/scales/.test(name) ? 0 : numel * 2) : numel;
@@ -91,6 +108,11 @@ export function summarizeModel(path: string, context?: number): ModelSummary {
       }
     }
     const weights = ck.totalBytes;
+    const experts = plan?.(ck.config);
+    const where =
+      experts?.placement === 'copy'
+        ? `experts copied into the process's memory at load (${formatGB(expertBytes)} that, unlike mapped pages, the kernel cannot drop under pressure)`
+        : 'experts mapped in place';
     const mem = (backend: string, weightBytes: number, kvPerValue: number, note: string): BackendMemory => {
       const kvBytes = kvCacheBytes(ck.config, ctx, kvPerValue);
       return { backend, weightBytes, kvBytes, totalBytes: weightBytes + kvBytes, note };
@@ -105,9 +127,11 @@ export function summarizeModel(path: string, context?: number): ModelSummary {
       weightBytes: weights,
       groups: [...groups.values()].sort((a, b) => b.bytes - a.bytes),
       context: ctx,
+      expertBytes,
+      ...(experts ? { experts } : {}),
       memory: [
-        mem('cpu (fast)', weights - linearBytes + linearQ8, 2, 'dense matrices converted to 8 bits at load, experts mapped in place, f16 KV cache'),
-        mem('cpu (exact)', weights, 4, 'weights mapped in place, f32 KV cache'),
+        mem('cpu (fast)', weights - linearBytes + linearQ8, 2, `dense matrices converted to 8 bits at load, ${where}, f16 KV cache`),
+        mem('cpu (exact)', weights, 4, `dense weights mapped in place, ${where}, f32 KV cache`),
         mem('ref', weights, 4, 'weights mapped (or read) in place, decoded a row at a time, f32 KV cache'),
         // GPU memory (src/backends/webgpu: weights uploaded as stored, f32 KV cache), beside a little host memory.
         mem('webgpu', weights, 4, 'GPU memory: weights uploaded as stored, f32 KV cache'),

@@ -88,7 +88,8 @@ export function chatOptionsOf(req: ChatRequest, model: ServedModel): TurnOptions
   }
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;
   if (maxTokens != null) options.maxTokens = maxTokens;
-  if (req.temperature != null) options.temperature = req.temperature;
+  const temperature = req.temperature ?? model.defaultTemperature;
+  if (temperature != null) options.temperature = temperature;
   if (req.top_p != null) options.topP = req.top_p;
   if (req.seed != null) options.seed = req.seed;
   if (req.logprobs) options.logprobs = req.top_logprobs ?? 0;

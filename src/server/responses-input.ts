@@ -96,7 +96,8 @@ export function responsesOptions(req: ResponsesRequest, model: ServedModel): Tur
     if (format.strict != null) options.responseFormat.strict = format.strict;
   }
   if (req.max_output_tokens != null) options.maxTokens = req.max_output_tokens;
-  if (req.temperature != null) options.temperature = req.temperature;
+  const temperature = req.temperature ?? model.defaultTemperature;
+  if (temperature != null) options.temperature = temperature;
   if (req.top_p != null) options.topP = req.top_p;
   if (req.seed != null) options.seed = req.seed;
   return options;

@@ -36,7 +36,7 @@ function responseObject(id: string, req: ResponsesRequest, model: ServedModel, c
     reasoning: { effort: req.reasoning?.effort ?? 'medium', summary: null },
     service_tier: 'default',
     store: req.store ?? true,
-    temperature: req.temperature ?? 1,
+    temperature: req.temperature ?? model.defaultTemperature ?? 1,
     text: { format: req.text?.format ?? { type: 'text' } },
     tool_choice: req.tool_choice ?? 'auto',
     tools: (req.tools ?? []).map((t) => echoTool(t, containerId)),

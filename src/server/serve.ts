@@ -17,6 +17,8 @@ export interface ServeOptions extends AppOptions {
   modelId: string;
   aliases?: readonly string[];
   reasoningBudget?: number;
+  /** The temperature when a request names none (default 1, as OpenAI's API). */
+  defaultTemperature?: number;
   load?: Omit<LoadOptions, 'sessions'>;
 }
 
@@ -82,6 +84,7 @@ export async function startServer(source: { dir: string } | { engine: Engine | P
         id: options.modelId,
         aliases: options.aliases ?? [],
         ...(options.reasoningBudget !== undefined ? { reasoningBudget: options.reasoningBudget } : {}),
+        ...(options.defaultTemperature !== undefined ? { defaultTemperature: options.defaultTemperature } : {}),
       };
       return served;
     } catch (e) {

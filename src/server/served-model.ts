@@ -16,6 +16,8 @@ export interface ServedModel {
   readonly aliases: readonly string[];
   /** Default reasoning budget (--reasoning-budget), when a request names none. */
   readonly reasoningBudget?: number;
+  /** The temperature when a request names none (the demo model's own; otherwise the API's default of 1). */
+  readonly defaultTemperature?: number;
 }
 
 export function checkModelName(model: ServedModel, name: string | null | undefined): void {

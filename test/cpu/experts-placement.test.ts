@@ -3,7 +3,7 @@
 // so the logits must be identical, through the CLI as a user runs it and through the library.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { benchCommand } from '../../src/cli/commands/bench.js';
 import type { CpuWeight } from '../../src/backends/cpu/cpu-weights.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { PRESETS } from '../../src/format/config-types.js';
-import { expertBytes, parseExpertsChoice, resolveExperts, roomForCache } from '../../src/engine/experts-placement.js';
+import { cgroupRoom, expertBytes, parseExpertsChoice, resolveExperts, roomForCache } from '../../src/engine/experts-placement.js';
 import { loadModel } from '../../src/engine/load-model.js';
 import type { ModelWeights } from '../../src/model/weights.js';
 import { loadFixture } from '../model/fixtures.js';
@@ -87,5 +87,33 @@ describe('experts placement', () => {
 
   it('gpt-oss bench checks --experts before loading anything', async () => {
     await assert.rejects(benchCommand.run(['--model', fixture.dir, '--experts', 'anon']), /--experts must be one of auto, copy, map, got 'anon'/);
+  });
+
+  it("reads the memory limit of the process's own cgroup and those above it, v1 and v2, from a cgroup root", () => {
+    const fake = join(tmp, 'cgroup');
+    const put = (dir: string, files: Record<string, string>): void => {
+      mkdirSync(join(fake, dir), { recursive: true });
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(fake, dir, name), text);
+    };
+    const GiB = 2 ** 30;
+    // v1 (this machine's layout): unlimited root, a job cgroup of 8 GiB with 3 GiB used of which 1 GiB inactive file pages
+    put('memory', { 'memory.limit_in_bytes': '9223372036854771712\n', 'memory.usage_in_bytes': `${20 * GiB}\n`, 'memory.stat': 'cache 1\ntotal_inactive_file 0\n' });
+    put('memory/jobs/bench', { 'memory.limit_in_bytes': `${8 * GiB}\n`, 'memory.usage_in_bytes': `${3 * GiB}\n`, 'memory.stat': `inactive_file ${5 * GiB}\ntotal_inactive_file ${GiB}\n` });
+    const v1 = '12:pids:/\n4:memory:/jobs/bench\n0::/\n';
+    assert.deepEqual(cgroupRoom(v1, fake), { bytes: 6 * GiB, source: `cgroup ${join(fake, 'memory/jobs/bench/memory.limit_in_bytes')}` });
+    // a tighter parent wins
+    put('memory/jobs', { 'memory.limit_in_bytes': `${4 * GiB}\n`, 'memory.usage_in_bytes': `${3.5 * GiB}\n` });
+    assert.equal(cgroupRoom(v1, fake)?.bytes, 0.5 * GiB);
+    assert.equal(resolveExperts('auto', PRESETS['20b'], cgroupRoom(v1, fake)!), 'map');
+    // v2: "max" is no limit; memory.max at the process's own level
+    put('app.slice/job', { 'memory.max': `${8 * GiB}\n`, 'memory.current': `${2 * GiB}\n`, 'memory.stat': `anon 1\ninactive_file ${GiB}\n` });
+    put('app.slice', { 'memory.max': 'max\n', 'memory.current': `${9 * GiB}\n` });
+    assert.deepEqual(cgroupRoom('0::/app.slice/job\n', fake), { bytes: 7 * GiB, source: `cgroup ${join(fake, 'app.slice/job/memory.max')}` });
+    put('app.slice/free', { 'memory.max': 'max\n', 'memory.current': '4096\n' });
+    assert.equal(cgroupRoom('0::/app.slice/free\n', fake), null);
+    // absent files (no memory controller mounted, no /proc/self/cgroup, a path the namespace hides) are no limit
+    assert.equal(cgroupRoom('0::/nowhere\n', join(tmp, 'no-such-root')), null);
+    assert.equal(cgroupRoom('', fake), null);
+    assert.equal(cgroupRoom('4:memory:/hidden/by/namespace\n', fake), null, 'falls back to the mount top, which has no limit');
   });
 });

@@ -1,7 +1,8 @@
 // The addon's memory mapping as format/ uses it: views equal to the file's bytes, files over the
 // 4 GiB a typed array can span, and close() detaching the views instead of leaving them dangling.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,10 +11,14 @@ import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
 import { nativeFileMapper } from '../../src/backends/cpu/file-mapper.js';
 import { BackendUnavailableError } from '../../src/core/errors.js';
 
+function addon() {
+  const a = loadCpuAddon();
+  if (a instanceof BackendUnavailableError) throw a;
+  return a;
+}
+
 function mapper() {
-  const addon = loadCpuAddon();
-  if (addon instanceof BackendUnavailableError) throw addon;
-  return nativeFileMapper(addon);
+  return nativeFileMapper(addon());
 }
 
 describe('native file mapper', () => {
@@ -49,6 +54,37 @@ describe('native file mapper', () => {
       assert.equal(big[2 ** 29 - 2], 3);
       m.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('copyWeights reads a view of a mapping from its file on every thread, byte for byte, at any offset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oss-copy-'));
+    const file = join(dir, 'experts.bin');
+    const a = addon();
+    const pool = a.createPool(2);
+    try {
+      // 21 MiB + 7 bytes: several 8 MiB chunks and a ragged end, from an odd offset into the file
+      const bytes = randomBytes((21 << 20) + 4103);
+      writeFileSync(file, bytes);
+      const m = mapper()(file);
+      assert.ok(m);
+      const [start, end] = [4096 + 3, bytes.length];
+      const src = m.view!(start, end);
+      const buffer = a.allocWeights?.(src.length);
+      assert.ok(buffer, 'huge-page weight memory');
+      const dst = new Uint8Array(buffer);
+      assert.equal(a.copyWeights?.({ pool, dst, src }), 'read');
+      assert.ok(Buffer.from(dst.buffer, dst.byteOffset, dst.length).equals(bytes.subarray(start, end)), 'read bytes differ from the file');
+      // memory that is no mapping of ours is copied
+      const plain = Uint8Array.from(bytes.subarray(0, 100_003));
+      const out = new Uint8Array(plain.length);
+      assert.equal(a.copyWeights?.({ pool, dst: out, src: plain }), 'copy');
+      assert.deepEqual(out, plain);
+      assert.throws(() => a.copyWeights?.({ pool, dst: new Uint8Array(10), src: plain }), /copyWeights: dst/);
+      m.close();
+    } finally {
+      a.destroy(pool);
       rmSync(dir, { recursive: true, force: true });
     }
   });

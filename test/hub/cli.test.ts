@@ -125,6 +125,9 @@ describe('gpt-oss pull / list / show / rm', () => {
     assert.match(r.stdout, new RegExp(`memory for a 4096-token context \\(estimate\\)\\n {2}cpu \\(fast\\) .*KV cache ${kv16.replace('.', '\\.')}`));
     assert.match(r.stdout, new RegExp(`\\n {2}ref .*KV cache ${kv32.replace('.', '\\.')}`));
     assert.match(r.stdout, new RegExp(`\\n {2}webgpu .*KV cache ${kv32.replace('.', '\\.')} +\\(GPU memory`));
+    // a tiny model's experts fit in any machine's memory: auto copies them, and the cpu rows say so
+    assert.match(r.stdout, /\n {2}experts \(cpu backend, --experts auto\): copy here: [\d.]+ [kMG]?B of experts \+ [\d.]+ [kMG]?B kept for the KV cache and the rest fit in the [\d.]+ GB available \((MemAvailable|cgroup \/sys\/fs\/cgroup\/[^)]*)\)\n/);
+    assert.match(r.stdout, /\n {2}cpu \(fast\) .*experts copied into the process's memory at load/);
     const missing = await cli(['show', 'gpt-oss-120b'], env);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, "error: gpt-oss-120b is not downloaded ('gpt-oss list' shows the local models; 'gpt-oss pull gpt-oss-120b' downloads it)\n");

@@ -199,6 +199,18 @@ describe('gpt-oss serve without MODEL', () => {
       });
       assert.equal(r.status, 200);
       assert.equal(((await r.json()) as { eval_count: number }).eval_count, 4);
+      // The demo's own sampling applies when a request names no temperature (the API's default is 1).
+      const temperatureOf = async (extra: Record<string, unknown>): Promise<number> => {
+        const res = await fetch(`${demo.url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-oss-demo', input: 'Hi', max_output_tokens: 4, ...extra }),
+        });
+        assert.equal(res.status, 200);
+        return ((await res.json()) as { temperature: number }).temperature;
+      };
+      assert.equal(await temperatureOf({}), 0.3);
+      assert.equal(await temperatureOf({ temperature: 0.9 }), 0.9);
     } finally {
       demo.child.kill('SIGTERM');
       assert.equal(await demo.exited, 0);

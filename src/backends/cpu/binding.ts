@@ -178,6 +178,11 @@ export interface CpuAddon {
    * huge pages (fewer page walks while a decode step streams it); null when it cannot be made.
    */
   allocWeights?(bytes: number): ArrayBuffer | null;
+  /**
+   * `src` into `dst` (as long) on every thread: a view of a live file mapping is read from its file
+   * ('read': the mapping's pages never enter the process), anything else copied ('copy').
+   */
+  copyWeights?(options: { pool: PoolHandle; dst: Uint8Array; src: Uint8Array }): 'read' | 'copy';
   rope(options: RopeOptions): void;
   attention(options: AttentionOptions): void;
   moe(options: MoeOptions): void;

@@ -112,8 +112,9 @@ export class CpuBackend implements Backend {
   }
 
   /**
-   * experts 'copy': the bytes in huge-page-advised anonymous memory, the source's pages dropped from
-   * this process (they stay in the page cache; without this the peak RSS would count both). When the
+   * experts 'copy': the bytes in huge-page-advised anonymous memory, read from the file on every
+   * thread without mapping the source's pages into this process (older addons: copied, and the
+   * source's pages dropped; without this the peak RSS would count both). When the
    * memory cannot be had, the rest of the load reads in place (`experts` says 'map' then).
    */
   private copyOut(src: Uint8Array): Uint8Array {
@@ -124,8 +125,12 @@ export class CpuBackend implements Backend {
       return src;
     }
     const dst = new Uint8Array(buffer);
-    dst.set(src);
-    this.addon.release?.(src);
+    if (this.addon.copyWeights) {
+      this.addon.copyWeights({ pool: this.p, dst, src });
+    } else {
+      dst.set(src);
+      this.addon.release?.(src);
+    }
     return dst;
   }
 

@@ -5,6 +5,7 @@ import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import { measureContextDecode, parseContexts, withLimits, type ContextRun } from './bench-context.js';
 import type { Command } from '../command.js';
+import { createMemoryCgroup, parseMemorySize } from '../memory-cgroup.js';
 
 const USAGE = `Usage: gpt-oss bench --model DIR [options]
 
@@ -34,6 +35,9 @@ Options:
                               cache filled with synthetic keys and values; prints the bytes a step reads
                               (weights plus the cache rows its attention visits) and the fraction of the limit
   --context-steps N           decode steps at each --context size (default 8)
+  --memory-limit SIZE         run the measurement in a memory cgroup of SIZE (e.g. 8G) that bench makes
+                              and removes (cgroup v2 memory.max or v1 memory.limit_in_bytes; needs root):
+                              a model larger than the limit loads with its experts read in place
   --json                      print the results as one compact JSON object on stdout`;
 
 export interface BenchResult {
@@ -72,6 +76,11 @@ export interface BenchResult {
   decode_runs_tok_s: number[];
   /** --context: decode at the end of caches of those sizes (empty without the option) */
   long_context: ContextRun[];
+  /** --memory-limit: the cgroup's limit, the most it held and how often the limit was met (absent without it) */
+  memory_limit_bytes?: number;
+  cgroup_peak_bytes?: number | null;
+  cgroup_limit_hits?: number | null;
+  cgroup_oom_kills?: number | null;
 }
 
 /**
@@ -139,6 +148,7 @@ export const benchCommand: Command = {
       context: { type: 'string' },
       'context-steps': { type: 'string' },
       json: { type: 'boolean' },
+      'memory-limit': { type: 'string' },
     });
     if (positionals.length > 0) throw new InvalidArgumentError(`gpt-oss bench: unexpected argument '${positionals[0]}'`);
     if (values.model === undefined) throw new InvalidArgumentError("gpt-oss bench: --model DIR is required (see 'gpt-oss bench --help')");
@@ -158,6 +168,9 @@ export const benchCommand: Command = {
     const batch = intOption('bench', 'batch', values.batch, Math.min(prompt, 512), 1);
     const contextSteps = intOption('bench', 'context-steps', values['context-steps'], 8, 1);
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
+    if (values['memory-limit'] !== undefined && process.env[IN_CGROUP] === undefined) {
+      return runUnderMemoryLimit(argv, parseMemorySize(values['memory-limit'], 'gpt-oss bench: --memory-limit'), values.json === true);
+    }
 
     const t0 = performance.now();
     const model = await loadModel(values.model, {
@@ -225,8 +238,12 @@ export const benchCommand: Command = {
       // long contexts after the peak RSS above (their caches are not the short runs' memory), before the probe
       const longRuns = contexts.length > 0 ? await measureContextDecode(model, contexts, contextSteps, bytesPerToken, log) : [];
       const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number | Promise<number> }).measureBandwidth;
-      const triad = probe ? await probe.call(model.backend, 1 << 30, 5) : jsTriadGbs(1 << 30);
-      const reads = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number) => ReadProbe | null }).measureReadBandwidth?.call(model.backend, 512 << 20, 8) ?? null;
+      // under --memory-limit the probes' buffers take at most an eighth of the limit each (still far beyond any cache)
+      const limited = Number(process.env[IN_CGROUP] ?? Infinity);
+      const triadBytes = Math.min(1 << 30, Math.floor(limited / 8));
+      const readBytes = Math.min(512 << 20, Math.floor(limited / 8));
+      const triad = probe ? await probe.call(model.backend, triadBytes, 5) : jsTriadGbs(triadBytes);
+      const reads = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number) => ReadProbe | null }).measureReadBandwidth?.call(model.backend, readBytes, 8) ?? null;
       const read = reads ? summarize(reads.decodeLike) : null;
       const stream = reads ? summarize(reads.streamLike) : null;
       // the decode limit counts the read bandwidth where it was measured (a decode step only reads)
@@ -300,6 +317,50 @@ export const benchCommand: Command = {
     }
   },
 };
+
+/** Set in the child bench runs in under --memory-limit (the limit in bytes), so it does not make another cgroup. */
+const IN_CGROUP = 'GPT_OSS_BENCH_MEMORY_LIMIT';
+
+/**
+ * --memory-limit: the same bench, in a child process placed in a memory cgroup of `limit` bytes made
+ * here and removed when it exits; the cgroup's own figures are added to the child's JSON.
+ */
+async function runUnderMemoryLimit(argv: readonly string[], limit: number, json: boolean): Promise<number> {
+  const childArgv = argv.filter((a, i) => a !== '--memory-limit' && argv[i - 1] !== '--memory-limit' && !a.startsWith('--memory-limit='));
+  const cgroup = createMemoryCgroup(limit, { why: 'gpt-oss bench: --memory-limit' });
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  process.stderr.write(`bench: in the memory cgroup ${cgroup.dir} (cgroup ${cgroup.kind}, limit ${gib(limit)})\n`);
+  let stdout = '';
+  try {
+    const child = cgroup.spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'bench', ...childArgv], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, [IN_CGROUP]: String(limit) },
+    });
+    child.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
+    // Ctrl-C reaches the child too (same process group); wait for it, then remove the cgroup
+    const ignore = (): void => {};
+    process.on('SIGINT', ignore);
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('close', (c, sig) => done({ code: c, signal: sig })));
+    process.off('SIGINT', ignore);
+    const peak = cgroup.peakBytes() ?? null;
+    const hits = cgroup.limitHits() ?? null;
+    const kills = cgroup.oomKills() ?? null;
+    process.stderr.write(`bench: the cgroup held at most ${peak === null ? 'n/a' : gib(peak)} of its ${gib(limit)}; the limit was met ${hits ?? 'n/a'} times, ${kills ?? 'n/a'} processes killed for memory\n`);
+    if (code !== 0) {
+      throw new InvalidArgumentError(
+        `gpt-oss bench: the measured process ${signal ? `was killed (${signal})` : `exited with ${code}`} in the memory cgroup of ${gib(limit)}${signal === 'SIGKILL' ? ' (the kernel kills a cgroup that cannot reclaim enough)' : ''}`,
+      );
+    }
+    const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    if (json && line) {
+      const result: BenchResult = { ...(JSON.parse(line) as BenchResult), memory_limit_bytes: limit, cgroup_peak_bytes: peak, cgroup_limit_hits: hits, cgroup_oom_kills: kills };
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else if (stdout) process.stdout.write(stdout);
+    return 0;
+  } finally {
+    cgroup.remove();
+  }
+}
 
 interface ReadProbe {
   decodeLike: number[];

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { GptOssError, InvalidArgumentError } from '../../core/errors.js';
 import type { BackendName, Precision } from '../../engine/index.js';
 import { startServer } from '../../server/serve.js';
-import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
+import { DEMO_SAMPLING, EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { DEMO_MODEL } from '../../hub/index.js';
@@ -18,7 +18,8 @@ One JSON log line per request goes to stderr. Ctrl-C (SIGINT) or SIGTERM stops i
 
 MODEL is a checkpoint directory, ${DEMO_MODEL} (the tiny demo model in this package, the default), or a
 hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the Hugging Face cache; a missing one is pulled
-after asking, or at once with --yes (see 'gpt-oss pull').
+after asking, or at once with --yes (see 'gpt-oss pull'). ${DEMO_MODEL} samples at temperature ${DEMO_SAMPLING.temperature}
+when a request names none (other models at the API's default of 1).
 The page at / is a chat in the browser; /api is Ollama's API.
 
 Options:
@@ -102,6 +103,8 @@ export const serveCommand: Command = {
         parallel: intOption('serve', 'parallel', values.parallel, 1, 1),
         queue: intOption('serve', 'queue', values.queue, 64, 0),
         ...(budget !== undefined ? { reasoningBudget: budget } : {}),
+        // The demo answers best cooler than the API's default of 1 (as `run` does); a request's temperature wins.
+        ...(arg === DEMO_MODEL ? { defaultTemperature: DEMO_SAMPLING.temperature } : {}),
         ...(tools ? { builtins: { ...(tools.browser ? { browser: tools.browser } : {}), ...(tools.python ? { python: tools.python } : {}) } } : {}),
         load: {
           ...(backend ? { backend } : {}),

@@ -62,6 +62,7 @@ export function turnOptionsOf(
   if (req.format === 'json') options.responseFormat = { type: 'json_object' };
   else if (req.format && typeof req.format === 'object') options.responseFormat = { type: 'json_schema', schema: req.format as JsonValue, strict: true };
   const stop = sampling(req.options ?? undefined, options);
+  if (options.temperature === undefined && model.defaultTemperature !== undefined) options.temperature = model.defaultTemperature;
   return { options, stop, showThinking: think !== false };
 }
 

@@ -1,0 +1,69 @@
+// Fast precision on the AVX-512 MoE kernels: a token's logits do not depend on how many tokens share
+// its forward call, up to 4 (batched decode of up to 4 sequences, short prefill chunks). Experts with
+// 1-4 tokens stream their rows once for all of them with the per-token arithmetic of one token alone
+// (native/f32-mxfp4w-moe-q8-rows.h); before, 3 and 4 tokens took the expanded-weights tile kernel,
+// whose sums run in another order, and a token's logits moved with its batch (by up to 2.8e-3 on these fixtures).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
+import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
+import { FIXTURE_NAMES, loadFixture, type Fixture } from '../model/fixtures.js';
+
+async function logits(model: LoadedModel, fixture: Fixture, step: number): Promise<Float32Array> {
+  const T = fixture.tokens.length;
+  const V = fixture.vocab;
+  const cache = model.transformer.createKvCache({ slots: 1, capacity: T });
+  const out = new Float32Array(T * V);
+  for (let start = 0; start < T; start += step) {
+    const n = Math.min(step, T - start);
+    const batch = {
+      n,
+      tokens: fixture.tokens.subarray(start, start + n),
+      positions: Int32Array.from({ length: n }, (_, i) => start + i),
+      slots: new Int32Array(n),
+    };
+    out.set(await model.transformer.forward(batch, cache, Int32Array.from({ length: n }, (_, i) => i)), start * V);
+  }
+  return out;
+}
+
+/** Positions whose logits differ in any bit, and the largest difference. */
+function differences(a: Float32Array, b: Float32Array, V: number): { rows: number[]; maxAbs: number } {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const rows = new Set<number>();
+  let maxAbs = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (ua[i] === ub[i]) continue;
+    rows.add(Math.floor(i / V));
+    maxAbs = Math.max(maxAbs, Math.abs(a[i]! - b[i]!));
+  }
+  return { rows: [...rows], maxAbs };
+}
+
+const addon = loadCpuAddon();
+const level = addon instanceof Error ? undefined : addon.kernels['moe-q8'];
+const skip =
+  addon instanceof Error
+    ? `the cpu addon is missing: ${addon.message}`
+    : level !== 'avx512-vnni' && level !== 'avx512-vbmi'
+      ? `the MoE runs the ${level} kernels here, not AVX-512`
+      : false;
+
+for (const name of FIXTURE_NAMES) {
+  describe(`${name}: cpu fast logits do not depend on the batch (${level ?? 'no addon'})`, { skip }, () => {
+    const fixture = loadFixture(name);
+    it('forwards of 2, 3 and 4 tokens give the bits of one token at a time', async () => {
+      const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 2, maxBatch: 4 });
+      try {
+        const one = await logits(model, fixture, 1);
+        for (const step of [2, 3, 4]) {
+          const d = differences(one, await logits(model, fixture, step), fixture.vocab);
+          assert.deepEqual(d.rows, [], `${step} tokens per forward: positions ${d.rows.join(', ')} differ (max |d| ${d.maxAbs})`);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+  });
+}
