@@ -8,23 +8,10 @@ import { describe, it } from 'node:test';
 import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
 import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
 import { FIXTURE_NAMES, loadFixture, type Fixture } from '../model/fixtures.js';
+import { logitsInSteps } from '../model/helpers.js';
 
-async function logits(model: LoadedModel, fixture: Fixture, step: number): Promise<Float32Array> {
-  const T = fixture.tokens.length;
-  const V = fixture.vocab;
-  const cache = model.transformer.createKvCache({ slots: 1, capacity: T });
-  const out = new Float32Array(T * V);
-  for (let start = 0; start < T; start += step) {
-    const n = Math.min(step, T - start);
-    const batch = {
-      n,
-      tokens: fixture.tokens.subarray(start, start + n),
-      positions: Int32Array.from({ length: n }, (_, i) => start + i),
-      slots: new Int32Array(n),
-    };
-    out.set(await model.transformer.forward(batch, cache, Int32Array.from({ length: n }, (_, i) => i)), start * V);
-  }
-  return out;
+function logits(model: LoadedModel, fixture: Fixture, step: number): Promise<Float32Array> {
+  return logitsInSteps(model.transformer, fixture.tokens, step);
 }
 
 /** Positions whose logits differ in any bit, and the largest difference. */

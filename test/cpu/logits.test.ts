@@ -6,6 +6,7 @@ import type { Precision } from '../../src/backends/backend.js';
 import { loadModel, type LoadedModel } from '../../src/engine/load-model.js';
 import { argmax, compareLogits, FIXTURE_TOLERANCE, toleranceFailures } from '../model/compare.js';
 import { FIXTURE_NAMES, loadFixture, type Fixture } from '../model/fixtures.js';
+import { logitsInSteps } from '../model/helpers.js';
 
 /**
  * Bounds for `fast`, per fixture and mode: about 1.3x the mean abs logit error measured on every kernel
@@ -19,22 +20,8 @@ const FAST_BOUNDS: Record<(typeof FIXTURE_NAMES)[number], Record<'prefill' | 'de
   'tiny-ref-b': { prefill: { meanAbs: 0.037, argmax: 0.96 }, decode: { meanAbs: 0.037, argmax: 0.96 } },
 };
 
-async function logits(model: LoadedModel, fixture: Fixture, step: number): Promise<Float32Array> {
-  const T = fixture.tokens.length;
-  const V = fixture.vocab;
-  const cache = model.transformer.createKvCache({ slots: 1, capacity: T });
-  const out = new Float32Array(T * V);
-  for (let start = 0; start < T; start += step) {
-    const n = Math.min(step, T - start);
-    const batch = {
-      n,
-      tokens: fixture.tokens.subarray(start, start + n),
-      positions: Int32Array.from({ length: n }, (_, i) => start + i),
-      slots: new Int32Array(n),
-    };
-    out.set(await model.transformer.forward(batch, cache, Int32Array.from({ length: n }, (_, i) => i)), start * V);
-  }
-  return out;
+function logits(model: LoadedModel, fixture: Fixture, step: number): Promise<Float32Array> {
+  return logitsInSteps(model.transformer, fixture.tokens, step);
 }
 
 function agreement(golden: Float32Array, got: Float32Array, V: number): number {
