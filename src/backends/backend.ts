@@ -152,6 +152,8 @@ export interface Backend {
   write(t: Tensor, data: Float32Array): void;
   read(t: Tensor): Promise<Float32Array>;
   dispose(): void;
+  /** Seconds and bytes spent by the load's steps on this backend (e.g. the expert copy), for `bench`; absent where none are counted. */
+  loadStats?(): Readonly<Record<string, number>>;
 
   // -- ops (outputs are preallocated; shapes in [rows, cols]) ----------------------------------
   /** out[n, H] = table[tokens[i]] as f32. */

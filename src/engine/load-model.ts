@@ -38,6 +38,12 @@ export interface LoadedModel {
   readonly transformer: Transformer;
   readonly backend: Backend;
   readonly checkpoint: Checkpoint;
+  /**
+   * Seconds each step of the load took (`open_s`: the checkpoint's headers and mappings; `backend_s`;
+   * `weights_s`: every weight onto the backend), then the backend's own counts (cpu: `copy_s`,
+   * `copy_bytes`, `q8_s`, ...), for `bench --json`.
+   */
+  readonly loadPhases: Readonly<Record<string, number>>;
   /** Releases the backend's memory and closes the checkpoint's files. */
   dispose(): void;
 }
@@ -49,7 +55,9 @@ export interface LoadedModel {
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   throwIfAborted(options.signal);
   const dir = path === DEMO_MODEL_NAME ? await resolveDemoModel() : path;
+  const t0 = performance.now();
   const checkpoint = await openCheckpoint(dir, { mapper: nativeMapper() });
+  const t1 = performance.now();
   let backend: Backend | undefined;
   try {
     const backendOptions = {
@@ -59,19 +67,23 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       experts: resolveExperts(parseExpertsChoice(options.experts ?? 'auto', 'loadModel'), checkpoint.config),
     };
     backend = await createBackend(options.backend, backendOptions, options.onWarning);
+    const t2 = performance.now();
     const layers = checkpoint.config.numHiddenLayers;
     const transformer = Transformer.load(checkpoint, backend, {
       ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       onLayerLoaded: (loaded) => options.onProgress?.({ stage: 'weights', loaded, layers }),
     });
+    const t3 = performance.now();
     options.onProgress?.({ stage: 'done', loaded: layers, layers });
     const loadedBackend = backend;
+    const loadPhases = { open_s: (t1 - t0) / 1000, backend_s: (t2 - t1) / 1000, weights_s: (t3 - t2) / 1000, ...backend.loadStats?.() };
     return {
       config: checkpoint.config,
       transformer,
       backend: loadedBackend,
       checkpoint,
+      loadPhases,
       dispose() {
         transformer.dispose();
         loadedBackend.dispose();

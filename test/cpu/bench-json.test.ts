@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../../src/cli/commands/bench.js';
+import { openCheckpoint } from '../../src/format/checkpoint.js';
 import { loadFixture } from '../model/fixtures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,6 +39,37 @@ describe('gpt-oss bench --json', () => {
     assert.match(r.stderr, /read bandwidth\s+[\d.]+ GB\/s \(2 MiB pages, all threads, best of 8; median [\d.]+, min [\d.]+\)/);
     assert.match(r.stderr, /STREAM-like read\s+[\d.]+ GB\/s/);
     assert.match(r.stderr, /tok\/s per sequence, [\d.]+ tok\/s over 3 sequences/);
+    const phases = j.load_phases as Record<string, number>;
+    assert.equal(phases.copy_bytes, 0, 'experts map copies nothing');
+  });
+
+  it('says where the load went: the expert copy and the 8-bit conversion move the checkpoint\'s bytes', () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'dist/cli/main.js'), 'bench', '--model', fixture.dir, '--backend', 'cpu', '--precision', 'fast', '--prompt', '2', '--gen', '1', '--repeat', '1', '--experts', 'copy', '--json'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { load_s: number; load_phases: Record<string, number> };
+    const p = j.load_phases;
+    const ck = openCheckpoint(fixture.dir);
+    let experts = 0;
+    let linear = 0;
+    try {
+      for (let i = 0; i < ck.config.numHiddenLayers; i++) {
+        const t = ck.layer(i);
+        for (const m of [t.mlp1, t.mlp2]) experts += m.blocks.length + m.scales.length;
+        for (const w of [t.qWeight, t.kWeight, t.vWeight, t.outWeight, t.gateWeight]) linear += w.data.length;
+      }
+      linear += ck.unembedding().data.length;
+    } finally {
+      ck.close();
+    }
+    assert.equal(p.copy_bytes, experts, 'every expert byte is copied once');
+    assert.equal(p.q8_in_bytes, linear, 'every linear weight is converted once');
+    for (const k of ['open_s', 'backend_s', 'weights_s', 'copy_s', 'q8_s']) assert.ok(p[k]! >= 0, `${k}: ${p[k]}`);
+    assert.ok(p.copy_s! + p.q8_s! <= p.weights_s! + 1e-3 && p.open_s! + p.backend_s! + p.weights_s! <= j.load_s + 1e-3, JSON.stringify(j));
+    assert.match(r.stderr, /load\s+[\d.]+ s \(.*copy [\d.]+ [MG]B in [\d.]+ s.*q8 [\d.]+ [MG]B in/);
   });
 
   it('refuses --parallel 0 before loading', async () => {

@@ -53,6 +53,7 @@ export class CpuBackend implements Backend {
   private readonly addon: CpuAddon;
   private pool: PoolHandle | null;
   private readonly caches = new Set<CpuKvCache>();
+  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0 };
 
   constructor(addon: CpuAddon, options: BackendOptions = {}) {
     const threads = options.threads ?? addon.physicalCores;
@@ -100,13 +101,20 @@ export class CpuBackend implements Backend {
     return { decodeLike, streamLike };
   }
 
+  /** Where the load's time went on this backend: the expert copy, the 8-bit conversion, allocations, prefaulting (seconds, bytes). */
+  loadStats(): Readonly<Record<string, number>> {
+    return { ...this.stats };
+  }
+
   loadWeight(data: WeightData, use: WeightUse): Weight {
     const w = new CpuWeight(data, use, this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined, this.experts === 'copy' ? (v) => this.copyOut(v) : undefined);
     // Every expert is read sooner or later; mapping their pages now (~0.3 s for the 20b from the page
     // cache) spares the first replies a page fault per new 64 KiB of experts.
     if (w.store.kind === 'mxfp4' && this.experts === 'map') {
+      const t0 = performance.now();
       this.addon.prefault?.(w.store.blocks);
       this.addon.prefault?.(w.store.scales);
+      this.stats.prefault_s += (performance.now() - t0) / 1000;
     }
     return w;
   }
@@ -118,7 +126,10 @@ export class CpuBackend implements Backend {
    * memory cannot be had, the rest of the load reads in place (`experts` says 'map' then).
    */
   private copyOut(src: Uint8Array): Uint8Array {
+    const t0 = performance.now();
     const buffer = src.length > 0 && this.experts === 'copy' ? this.addon.allocWeights?.(src.length) : null;
+    const t1 = performance.now();
+    this.stats.alloc_s += (t1 - t0) / 1000;
     if (!buffer) {
       this.experts = 'map';
       this.addon.prefault?.(src);
@@ -131,6 +142,8 @@ export class CpuBackend implements Backend {
       dst.set(src);
       this.addon.release?.(src);
     }
+    this.stats.copy_s += (performance.now() - t1) / 1000;
+    this.stats.copy_bytes += src.length;
     return dst;
   }
 
@@ -141,9 +154,15 @@ export class CpuBackend implements Backend {
   private toQ8(m: DenseMatrix): Uint8Array {
     if (m.dtype === WEIGHT_DTYPE.q8) throw new InvalidArgumentError('cpu: weight is already 8-bit');
     const bytes = q8Bytes(m.rows, m.cols);
+    const t0 = performance.now();
     const huge = this.addon.allocWeights?.(bytes);
     const q8 = huge ? new Uint8Array(huge) : new Uint8Array(bytes);
+    const t1 = performance.now();
     this.addon.quantizeQ8({ pool: this.p, dst: q8, src: m.bytes, dtype: m.dtype, N: m.rows, K: m.cols });
+    this.stats.alloc_s += (t1 - t0) / 1000;
+    this.stats.q8_s += (performance.now() - t1) / 1000;
+    this.stats.q8_in_bytes += m.bytes.length;
+    this.stats.q8_out_bytes += bytes;
     return q8;
   }
 

@@ -54,6 +54,8 @@ export interface BenchResult {
   gen: number;
   repeat: number;
   load_s: number;
+  /** where load_s went: seconds per step (`open_s`, `backend_s`, `weights_s`) and the backend's counts (cpu: `copy_s`, `copy_bytes`, `q8_s`, ...) */
+  load_phases: Record<string, number>;
   prefill_tok_s: number;
   decode_tok_s: number;
   peak_rss_bytes: number;
@@ -89,6 +91,20 @@ export interface BenchResult {
  * bf16 read in place, 34 / 32 for the cpu backend's 8-bit blocks); the router and the embedding
  * row are read as bf16 either way.
  */
+/** e.g. `open 0.02 s, weights 9.10 s, copy 10.15 GB in 7.20 s (1.41 GB/s)`: the phases that took time or moved bytes, with their rates. */
+export function loadPhasesText(p: Readonly<Record<string, number>>): string {
+  const size = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(p)) {
+    if (!k.endsWith('_s')) continue;
+    const name = k.slice(0, -2);
+    const bytes = p[`${name}_bytes`] ?? p[`${name}_in_bytes`] ?? 0;
+    if (bytes > 0) parts.push(`${name} ${size(bytes)} in ${v.toFixed(2)} s${v > 0 ? ` (${(bytes / 1e9 / v).toFixed(2)} GB/s)` : ''}`);
+    else if (v >= 0.005) parts.push(`${name} ${v.toFixed(2)} s`);
+  }
+  return parts.join(', ');
+}
+
 export function decodeBytesPerToken(c: LoadedModel['config'], denseBytes = 2): number {
   const H = c.hiddenSize;
   const attn = (c.numAttentionHeads + 2 * c.numKeyValueHeads) * c.headDim * H + H * c.numAttentionHeads * c.headDim;
@@ -265,6 +281,7 @@ export const benchCommand: Command = {
         gen,
         repeat,
         load_s: round(loadS, 3),
+        load_phases: Object.fromEntries(Object.entries(model.loadPhases).map(([k, v]) => [k, k.endsWith('_s') ? round(v, 3) : v])),
         prefill_tok_s: round(median(prefills), 3),
         decode_tok_s: round(median(decodes), 3),
         parallel,
@@ -287,7 +304,7 @@ export const benchCommand: Command = {
       const rows: [string, string][] = [
         ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense}, experts ${placement}${experts === 'auto' ? ' (auto)' : ''})`],
         ['kernels', native && 'summary' in native ? native.summary : 'plain TypeScript'],
-        ['load', `${result.load_s.toFixed(2)} s`],
+        ['load', `${result.load_s.toFixed(2)} s (${loadPhasesText(result.load_phases)})`],
         [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
         [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s${parallel > 1 ? ` per sequence, ${result.decode_aggregate_tok_s.toFixed(2)} tok/s over ${parallel} sequences` : ''}`],
         ['peak RSS', gib(result.peak_rss_bytes)],
