@@ -27,6 +27,7 @@
 #define CH 1024   /* keys per chunk (a multiple of KB) */
 #define SG 8      /* query rows per register tile */
 #define Q_ROWS 64 /* query rows per task block (tokens x the group's heads) */
+#define PF_BLOCKS 1 /* blocks of K and V prefetched ahead */
 #define LOG2E 1.44269504088896341f
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
@@ -399,9 +400,15 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void block_avx512_b
     }
     for (int j = b->jlo; j <= b->jhi; j++) {
       __m512 v0, v1;
-      if (f16) {
+      if (f16 && rem >= 32) { /* AMD's masked loads are slower: plain ones where the row is long enough */
+        v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vh + (size_t)j * hd + d0)));
+        v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vh + (size_t)j * hd + d0 + 16)));
+      } else if (f16) {
         v0 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(md0, vh + (size_t)j * hd + d0));
         v1 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(md1, vh + (size_t)j * hd + d0 + 16));
+      } else if (rem >= 32) {
+        v0 = _mm512_loadu_ps(vf + (size_t)j * hd + d0);
+        v1 = _mm512_loadu_ps(vf + (size_t)j * hd + d0 + 16);
       } else {
         v0 = _mm512_maskz_loadu_ps(md0, vf + (size_t)j * hd + d0);
         v1 = _mm512_maskz_loadu_ps(md1, vf + (size_t)j * hd + d0 + 16);
@@ -526,6 +533,16 @@ static void attn_rows(const attn_ctx *x, int b, int g, int c0, int c1, int threa
     memset(acc, 0, (size_t)R8 * hdp * sizeof(float));
     for (int k0 = cs & ~(KB - 1); k0 <= ce; k0 += KB) {
       size_t at = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, k0));
+      /* The cache's 4 KiB pages stop the hardware prefetchers at each block's K and V: fetch ahead. */
+      for (int ahead = k0 == (cs & ~(KB - 1)) ? 1 : PF_BLOCKS; ahead <= PF_BLOCKS; ahead++) {
+        int kn = k0 + ahead * KB;
+        if (kn > ce) break;
+        size_t an = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, kn)) * elem, bytes = (size_t)KB * hd * elem;
+        for (size_t o = 0; o < bytes; o += 64) {
+          __builtin_prefetch(K + an + o, 0, 3);
+          __builtin_prefetch(V + an + o, 0, 3);
+        }
+      }
       for (int r0 = 0; r0 < R8; r0 += SG) {
         int jlo = KB, jhi = -1;
         for (int r = r0; r < r0 + SG; r++) {
