@@ -88,6 +88,12 @@ export class Transformer {
 
   private async forwardNow(batch: Batch, cache: KvCache, logitRows: Int32Array, signal?: AbortSignal): Promise<Float32Array> {
     checkBatch(this.config, batch, cache, logitRows, this.maxBatch);
+    // One chunk (every decode step): the step's logits are already the rows asked for, in their order,
+    // in a fresh array (Backend.read copies), so they are returned as they are, not copied once more.
+    if (batch.n > 0 && batch.n <= this.maxBatch) {
+      throwIfAborted(signal);
+      return this.step(batch, cache, logitRows, signal);
+    }
     const V = this.config.vocabSize;
     const result = new Float32Array(logitRows.length * V);
     for (let start = 0; start < batch.n; start += this.maxBatch) {
