@@ -391,11 +391,11 @@ export const cases: readonly OpCase[] = [
   moeCase(13, 4, 2, 160, 32),
   moeCase(24, 32, 4, 128, 128),
   // decode streaming (1-2 tokens per expert): 16-block scale chunks with 4-block groups and a masked
-  // last group of 1-3 blocks (K = 1120: 35 blocks, K = 608: 19, K = 288: 9), 1024-row work items with
-  // a shorter last one (2I = 1216, H = 1120), one short item (2I = 576), and exactly one chunk (K = 512: 16 blocks)
+  // last group of 1-3 blocks (K = 1120: 35 blocks, K = 608: 19, K = 288: 9), work items of equal size
+  // (2I = 1216: two of 608 rows, H = 1120: two of 560), one short item (2I = 576), and exactly one chunk (K = 512: 16 blocks)
   moeCase(1, 8, 4, 1120, 608),
   moeCase(2, 6, 3, 512, 288),
-  // several full 1024-row items before a short one (2I = 2112, H = 2080), K = 2080: 65 blocks (last group of 1)
+  // three items per expert (2I = 2112: 704 rows each; H = 2080: 696, 696, 688), K = 2080: 65 blocks (last group of 1)
   moeCase(1, 4, 2, 2080, 1056),
   // prefill: ~30 tokens per expert hit the 4-token tiles and their 1-3 token remainders; odd block counts (K=96, 224)
   moeCase(61, 4, 2, 224, 96),
