@@ -1,23 +1,76 @@
 // Where a decode step's time goes: every backend op of a cpu-backend forward pass timed from the
-// JavaScript side (the ops are synchronous native calls), summed per op over --gen decode steps.
-// Usage: npx tsx bench/op-profile.ts --model DIR [--precision fast|exact] [--prompt 64] [--gen 16]
+// JavaScript side (the ops are synchronous native calls), summed per op over --gen decode steps,
+// beside the bytes each op must read (weights; the KV cache for attention) and the GB/s that makes,
+// against the read bandwidth the machine gives (the probe of `gpt-oss bench`, best pass). The time
+// outside the ops is the JavaScript between them (the transformer's glue and the logits copy).
+// Usage: npx tsx bench/op-profile.ts --model DIR [--precision fast|exact] [--threads N]
+//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--json]
 import { parseArgs } from 'node:util';
+import type { AttentionParams, Batch, MoeParams } from '../src/backends/backend.js';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
+import { CpuWeight } from '../src/backends/cpu/cpu-weights.js';
+import type { ExpertsChoice } from '../src/engine/experts-placement.js';
 import { loadModel } from '../src/engine/load-model.js';
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
     precision: { type: 'string', default: 'fast' },
+    threads: { type: 'string' },
+    experts: { type: 'string', default: 'auto' },
     prompt: { type: 'string', default: '64' },
     gen: { type: 'string', default: '16' },
+    json: { type: 'boolean', default: false },
   },
 });
 if (!values.model) throw new Error('--model DIR is required');
-const model = await loadModel(values.model, { backend: 'cpu', precision: values.precision as 'fast' | 'exact' });
+const model = await loadModel(values.model, {
+  backend: 'cpu',
+  precision: values.precision as 'fast' | 'exact',
+  experts: values.experts as ExpertsChoice,
+  ...(values.threads ? { threads: Number(values.threads) } : {}),
+});
 const prompt = Number(values.prompt);
 const gen = Number(values.gen);
-const totals = new Map<string, number>();
+const cfg = model.config;
+
+interface Row {
+  ms: number;
+  bytes: number;
+  calls: number;
+}
+const totals = new Map<string, Row>();
 const backend = model.backend as unknown as Record<string, unknown>;
+const kvBytes = values.precision === 'fast' ? 2 : 4;
+
+/** Bytes a dense weight's matmul streams: the 8-bit copy where there is one, else the matrix itself. */
+function denseBytes(w: unknown): number {
+  if (!(w instanceof CpuWeight) || w.store.kind !== 'dense') return 0;
+  return w.store.q8 ? w.store.q8.length : w.store.bytes.length;
+}
+
+/** A decode step's MoE reads the router and k experts' mlp1 and mlp2 rows (blocks and scales), per distinct expert. */
+function moeBytes(args: unknown[]): number {
+  const w = args[2] as { gate: CpuWeight; mlp1: CpuWeight; mlp2: CpuWeight };
+  const p = args[3] as MoeParams;
+  const rows = (args[1] as { rows: number }).rows;
+  const per = (x: CpuWeight): number => (x.store.kind === 'mxfp4' ? (x.store.blocks.length + x.store.scales.length) / p.numExperts : 0);
+  const gate = w.gate.store.kind === 'dense' ? w.gate.store.bytes.length : 0;
+  return gate + Math.min(p.numExperts, rows * p.expertsPerToken) * (per(w.mlp1) + per(w.mlp2));
+}
+
+/** Keys and values read: every cached position up to the token's (the window's on sliding layers). */
+function attentionBytes(args: unknown[]): number {
+  const batch = args[6] as Batch;
+  const p = args[7] as AttentionParams;
+  let positions = 0;
+  for (let i = 0; i < batch.n; i++) {
+    const seen = batch.positions[i]! + 1;
+    positions += p.window > 0 ? Math.min(p.window, seen) : seen;
+  }
+  return positions * p.numKvHeads * p.headDim * 2 * kvBytes;
+}
+
 let timing = false;
 for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add', 'gatherRows']) {
   const f = backend[op] as (...a: unknown[]) => unknown;
@@ -25,24 +78,70 @@ for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add
     if (!timing) return f.apply(model.backend, a);
     const t0 = performance.now();
     const r = f.apply(model.backend, a);
-    const key = op === 'matmul' ? `matmul ${(a[2] as { shape: number[] }).shape.join('x')}` : op;
-    totals.set(key, (totals.get(key) ?? 0) + performance.now() - t0);
+    const ms = performance.now() - t0;
+    let key: string = op;
+    let bytes = 0;
+    if (op === 'matmul') {
+      const shape = (a[2] as { shape: number[] }).shape;
+      key = shape[0] === cfg.vocabSize ? `matmul ${shape.join('x')} (unembedding)` : `matmul ${shape.join('x')}`;
+      bytes = denseBytes(a[2]);
+    } else if (op === 'moe') bytes = moeBytes(a);
+    else if (op === 'attention') bytes = attentionBytes(a);
+    const row = totals.get(key) ?? { ms: 0, bytes: 0, calls: 0 };
+    row.ms += ms;
+    row.bytes += bytes;
+    row.calls++;
+    totals.set(key, row);
     return r;
   };
 }
-const cache = model.transformer.createKvCache({ slots: 1, capacity: prompt + gen });
+const cache = model.transformer.createKvCache({ slots: 1, capacity: prompt + gen + 1 });
 const ids = Int32Array.from({ length: prompt }, (_, i) => (i * 7919) % 1000);
 await model.transformer.forward({ n: prompt, tokens: ids, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt) }, cache, Int32Array.of(prompt - 1));
+// one unmeasured decode step: first touches of the decode paths' buffers
+await model.transformer.forward({ n: 1, tokens: Int32Array.of(99), positions: Int32Array.of(prompt), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
 timing = true;
 const t0 = performance.now();
+const stepMs: number[] = [];
 for (let i = 0; i < gen; i++) {
-  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(prompt + i), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
+  const pos = prompt + 1 + i;
+  const s0 = performance.now();
+  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
+  stepMs.push(performance.now() - s0);
 }
-const total = (performance.now() - t0) / gen;
+const steps = gen;
+timing = false;
+const total = (performance.now() - t0) / steps;
+
+const probe = model.backend instanceof CpuBackend ? model.backend.measureReadBandwidth() : null;
+const readGBs = probe ? Math.max(...probe.decodeLike) : 0;
+
 let ops = 0;
-for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1])) {
-  ops += v / gen;
-  console.log(`${k.padEnd(28)} ${(v / gen).toFixed(2)} ms/step`);
+let opBytes = 0;
+const rows: { op: string; calls: number; ms: number; mb: number; gbs: number | null; ofRead: number | null }[] = [];
+for (const [k, v] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
+  const ms = v.ms / steps;
+  const bytes = v.bytes / steps;
+  ops += ms;
+  opBytes += bytes;
+  const gbs = bytes > 0 ? bytes / 1e6 / ms : null;
+  rows.push({ op: k, calls: v.calls / steps, ms, mb: bytes / 1e6, gbs, ofRead: gbs !== null && readGBs > 0 ? gbs / readGBs : null });
 }
-console.log(`${'ops'.padEnd(28)} ${ops.toFixed(2)} ms/step\n${'step'.padEnd(28)} ${total.toFixed(2)} ms/step (${(1000 / total).toFixed(2)} tok/s)`);
+const threads = model.backend instanceof CpuBackend ? model.backend.threads : 0;
+const experts = model.backend instanceof CpuBackend ? model.backend.experts : '';
+if (values.json) {
+  console.log(JSON.stringify({ threads, experts, steps, step_ms: total, ops_ms: ops, outside_ms: total - ops, bytes: opBytes, read_gbs: readGBs, step_times_ms: stepMs, rows }));
+} else {
+  const f = (x: number | null, d: number): string => (x === null ? '-' : x.toFixed(d));
+  console.log(`threads ${threads}, experts ${experts}, ${steps} decode steps after a ${prompt}-token prompt; read probe ${readGBs.toFixed(1)} GB/s (best of 8)`);
+  console.log(`${'op'.padEnd(34)} ${'calls'.padStart(5)} ${'ms/step'.padStart(8)} ${'MB/step'.padStart(8)} ${'GB/s'.padStart(6)} ${'of read'.padStart(7)}`);
+  for (const r of rows) {
+    console.log(`${r.op.padEnd(34)} ${r.calls.toFixed(0).padStart(5)} ${r.ms.toFixed(2).padStart(8)} ${f(r.mb, 1).padStart(8)} ${f(r.gbs, 1).padStart(6)} ${f(r.ofRead, 2).padStart(7)}`);
+  }
+  console.log(`${'ops'.padEnd(34)} ${''.padStart(5)} ${ops.toFixed(2).padStart(8)} ${(opBytes / 1e6).toFixed(1).padStart(8)} ${(opBytes / 1e6 / ops).toFixed(1).padStart(6)}`);
+  console.log(`${'outside the ops (JS glue)'.padEnd(34)} ${''.padStart(5)} ${(total - ops).toFixed(2).padStart(8)}`);
+  const sorted = [...stepMs].sort((a, b) => a - b);
+  console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
+  console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
+}
 model.dispose();

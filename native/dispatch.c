@@ -23,7 +23,7 @@ static const struct {
     {"dense-q8", GO_L_AVX512, offsetof(go_kernels_t, dense_q8)},
     {"moe", GO_L_AVX2, offsetof(go_kernels_t, moe)},
     {"moe-q8", GO_L_AVX512_VBMI, offsetof(go_kernels_t, moe_q8)},
-    {"attention", GO_L_AVX2, offsetof(go_kernels_t, attention)},
+    {"attention", GO_L_AVX512, offsetof(go_kernels_t, attention)},
 };
 
 const char *go_level_name(int level) { return level >= 0 && level <= GO_L_AVX512_VBMI ? level_names[level] : "unknown"; }

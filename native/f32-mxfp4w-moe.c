@@ -448,6 +448,13 @@ static int make_items(item_t *items, const int *offs, int E, int R, int fast_avx
     if (cnt == 0) continue;
     int stream = cnt <= (fast_avx512 ? ROWS_MAX_TOKENS : FUSED_MAX_TOKENS);
     int step = stream ? STREAM_ROWS_PER_ITEM : ROWS_PER_ITEM;
+    if (stream) {
+      /* items of equal size (a multiple of the kernel's 4 rows): a decode token's 4 experts then make
+         24 equal mlp1 items and 12 mlp2 ones at the 20b's shapes, which 2 threads share evenly, where
+         1024-row items left one thread a 640- or 832-row item to finish alone */
+      int parts = (R + step - 1) / step;
+      step = ((R + parts - 1) / parts + 3) & ~3;
+    }
     for (int r0 = 0; r0 < R; r0 += step) {
       int nr = R - r0 < step ? R - r0 : step;
       if (items) items[count] = (item_t){e, r0, nr};

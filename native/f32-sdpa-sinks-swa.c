@@ -1,14 +1,54 @@
 /*
  * Attention with sinks and an optional sliding window over a KV cache of several slots.
  * Each token's k/v are first written at (slot, pos) (ring index pos % capacity on sliding layers);
- * then, per (token, kv head), the query heads of that group score the visible keys
- * (pos - window < kpos <= pos), take a softmax whose denominator also holds exp(sink), and sum the
- * values. One task per (token, kv head) reads each key row once for all its query heads.
+ * then the query heads of each kv head's group score the visible keys (pos - window < kpos <= pos),
+ * take a softmax whose denominator also holds exp(sink), and sum the values.
+ *
+ * Cache layout, per layer: K [slot][kv head][cap / 16][head_dim][16] (16 positions side by side, so
+ * one vector load holds one dimension of 16 keys and the scores need no transpose), V [slot][kv head]
+ * [cap][head_dim]. cap is a multiple of 32, so an aligned run of 32 positions is contiguous, on the
+ * sliding layers' ring too, and each kv head's keys and values are two sequential streams.
+ *
+ * The order of the sums, which fixes the results' bits: a query row takes its keys in chunks of CH
+ * positions aligned at multiples of CH, inside a chunk in blocks of KB aligned positions, with a
+ * running max, denominator and output (online softmax) started empty at the chunk; the chunks'
+ * partials are then folded, in order, into a state that starts from the sink. A row's bits thus
+ * depend on its own query and keys only, not on the other rows of the call (batch invariance) nor
+ * on how chunks are spread over tasks: a task takes a block of rows over all their chunks, or, for
+ * long contexts with few rows (decode), one chunk of them, merged afterwards (flash-decoding).
+ * Scores are kept in base 2 (q scaled by sm_scale * log2 e) so that each weight is one exp2.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "kernels.h"
+
+#define KB 32     /* keys per block (a multiple of 16: two K layout groups) */
+#define CH 1024   /* keys per chunk (a multiple of KB) */
+#define SG 8      /* query rows per register tile */
+#define Q_ROWS 64 /* query rows per task block (tokens x the group's heads) */
+#define PF_BLOCKS 1 /* blocks of K and V prefetched ahead */
+#define LOG2E 1.44269504088896341f
+
+static int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+/*
+ * Huge pages for the far part of each (slot, kv head) stream: at 131k positions a full layer's K and V
+ * are 268 MB of 4 KiB pages, whose page-table entries (6 MB over the 12 layers) no longer stay in cache,
+ * and decode read them at a third of the speed of a 32k cache. The first 2 MiB of each stream keep
+ * small pages, so a short context does not take 2 MiB per stream (384 MiB a slot on the 20b).
+ */
+static void huge_tails(void *k, void *v, int streams, size_t stream_bytes) {
+  const uintptr_t H = (uintptr_t)2 << 20;
+  if (stream_bytes < 2 * H) return;
+  void *bases[2] = {k, v};
+  for (int b = 0; b < 2; b++)
+    for (int s = 0; s < streams; s++) {
+      uintptr_t start = (uintptr_t)bases[b] + (size_t)s * stream_bytes, end = start + stream_bytes;
+      uintptr_t from = (start + 2 * H - 1) & ~(H - 1), to = end & ~(H - 1);
+      if (to > from) madvise((void *)from, to - from, MADV_HUGEPAGE); /* advice only: without THP it all still works */
+    }
+}
 
 kv_cache *kv_cache_create(int layers, int kv_heads, int head_dim, const int *windows, int slots, int capacity,
                           int sliding_capacity, int f16) {
@@ -32,7 +72,8 @@ kv_cache *kv_cache_create(int layers, int kv_heads, int head_dim, const int *win
   }
   for (int l = 0; l < layers; l++) {
     c->windows[l] = windows[l];
-    c->layer_cap[l] = windows[l] > 0 ? sliding_capacity : capacity;
+    /* a longer ring only keeps more positions; the multiple of KB keeps aligned blocks contiguous */
+    c->layer_cap[l] = round_up(windows[l] > 0 ? sliding_capacity : capacity, KB);
     /* Anonymous mappings: pages cost memory only once a position is written, so a long context is cheap until used. */
     size_t bytes = (size_t)slots * c->layer_cap[l] * kv_heads * head_dim * (f16 ? 2 : 4);
     c->bytes[l] = bytes;
@@ -44,6 +85,7 @@ kv_cache *kv_cache_create(int layers, int kv_heads, int head_dim, const int *win
       kv_cache_destroy(c);
       return NULL;
     }
+    huge_tails(c->k[l], c->v[l], slots * kv_heads, (size_t)c->layer_cap[l] * head_dim * (f16 ? 2 : 4));
   }
   return c;
 }
@@ -94,30 +136,360 @@ void kv_cache_fill(kv_cache *c, uint32_t seed) {
   }
 }
 
-static inline size_t kv_row(const kv_cache *c, int layer, int slot, int pos) {
-  int cap = c->layer_cap[layer];
-  int index = c->windows[layer] > 0 ? pos % cap : pos;
-  return ((size_t)slot * cap + index) * c->kv_heads * c->head_dim;
+/* Ring index of a position in a layer. */
+static inline int kv_index(const kv_cache *c, int layer, int pos) {
+  return c->windows[layer] > 0 ? pos % c->layer_cap[layer] : pos;
 }
 
-static void store_row(void *dst, const float *src, int count, int f16) {
-  if (!f16) {
-    memcpy(dst, src, (size_t)count * 4);
+/* Element offset of kv head g's data at ring index idx: the V row there, and, for idx a multiple of
+ * 16, the K group of 16 keys starting there (both layouts put 16 * head_dim elements per 16 rows). */
+static inline size_t kv_at(const kv_cache *c, int layer, int slot, int g, int idx) {
+  return (((size_t)slot * c->kv_heads + g) * c->layer_cap[layer] + idx) * c->head_dim;
+}
+
+static void store_kv(kv_cache *c, int layer, int slot, int pos, const float *k, const float *v) {
+  int hd = c->head_dim, idx = kv_index(c, layer, pos);
+  for (int g = 0; g < c->kv_heads; g++) {
+    const float *kr = k + (size_t)g * hd, *vr = v + (size_t)g * hd;
+    size_t kb = kv_at(c, layer, slot, g, idx & ~15) + (idx & 15), vb = kv_at(c, layer, slot, g, idx);
+    if (c->f16) {
+      uint16_t *K = c->k[layer], *V = c->v[layer];
+      for (int d = 0; d < hd; d++) K[kb + (size_t)d * 16] = go_f32_to_f16(kr[d]);
+      for (int d = 0; d < hd; d++) V[vb + d] = go_f32_to_f16(vr[d]);
+    } else {
+      float *K = c->k[layer], *V = c->v[layer];
+      for (int d = 0; d < hd; d++) K[kb + (size_t)d * 16] = kr[d];
+      memcpy(V + vb, vr, (size_t)hd * 4);
+    }
+  }
+}
+
+/* ---- one block of KB keys for SG query rows ----------------------------------------------------
+ * qs [SG][hd] scaled queries; lo/hi the rows' visible keys; m [SG] running max, lv [SG][16] running
+ * denominator by lane, acc [SG][hdp] running output; s [SG][KB] scratch (scores, then weights);
+ * Kb the block's K ([2][hd][16]), Vb its V rows ([KB][hd]); keys k0..k0+KB-1; jlo..jhi the keys any
+ * row sees (the values read). Each level sums in its own fixed order. */
+typedef struct {
+  const float *qs;
+  const int *lo, *hi;
+  float *m, *lv, *acc, *s;
+  const void *Kb, *Vb;
+  int k0, jlo, jhi, hd, hdp;
+} blk;
+
+/* The row's new max after a block whose visible scores peak at bm (NaN wins, so it propagates);
+ * rescales its denominator and output. 0: the row has seen no finite score yet, its weights are 0. */
+static inline int row_max_update(float *m, float bm, float *lv, float *acc, int hdp) {
+  float mo = *m, mn = bm > mo || bm != bm ? bm : mo;
+  if (mn == -INFINITY) return 0;
+  if (mn != mo && mo != -INFINITY) { /* before the first finite score lv and acc are 0 */
+    float alpha = exp2f(mo - mn);
+    for (int i = 0; i < 16; i++) lv[i] *= alpha;
+    for (int d = 0; d < hdp; d++) acc[d] *= alpha;
+  }
+  *m = mn;
+  return 1;
+}
+
+static inline int row_sees(const blk *b, int r) { return b->hi[r] >= b->k0 && b->lo[r] <= b->k0 + KB - 1; }
+static inline int key_seen(const blk *b, int r, int j) { return b->k0 + j >= b->lo[r] && b->k0 + j <= b->hi[r]; }
+
+static inline float load_f(const void *base, size_t at, int f16) {
+  return f16 ? go_f16_to_f32(((const uint16_t *)base)[at]) : ((const float *)base)[at];
+}
+
+static void block_scalar(const blk *b, int f16) {
+  int hd = b->hd;
+  for (int r = 0; r < SG; r++) {
+    float *pr = b->s + r * KB, bm = -INFINITY;
+    if (!row_sees(b, r)) {
+      memset(pr, 0, KB * sizeof(float));
+      continue;
+    }
+    for (int j = 0; j < KB; j++) {
+      if (!key_seen(b, r, j)) continue;
+      float t = 0;
+      size_t at = (size_t)(j / 16) * hd * 16 + (j & 15);
+      for (int d = 0; d < hd; d++) t += b->qs[r * hd + d] * load_f(b->Kb, at + (size_t)d * 16, f16);
+      pr[j] = t;
+      if (t > bm || t != t) bm = t != t || bm != bm ? NAN : t;
+    }
+    if (!row_max_update(b->m + r, bm, b->lv + r * 16, b->acc + (size_t)r * b->hdp, b->hdp)) {
+      memset(pr, 0, KB * sizeof(float));
+      continue;
+    }
+    for (int j = 0; j < KB; j++) {
+      pr[j] = key_seen(b, r, j) ? exp2f(pr[j] - b->m[r]) : 0.0f;
+      b->lv[r * 16] += pr[j];
+    }
+  }
+  for (int r = 0; r < SG; r++)
+    for (int j = b->jlo; j <= b->jhi; j++) {
+      float p = b->s[r * KB + j], *a = b->acc + (size_t)r * b->hdp;
+      if (p == 0.0f) continue; /* what the vector paths add is +-0 * v: the same unless v is not finite */
+      for (int d = 0; d < hd; d++) a[d] += p * load_f(b->Vb, (size_t)j * hd + d, f16);
+    }
+}
+
+#ifdef GO_X86
+/* 2^x for x <= 0 (NaN stays NaN): 2^round(x) times a degree-6 polynomial of the remainder (rel. error < 2e-7). */
+#define EXP2_POLY(F, FMA, SET1)                                                                                      \
+  FMA(FMA(FMA(FMA(FMA(FMA(SET1(1.5403530393381609e-4f), F, SET1(1.3333558146428443e-3f)), F,                   \
+                      SET1(9.6181291076284772e-3f)),                                                            \
+                  F, SET1(5.5504108664821580e-2f)),                                                             \
+              F, SET1(2.4022650695910071e-1f)),                                                                 \
+          F, SET1(6.9314718055994531e-1f)),                                                                     \
+      F, SET1(1.0f))
+
+GO_AVX2 static inline __m256 exp2_avx2(__m256 x) {
+  x = _mm256_max_ps(_mm256_set1_ps(-126.0f), x); /* max_ps returns its second operand for NaN */
+  __m256 n = _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), f = _mm256_sub_ps(x, n);
+  __m256 y = EXP2_POLY(f, _mm256_fmadd_ps, _mm256_set1_ps);
+  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+GO_AVX2 static inline float hmax_avx2(__m256 v) {
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_movehdup_ps(h));
+  return _mm_cvtss_f32(h);
+}
+
+GO_AVX2 static inline __attribute__((always_inline)) void block_avx2_body(const blk *b, int f16) {
+  int hd = b->hd;
+  /* scores: 16 keys (one K group) x 4 rows per pass, 8 accumulators */
+  for (int h = 0; h < 2; h++) {
+    const uint16_t *kh = (const uint16_t *)b->Kb + (size_t)h * hd * 16;
+    const float *kf = (const float *)b->Kb + (size_t)h * hd * 16;
+    for (int r0 = 0; r0 < SG; r0 += 4) {
+      __m256 a[4][2];
+      for (int i = 0; i < 4; i++) a[i][0] = a[i][1] = _mm256_setzero_ps();
+      for (int d = 0; d < hd; d++) {
+        __m256 k0, k1;
+        if (f16) {
+          k0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kh + d * 16)));
+          k1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kh + d * 16 + 8)));
+        } else {
+          k0 = _mm256_loadu_ps(kf + d * 16);
+          k1 = _mm256_loadu_ps(kf + d * 16 + 8);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+          __m256 qb = _mm256_broadcast_ss(b->qs + (r0 + i) * hd + d);
+          a[i][0] = _mm256_fmadd_ps(qb, k0, a[i][0]);
+          a[i][1] = _mm256_fmadd_ps(qb, k1, a[i][1]);
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(b->s + (r0 + i) * KB + h * 16, a[i][0]);
+        _mm256_storeu_ps(b->s + (r0 + i) * KB + h * 16 + 8, a[i][1]);
+      }
+    }
+  }
+  /* softmax update: invisible keys' scores become -inf, their weights 0 */
+  __m256 ninf = _mm256_set1_ps(-INFINITY);
+  for (int r = 0; r < SG; r++) {
+    float *pr = b->s + r * KB;
+    if (!row_sees(b, r)) {
+      memset(pr, 0, KB * sizeof(float));
+      continue;
+    }
+    if (b->lo[r] > b->k0 || b->hi[r] < b->k0 + KB - 1)
+      for (int j = 0; j < KB; j++)
+        if (!key_seen(b, r, j)) pr[j] = -INFINITY;
+    __m256 x[4], mx;
+    for (int i = 0; i < 4; i++) x[i] = _mm256_loadu_ps(pr + 8 * i);
+    mx = _mm256_max_ps(_mm256_max_ps(x[0], x[1]), _mm256_max_ps(x[2], x[3]));
+    float *lv = b->lv + r * 16;
+    if (!row_max_update(b->m + r, hmax_avx2(mx), lv, b->acc + (size_t)r * b->hdp, b->hdp)) {
+      memset(pr, 0, KB * sizeof(float));
+      continue;
+    }
+    __m256 vm = _mm256_set1_ps(b->m[r]), l = _mm256_loadu_ps(lv);
+    for (int i = 0; i < 4; i++) {
+      __m256 keep = _mm256_cmp_ps(x[i], ninf, _CMP_NEQ_UQ);
+      __m256 p = _mm256_and_ps(exp2_avx2(_mm256_sub_ps(x[i], vm)), keep);
+      _mm256_storeu_ps(pr + 8 * i, p);
+      l = _mm256_add_ps(l, p);
+    }
+    _mm256_storeu_ps(lv, l);
+  }
+  /* values: 8 dims x 8 rows per pass */
+  const uint16_t *vh = b->Vb;
+  const float *vf = b->Vb;
+  int d0 = 0;
+  for (; d0 + 8 <= hd; d0 += 8) {
+    __m256 c[SG];
+    for (int r = 0; r < SG; r++) c[r] = _mm256_loadu_ps(b->acc + (size_t)r * b->hdp + d0);
+    for (int j = b->jlo; j <= b->jhi; j++) {
+      __m256 v = f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vh + (size_t)j * hd + d0))) : _mm256_loadu_ps(vf + (size_t)j * hd + d0);
+#pragma GCC unroll 8
+      for (int r = 0; r < SG; r++) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(b->s + r * KB + j), v, c[r]);
+    }
+    for (int r = 0; r < SG; r++) _mm256_storeu_ps(b->acc + (size_t)r * b->hdp + d0, c[r]);
+  }
+  for (; d0 < hd; d0++)
+    for (int r = 0; r < SG; r++) {
+      float *a = b->acc + (size_t)r * b->hdp + d0;
+      for (int j = b->jlo; j <= b->jhi; j++) *a = fmaf(b->s[r * KB + j], load_f(b->Vb, (size_t)j * hd + d0, f16), *a);
+    }
+}
+
+GO_AVX2 static void block_avx2_f16(const blk *b) { block_avx2_body(b, 1); }
+GO_AVX2 static void block_avx2_f32(const blk *b) { block_avx2_body(b, 0); }
+
+GO_DENSE_AVX512 static inline __m512 exp2_avx512(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-150.0f), x); /* max_ps returns its second operand for NaN */
+  __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), f = _mm512_sub_ps(x, n);
+  return _mm512_scalef_ps(EXP2_POLY(f, _mm512_fmadd_ps, _mm512_set1_ps), n);
+}
+
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void block_avx512_body(const blk *b, int f16) {
+  int hd = b->hd;
+  /* scores: 32 keys (two K groups) x 8 rows, 16 accumulators */
+  {
+    const uint16_t *kh = b->Kb;
+    const float *kf = b->Kb;
+    size_t second = (size_t)hd * 16;
+    __m512 a0[SG], a1[SG];
+    for (int r = 0; r < SG; r++) a0[r] = a1[r] = _mm512_setzero_ps();
+    for (int d = 0; d < hd; d++) {
+      __m512 k0, k1;
+      if (f16) {
+        k0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kh + d * 16)));
+        k1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kh + second + d * 16)));
+      } else {
+        k0 = _mm512_loadu_ps(kf + d * 16);
+        k1 = _mm512_loadu_ps(kf + second + d * 16);
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < SG; r++) {
+        __m512 qb = _mm512_set1_ps(b->qs[r * hd + d]);
+        a0[r] = _mm512_fmadd_ps(qb, k0, a0[r]);
+        a1[r] = _mm512_fmadd_ps(qb, k1, a1[r]);
+      }
+    }
+    for (int r = 0; r < SG; r++) {
+      _mm512_storeu_ps(b->s + r * KB, a0[r]);
+      _mm512_storeu_ps(b->s + r * KB + 16, a1[r]);
+    }
+  }
+  /* softmax update */
+  __m512 ninf = _mm512_set1_ps(-INFINITY);
+  for (int r = 0; r < SG; r++) {
+    float *pr = b->s + r * KB;
+    if (!row_sees(b, r)) {
+      _mm512_storeu_ps(pr, _mm512_setzero_ps());
+      _mm512_storeu_ps(pr + 16, _mm512_setzero_ps());
+      continue;
+    }
+    uint32_t bits = 0xffffffffu;
+    if (b->lo[r] > b->k0 || b->hi[r] < b->k0 + KB - 1) {
+      int a = b->lo[r] - b->k0 > 0 ? b->lo[r] - b->k0 : 0, e = b->hi[r] - b->k0 < KB - 1 ? b->hi[r] - b->k0 : KB - 1;
+      bits = (e - a + 1 >= 32 ? 0xffffffffu : (1u << (e - a + 1)) - 1) << a;
+    }
+    __mmask16 m0 = (__mmask16)bits, m1 = (__mmask16)(bits >> 16);
+    __m512 x0 = _mm512_mask_blend_ps(m0, ninf, _mm512_loadu_ps(pr));
+    __m512 x1 = _mm512_mask_blend_ps(m1, ninf, _mm512_loadu_ps(pr + 16));
+    float *lv = b->lv + r * 16;
+    if (!row_max_update(b->m + r, _mm512_reduce_max_ps(_mm512_max_ps(x0, x1)), lv, b->acc + (size_t)r * b->hdp, b->hdp)) {
+      _mm512_storeu_ps(pr, _mm512_setzero_ps());
+      _mm512_storeu_ps(pr + 16, _mm512_setzero_ps());
+      continue;
+    }
+    __m512 vm = _mm512_set1_ps(b->m[r]);
+    __m512 p0 = _mm512_maskz_mov_ps(m0, exp2_avx512(_mm512_sub_ps(x0, vm)));
+    __m512 p1 = _mm512_maskz_mov_ps(m1, exp2_avx512(_mm512_sub_ps(x1, vm)));
+    _mm512_storeu_ps(pr, p0);
+    _mm512_storeu_ps(pr + 16, p1);
+    _mm512_storeu_ps(lv, _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(lv), p0), p1));
+  }
+  /* values: 32 dims x 8 rows per pass, 16 accumulators (acc rows are hdp >= d0 + 32 long) */
+  const uint16_t *vh = b->Vb;
+  const float *vf = b->Vb;
+  for (int d0 = 0; d0 < hd; d0 += 32) {
+    int rem = hd - d0;
+    __mmask16 md0 = rem >= 16 ? 0xffff : (__mmask16)((1u << rem) - 1);
+    __mmask16 md1 = rem >= 32 ? 0xffff : rem > 16 ? (__mmask16)((1u << (rem - 16)) - 1) : 0;
+    __m512 c0[SG], c1[SG];
+    for (int r = 0; r < SG; r++) {
+      c0[r] = _mm512_loadu_ps(b->acc + (size_t)r * b->hdp + d0);
+      c1[r] = _mm512_loadu_ps(b->acc + (size_t)r * b->hdp + d0 + 16);
+    }
+    for (int j = b->jlo; j <= b->jhi; j++) {
+      __m512 v0, v1;
+      if (f16 && rem >= 32) { /* AMD's masked loads are slower: plain ones where the row is long enough */
+        v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vh + (size_t)j * hd + d0)));
+        v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vh + (size_t)j * hd + d0 + 16)));
+      } else if (f16) {
+        v0 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(md0, vh + (size_t)j * hd + d0));
+        v1 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(md1, vh + (size_t)j * hd + d0 + 16));
+      } else if (rem >= 32) {
+        v0 = _mm512_loadu_ps(vf + (size_t)j * hd + d0);
+        v1 = _mm512_loadu_ps(vf + (size_t)j * hd + d0 + 16);
+      } else {
+        v0 = _mm512_maskz_loadu_ps(md0, vf + (size_t)j * hd + d0);
+        v1 = _mm512_maskz_loadu_ps(md1, vf + (size_t)j * hd + d0 + 16);
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < SG; r++) {
+        __m512 pb = _mm512_set1_ps(b->s[r * KB + j]);
+        c0[r] = _mm512_fmadd_ps(pb, v0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(pb, v1, c1[r]);
+      }
+    }
+    for (int r = 0; r < SG; r++) {
+      _mm512_storeu_ps(b->acc + (size_t)r * b->hdp + d0, c0[r]);
+      _mm512_storeu_ps(b->acc + (size_t)r * b->hdp + d0 + 16, c1[r]);
+    }
+  }
+}
+
+GO_DENSE_AVX512 static void block_avx512_f16(const blk *b) { block_avx512_body(b, 1); }
+GO_DENSE_AVX512 static void block_avx512_f32(const blk *b) { block_avx512_body(b, 0); }
+#endif
+
+static void run_block(const blk *b, int level, int f16) {
+#ifdef GO_X86
+  if (level >= GO_L_AVX512) {
+    if (f16) block_avx512_f16(b);
+    else block_avx512_f32(b);
     return;
   }
-  uint16_t *d = dst;
-  for (int i = 0; i < count; i++) d[i] = go_f32_to_f16(src[i]);
+  if (level >= GO_L_AVX2) {
+    if (f16) block_avx2_f16(b);
+    else block_avx2_f32(b);
+    return;
+  }
+#endif
+  (void)level;
+  block_scalar(b, f16);
 }
 
-/*
- * Flash-style tiling: a task takes one kv head and a block of consecutive batch rows of one slot
- * (up to Q_ROWS query rows = tokens x the heads of the group) and walks the keys they can see in
- * tiles of TK, keeping a running max, denominator and output per query row (online softmax), so
- * each key/value row is converted from the cache once per block and scores never need a
- * [rows, keys] buffer. The running state starts from the sink: max = sink, denominator = 1.
- */
-#define Q_ROWS 64
-#define TK 32
+/* ---- chunk partials and their fold (one copy of each, so every path rounds alike) -------------- */
+
+/* The chunk's denominator: its lanes summed in one fixed order. */
+__attribute__((noinline)) static float lanes_sum(const float *lv) {
+  float t = 0;
+  for (int i = 0; i < 16; i++) t += lv[i];
+  return t;
+}
+
+/* state (m, l, acc) += the partial of one chunk (mc, lc, ac); mc = -inf: the row saw no key there. */
+__attribute__((noinline)) static void fold(float *m, float *l, float *acc, float mc, float lc, const float *ac, int hd) {
+  if (mc == -INFINITY) return;
+  float mo = *m, mn = mc > mo || mc != mc ? mc : mo;
+  float a = exp2f(mo - mn), b = exp2f(mc - mn);
+  *l = *l * a + lc * b;
+  for (int d = 0; d < hd; d++) acc[d] = acc[d] * a + ac[d] * b;
+  *m = mn;
+}
+
+__attribute__((noinline)) static void finish(float *o, float l, const float *acc, int hd) {
+  float inv = 1.0f / l;
+  for (int d = 0; d < hd; d++) o[d] = acc[d] * inv;
+}
 
 typedef struct {
   float *out;
@@ -126,233 +498,132 @@ typedef struct {
   kv_cache *c;
   const int *slots, *positions;
   const int *blocks; /* first batch row of each block, then n */
-  int layer, heads, kv_heads, hd, window;
-  float sm_scale;
+  const int *cfirst; /* each block's first chunk */
+  const int *cbase;  /* each block's first entry among all (block, chunk) pairs, then their count */
+  int nb, layer, heads, kv_heads, hd, hdp, window, level, rmax, split;
+  float qscale;
+  float *part; /* split: per (block, chunk) pair, kv head and row: m, l, acc[hd] */
   pool_t *pool;
 } attn_ctx;
 
-static void load_row_f32(float *dst, const void *cache, size_t at, int count, int f16) {
-  if (!f16) {
-    memcpy(dst, (const float *)cache + at, (size_t)count * 4);
-    return;
-  }
-  const uint16_t *s = (const uint16_t *)cache + at;
-#ifdef GO_X86
-  if (go_kernels.attention >= GO_L_AVX2) {
-    extern void go_f16_to_f32_row_avx2(float *dst, const uint16_t *src, int count);
-    go_f16_to_f32_row_avx2(dst, s, count);
-    return;
-  }
-#endif
-  for (int i = 0; i < count; i++) dst[i] = go_f16_to_f32(s[i]);
+static inline float *part_at(const attn_ctx *x, int pair, int g, int r) {
+  return x->part + (((size_t)pair * x->kv_heads + g) * x->rmax + r) * (size_t)(x->hd + 2);
 }
 
-/* s[j] = q . Kt[:, j] for the TK keys of a tile; Kt is [hd][TK]. */
-static void tile_scores_scalar(float *s, const float *q, const float *kt, int hd) {
-  for (int j = 0; j < TK; j++) s[j] = 0;
-  for (int d = 0; d < hd; d++)
-    for (int j = 0; j < TK; j++) s[j] += q[d] * kt[(size_t)d * TK + j];
-}
+/* Block b, kv head g, chunks c0..c1 of the block: partials into x->part (split), or folded here and written out. */
+static void attn_rows(const attn_ctx *x, int b, int g, int c0, int c1, int thread) {
+  int i0 = x->blocks[b], nt = x->blocks[b + 1] - i0;
+  int hd = x->hd, hdp = x->hdp, group = x->heads / x->kv_heads, R = nt * group, R8 = round_up(R, SG);
+  int slot = x->slots[i0], f16 = x->c->f16, elem = f16 ? 2 : 4;
+  const char *K = x->c->k[x->layer], *V = x->c->v[x->layer];
 
-/* p[j] = exp(s[j] - m) where s[j] is finite, else 0; returns the sum. */
-static float tile_exp_scalar(float *p, const float *s, float m) {
-  float sum = 0;
-  for (int j = 0; j < TK; j++) {
-    p[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - m);
-    sum += p[j];
-  }
-  return sum;
-}
-
-#ifdef GO_X86
-GO_AVX2 void go_f16_to_f32_row_avx2(float *dst, const uint16_t *src, int count) {
-  int i = 0;
-  for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
-  for (; i < count; i++) dst[i] = go_f16_to_f32(src[i]);
-}
-
-GO_AVX2 static void tile_scores_avx2(float *s, const float *q, const float *kt, int hd) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  for (int d = 0; d < hd; d++) {
-    __m256 qd = _mm256_broadcast_ss(q + d);
-    const float *k = kt + (size_t)d * TK;
-    a0 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k), a0);
-    a1 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 8), a1);
-    a2 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 16), a2);
-    a3 = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + 24), a3);
-  }
-  _mm256_storeu_ps(s, a0);
-  _mm256_storeu_ps(s + 8, a1);
-  _mm256_storeu_ps(s + 16, a2);
-  _mm256_storeu_ps(s + 24, a3);
-}
-
-/* exp(x) for x <= 0 (Cephes-style: 2^n * a degree-6 polynomial of the remainder; rel. error ~2e-7). */
-GO_AVX2 static __m256 exp_le0_avx2(__m256 x) {
-  x = _mm256_max_ps(_mm256_set1_ps(-87.0f), x); /* max_ps returns its second operand for NaN: keep it */
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
-
-GO_AVX2 static float tile_exp_avx2(float *p, const float *s, float m) {
-  __m256 vm = _mm256_set1_ps(m), ninf = _mm256_set1_ps(-INFINITY), sum = _mm256_setzero_ps();
-  for (int j = 0; j < TK; j += 8) {
-    __m256 x = _mm256_loadu_ps(s + j);
-    __m256 keep = _mm256_cmp_ps(x, ninf, _CMP_NEQ_UQ); /* unordered: a NaN score stays NaN */
-    __m256 e = _mm256_and_ps(exp_le0_avx2(_mm256_sub_ps(x, vm)), keep);
-    _mm256_storeu_ps(p + j, e);
-    sum = _mm256_add_ps(sum, e);
-  }
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_movehdup_ps(h));
-  return _mm_cvtss_f32(h);
-}
-#endif
-
-/* acc[0..hd) += sum over j < nk of p[j] * vt[j][0..hd): the accumulators stay in registers over the tile. */
-static void tile_pv_scalar(float *acc, const float *p, const float *vt, int nk, int hd) {
-  for (int j = 0; j < nk; j++)
-    if (p[j] != 0.0f)
-      for (int d = 0; d < hd; d++) acc[d] += p[j] * vt[(size_t)j * hd + d];
-}
-
-#ifdef GO_X86
-GO_AVX2 static void tile_pv_avx2(float *acc, const float *p, const float *vt, int nk, int hd) {
-  int d0 = 0;
-  for (; d0 + 32 <= hd; d0 += 32) {
-    __m256 a0 = _mm256_loadu_ps(acc + d0), a1 = _mm256_loadu_ps(acc + d0 + 8);
-    __m256 a2 = _mm256_loadu_ps(acc + d0 + 16), a3 = _mm256_loadu_ps(acc + d0 + 24);
-    for (int j = 0; j < nk; j++) {
-      __m256 pj = _mm256_broadcast_ss(p + j);
-      const float *v = vt + (size_t)j * hd + d0;
-      a0 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v), a0);
-      a1 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 8), a1);
-      a2 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 16), a2);
-      a3 = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + 24), a3);
-    }
-    _mm256_storeu_ps(acc + d0, a0);
-    _mm256_storeu_ps(acc + d0 + 8, a1);
-    _mm256_storeu_ps(acc + d0 + 16, a2);
-    _mm256_storeu_ps(acc + d0 + 24, a3);
-  }
-  for (; d0 + 8 <= hd; d0 += 8) {
-    __m256 a0 = _mm256_loadu_ps(acc + d0);
-    for (int j = 0; j < nk; j++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p + j), _mm256_loadu_ps(vt + (size_t)j * hd + d0), a0);
-    _mm256_storeu_ps(acc + d0, a0);
-  }
-  for (; d0 < hd; d0++)
-    for (int j = 0; j < nk; j++) acc[d0] += p[j] * vt[(size_t)j * hd + d0];
-}
-#endif
-
-static void attn_task(void *vctx, int task, int thread) {
-  attn_ctx *c = vctx;
-  int b = task / c->kv_heads, g = task % c->kv_heads;
-  int i0 = c->blocks[b], nt = c->blocks[b + 1] - i0;
-  int hd = c->hd, group = c->heads / c->kv_heads, R = nt * group;
-  int slot = c->slots[i0];
-  const void *K = c->c->k[c->layer], *V = c->c->v[c->layer];
-  int f16 = c->c->f16;
-#ifdef GO_X86
-  int simd = go_kernels.attention >= GO_L_AVX2;
-#else
-  int simd = 0;
-#endif
-
-  /* scratch: Kt [hd][TK], Vt [TK][hd], one converted row, p [R][TK], s [TK], acc [R][hd], m/l [R], lo/hi [nt] */
-  size_t floats = (size_t)hd * TK * 2 + hd + (size_t)R * TK + TK + (size_t)R * hd + 2 * (size_t)R;
-  float *kt = pool_scratch(c->pool, thread, floats * sizeof(float) + 2 * (size_t)nt * sizeof(int));
-  float *vt = kt + (size_t)hd * TK, *row = vt + (size_t)TK * hd, *p = row + hd, *s = p + (size_t)R * TK;
-  float *acc = s + TK, *mx = acc + (size_t)R * hd, *den = mx + R;
-  int *lo = (int *)(den + R), *hi = lo + nt;
+  size_t hda = (size_t)round_up(hd, 16);
+  size_t floats = (size_t)R8 * hda + 2 * (size_t)R8 + (size_t)R8 + (size_t)R8 * 16 + (size_t)R8 * hdp + SG * KB +
+                  2 * (size_t)R8 + (size_t)R8 * hda;
+  float *qs = pool_scratch(x->pool, thread, floats * sizeof(float));
+  int *lo = (int *)(qs + (size_t)R8 * hda), *hi = lo + R8;
+  float *m = (float *)(hi + R8), *lv = m + R8, *acc = lv + (size_t)R8 * 16, *s = acc + (size_t)R8 * hdp;
+  float *tm = s + SG * KB, *tl = tm + R8, *tacc = tl + R8;
 
   int kmin = INT32_MAX, kmax = -1;
-  for (int t = 0; t < nt; t++) {
-    int pos = c->positions[i0 + t];
-    lo[t] = c->window > 0 && pos - c->window + 1 > 0 ? pos - c->window + 1 : 0;
-    hi[t] = pos;
-    if (lo[t] < kmin) kmin = lo[t];
-    if (hi[t] > kmax) kmax = hi[t];
-  }
-  for (int r = 0; r < R; r++) {
-    mx[r] = c->sinks[g * group + r % group];
-    den[r] = 1.0f;
-  }
-  memset(acc, 0, (size_t)R * hd * sizeof(float));
-
-  for (int k0 = kmin; k0 <= kmax; k0 += TK) {
-    int nk = kmax - k0 + 1 < TK ? kmax - k0 + 1 : TK;
-    for (int j = 0; j < nk; j++) {
-      size_t at = kv_row(c->c, c->layer, slot, k0 + j) + (size_t)g * hd;
-      load_row_f32(row, K, at, hd, f16);
-      for (int d = 0; d < hd; d++) kt[(size_t)d * TK + j] = row[d];
-      load_row_f32(vt + (size_t)j * hd, V, at, hd, f16);
+  for (int r = 0; r < R8; r++) {
+    float *qr = qs + (size_t)r * hd;
+    if (r >= R) { /* padding rows see nothing */
+      memset(qr, 0, (size_t)hd * sizeof(float));
+      lo[r] = INT32_MAX, hi[r] = -1;
+      continue;
     }
-    for (int j = nk; j < TK; j++)
-      for (int d = 0; d < hd; d++) kt[(size_t)d * TK + j] = 0;
+    int t = r / group, h = g * group + r % group, pos = x->positions[i0 + t];
+    const float *src = x->q + (size_t)(i0 + t) * x->heads * hd + (size_t)h * hd;
+    for (int d = 0; d < hd; d++) qr[d] = src[d] * x->qscale;
+    lo[r] = x->window > 0 && pos - x->window + 1 > 0 ? pos - x->window + 1 : 0;
+    hi[r] = pos;
+    if (lo[r] < kmin) kmin = lo[r];
+    if (hi[r] > kmax) kmax = hi[r];
+    tm[r] = x->sinks[h] * LOG2E;
+    tl[r] = 1.0f;
+    memset(tacc + (size_t)r * hd, 0, (size_t)hd * sizeof(float));
+  }
 
-    for (int r = 0; r < R; r++) {
-      int t = r / group;
-      if (hi[t] < k0 || lo[t] > k0 + nk - 1) {
-        for (int j = 0; j < TK; j++) p[(size_t)r * TK + j] = 0;
-        continue;
+  for (int c = c0; c <= c1; c++) {
+    int cs = c * CH > kmin ? c * CH : kmin, ce = c * CH + CH - 1 < kmax ? c * CH + CH - 1 : kmax;
+    for (int r = 0; r < R8; r++) m[r] = -INFINITY;
+    memset(lv, 0, (size_t)R8 * 16 * sizeof(float));
+    memset(acc, 0, (size_t)R8 * hdp * sizeof(float));
+    for (int k0 = cs & ~(KB - 1); k0 <= ce; k0 += KB) {
+      size_t at = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, k0));
+      /* The cache's 4 KiB pages stop the hardware prefetchers at each block's K and V: fetch ahead. */
+      for (int ahead = k0 == (cs & ~(KB - 1)) ? 1 : PF_BLOCKS; ahead <= PF_BLOCKS; ahead++) {
+        int kn = k0 + ahead * KB;
+        if (kn > ce) break;
+        size_t an = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, kn)) * elem, bytes = (size_t)KB * hd * elem;
+        for (size_t o = 0; o < bytes; o += 64) {
+          __builtin_prefetch(K + an + o, 0, 3);
+          __builtin_prefetch(V + an + o, 0, 3);
+        }
       }
-      const float *qr = c->q + (size_t)(i0 + t) * c->heads * hd + (size_t)(g * group + r % group) * hd;
-#ifdef GO_X86
-      if (simd) tile_scores_avx2(s, qr, kt, hd);
-      else
-#endif
-        tile_scores_scalar(s, qr, kt, hd);
-      float m = mx[r];
-      for (int j = 0; j < TK; j++) {
-        int kp = k0 + j;
-        s[j] = j < nk && kp >= lo[t] && kp <= hi[t] ? s[j] * c->sm_scale : -INFINITY;
-        if (s[j] > m) m = s[j];
+      for (int r0 = 0; r0 < R8; r0 += SG) {
+        int jlo = KB, jhi = -1;
+        for (int r = r0; r < r0 + SG; r++) {
+          if (hi[r] < k0 || lo[r] > k0 + KB - 1) continue;
+          int a = lo[r] - k0 > 0 ? lo[r] - k0 : 0, e = hi[r] - k0 < KB - 1 ? hi[r] - k0 : KB - 1;
+          if (a < jlo) jlo = a;
+          if (e > jhi) jhi = e;
+        }
+        if (jhi < 0) continue;
+        blk bl = {qs + (size_t)r0 * hd, lo + r0, hi + r0, m + r0, lv + (size_t)r0 * 16, acc + (size_t)r0 * hdp, s,
+                  K + at * elem, V + at * elem, k0, jlo, jhi, hd, hdp};
+        run_block(&bl, x->level, f16);
       }
-      float *pr = p + (size_t)r * TK;
-      float sum;
-#ifdef GO_X86
-      if (simd) sum = tile_exp_avx2(pr, s, m);
-      else
-#endif
-        sum = tile_exp_scalar(pr, s, m);
-      if (m > mx[r]) {
-        float alpha = expf(mx[r] - m);
-        den[r] *= alpha;
-        float *a = acc + (size_t)r * hd;
-        for (int d = 0; d < hd; d++) a[d] *= alpha;
-        mx[r] = m;
-      }
-      den[r] += sum;
     }
     for (int r = 0; r < R; r++) {
-      int t = r / group;
-      if (hi[t] < k0 || lo[t] > k0 + nk - 1) continue; /* no key of this tile is visible to the row */
-      const float *pr = p + (size_t)r * TK;
-      float *a = acc + (size_t)r * hd;
-#ifdef GO_X86
-      if (simd) tile_pv_avx2(a, pr, vt, nk, hd);
-      else
-#endif
-        tile_pv_scalar(a, pr, vt, nk, hd);
+      float lc = lanes_sum(lv + (size_t)r * 16);
+      if (x->split) {
+        float *pp = part_at(x, x->cbase[b] + (c - x->cfirst[b]), g, r);
+        pp[0] = m[r];
+        pp[1] = lc;
+        memcpy(pp + 2, acc + (size_t)r * hdp, (size_t)hd * sizeof(float));
+      } else {
+        fold(tm + r, tl + r, tacc + (size_t)r * hd, m[r], lc, acc + (size_t)r * hdp, hd);
+      }
     }
   }
+  if (x->split) return;
   for (int r = 0; r < R; r++) {
-    int t = r / group;
-    float *o = c->out + (size_t)(i0 + t) * c->heads * hd + (size_t)(g * group + r % group) * hd;
-    float inv = 1.0f / den[r];
-    for (int d = 0; d < hd; d++) o[d] = acc[(size_t)r * hd + d] * inv;
+    int t = r / group, h = g * group + r % group;
+    finish(x->out + (size_t)(i0 + t) * x->heads * hd + (size_t)h * hd, tl[r], tacc + (size_t)r * hd, hd);
+  }
+}
+
+static void attn_task(void *vctx, int task, int thread) {
+  const attn_ctx *x = vctx;
+  if (!x->split) {
+    int b = task / x->kv_heads, g = task % x->kv_heads;
+    attn_rows(x, b, g, x->cfirst[b], x->cfirst[b] + x->cbase[b + 1] - x->cbase[b] - 1, thread);
+    return;
+  }
+  int pair = task / x->kv_heads, g = task % x->kv_heads, b = 0;
+  while (x->cbase[b + 1] <= pair) b++;
+  int c = x->cfirst[b] + pair - x->cbase[b];
+  attn_rows(x, b, g, c, c, thread);
+}
+
+/* split: block b, kv head g: the sink, then each chunk's partial in order, and the output */
+static void merge_task(void *vctx, int task, int thread) {
+  const attn_ctx *x = vctx;
+  (void)thread;
+  int b = task / x->kv_heads, g = task % x->kv_heads;
+  int i0 = x->blocks[b], nt = x->blocks[b + 1] - i0, hd = x->hd, group = x->heads / x->kv_heads;
+  float acc[hd > 0 ? hd : 1];
+  for (int r = 0; r < nt * group; r++) {
+    int t = r / group, h = g * group + r % group;
+    float m = x->sinks[h] * LOG2E, l = 1.0f;
+    memset(acc, 0, (size_t)hd * sizeof(float));
+    for (int pair = x->cbase[b]; pair < x->cbase[b + 1]; pair++) {
+      const float *pp = part_at(x, pair, g, r);
+      fold(&m, &l, acc, pp[0], pp[1], pp + 2, hd);
+    }
+    finish(x->out + (size_t)(i0 + t) * x->heads * hd + (size_t)h * hd, l, acc, hd);
   }
 }
 
@@ -360,36 +631,53 @@ void f32_sdpa_sinks_swa(pool_t *p, float *out, const float *q, const float *k, c
                         const float *sinks, kv_cache *c, const int *slots, const int *positions, int layer,
                         int heads, int kv_heads, int head_dim, int window, float sm_scale) {
   int rowlen = kv_heads * head_dim;
-  for (int i = 0; i < n; i++) {
-    size_t at = kv_row(c, layer, slots[i], positions[i]);
-    if (c->f16) {
-      store_row((uint16_t *)c->k[layer] + at, k + (size_t)i * rowlen, rowlen, 1);
-      store_row((uint16_t *)c->v[layer] + at, v + (size_t)i * rowlen, rowlen, 1);
-    } else {
-      store_row((float *)c->k[layer] + at, k + (size_t)i * rowlen, rowlen, 0);
-      store_row((float *)c->v[layer] + at, v + (size_t)i * rowlen, rowlen, 0);
-    }
-  }
+  for (int i = 0; i < n; i++)
+    store_kv(c, layer, slots[i], positions[i], k + (size_t)i * rowlen, v + (size_t)i * rowlen);
   /* blocks: runs of consecutive rows of one slot, at most Q_ROWS query rows each */
   int group = heads / kv_heads, per = Q_ROWS / group > 0 ? Q_ROWS / group : 1;
-  int stack_blocks[129];
-  int *blocks = n < 129 ? stack_blocks : malloc(((size_t)n + 1) * sizeof(int));
+  int stack[3 * 129];
+  int *blocks = n < 128 ? stack : malloc(3 * ((size_t)n + 1) * sizeof(int));
   if (!blocks) {
-    /* out of memory for n + 1 ints: one row per block needs none */
+    /* out of memory for 3n + 3 ints: one row at a time needs none (its k/v are stored again, the same) */
     for (int i = 0; i < n; i++) f32_sdpa_sinks_swa(p, out + (size_t)i * heads * head_dim, q + (size_t)i * heads * head_dim,
                                                      k + (size_t)i * rowlen, v + (size_t)i * rowlen, 1, sinks, c, slots + i,
                                                      positions + i, layer, heads, kv_heads, head_dim, window, sm_scale);
     return;
   }
-  int nb = 0;
+  int *cfirst = blocks + n + 1, *cbase = cfirst + n + 1;
+  int nb = 0, rmax = 0;
+  cbase[0] = 0;
   for (int i = 0; i < n;) {
     int j = i + 1;
     while (j < n && j - i < per && slots[j] == slots[i]) j++;
-    blocks[nb++] = i;
+    int kmin = INT32_MAX, kmax = -1;
+    for (int t = i; t < j; t++) {
+      int lo = window > 0 && positions[t] - window + 1 > 0 ? positions[t] - window + 1 : 0;
+      if (lo < kmin) kmin = lo;
+      if (positions[t] > kmax) kmax = positions[t];
+    }
+    blocks[nb] = i;
+    cfirst[nb] = kmin / CH;
+    cbase[nb + 1] = cbase[nb] + kmax / CH - kmin / CH + 1;
+    if ((j - i) * group > rmax) rmax = (j - i) * group;
+    nb++;
     i = j;
   }
   blocks[nb] = n;
-  attn_ctx ctx = {out, q, sinks, c, slots, positions, blocks, layer, heads, kv_heads, head_dim, window, sm_scale, p};
-  pool_run(p, attn_task, &ctx, nb * kv_heads);
-  if (blocks != stack_blocks) free(blocks);
+  attn_ctx x = {out, q, sinks, c, slots, positions, blocks, cfirst, cbase, nb, layer, heads, kv_heads, head_dim,
+                round_up(head_dim, 32), window, go_kernels.attention, rmax, 0, sm_scale * LOG2E, NULL, p};
+  /* Few tasks over long key ranges: one task per chunk, so that every thread has work. Either way
+   * gives the same bits; the partials' buffer is bounded. */
+  size_t part_bytes = (size_t)cbase[nb] * kv_heads * rmax * (head_dim + 2) * sizeof(float);
+  if (cbase[nb] > nb && nb * kv_heads < 8 * pool_threads(p) && part_bytes <= ((size_t)64 << 20)) {
+    x.part = pool_workspace(p, part_bytes);
+    x.split = x.part != NULL;
+  }
+  if (x.split) {
+    pool_run(p, attn_task, &x, cbase[nb] * kv_heads);
+    pool_run(p, merge_task, &x, nb * kv_heads);
+  } else {
+    pool_run(p, attn_task, &x, nb * kv_heads);
+  }
+  if (blocks != stack) free(blocks);
 }

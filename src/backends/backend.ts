@@ -150,6 +150,7 @@ export interface Backend {
   view(t: Tensor, rows: number): Tensor;
   createKvCache(spec: KvCacheSpec): KvCache;
   write(t: Tensor, data: Float32Array): void;
+  /** A copy of `t` (callers may keep it across later steps). */
   read(t: Tensor): Promise<Float32Array>;
   dispose(): void;
   /** Seconds and bytes spent by the load's steps on this backend (e.g. the expert copy), for `bench`; absent where none are counted. */

@@ -88,6 +88,12 @@ export class Transformer {
 
   private async forwardNow(batch: Batch, cache: KvCache, logitRows: Int32Array, signal?: AbortSignal): Promise<Float32Array> {
     checkBatch(this.config, batch, cache, logitRows, this.maxBatch);
+    // One chunk (every decode step): the step's logits are already the rows asked for, in their order,
+    // in a fresh array (Backend.read copies), so they are returned as they are, not copied once more.
+    if (batch.n > 0 && batch.n <= this.maxBatch) {
+      throwIfAborted(signal);
+      return this.step(batch, cache, logitRows, signal);
+    }
     const V = this.config.vocabSize;
     const result = new Float32Array(logitRows.length * V);
     for (let start = 0; start < batch.n; start += this.maxBatch) {
@@ -121,7 +127,7 @@ export class Transformer {
     const b = this.backend;
     const x = b.view(this.state.x, batch.n); // [n, H]
     b.embed(x, this.weights.embedding, batch.tokens);
-    await this.trace?.('embedding', -1, x);
+    if (this.trace) await this.trace('embedding', -1, x);
     for (let layer = 0; layer < this.config.numHiddenLayers; layer++) {
       throwIfAborted(signal);
       const w = this.weights.layers[layer]!;
@@ -136,9 +142,9 @@ export class Transformer {
     // The final norm is per row, so only the rows whose logits are wanted are normed.
     b.gatherRows(gathered, x, logitRows);
     b.rmsNorm(normed, gathered, this.weights.finalNorm, this.config.rmsNormEps);
-    await this.trace?.('final_norm', -1, normed);
+    if (this.trace) await this.trace('final_norm', -1, normed);
     b.matmul(logits, normed, this.weights.unembedding);
-    await this.trace?.('logits', -1, logits);
+    if (this.trace) await this.trace('logits', -1, logits);
     return b.read(logits);
   }
 
@@ -154,15 +160,15 @@ export class Transformer {
     const attn = b.view(this.state.attn, n); // [n, nh*hd]
     const out = b.view(this.state.blockOut, n); // [n, H]
     b.rmsNorm(t, x, w.attnNorm, c.rmsNormEps);
-    await this.trace?.('attn_norm', layer, t);
+    if (this.trace) await this.trace('attn_norm', layer, t);
     b.matmul(q, t, w.q, w.qBias);
     b.matmul(k, t, w.k, w.kBias);
     b.matmul(v, t, w.v, w.vBias);
     b.rope(q, c.numAttentionHeads, c.headDim, batch.positions, this.rope);
     b.rope(k, c.numKeyValueHeads, c.headDim, batch.positions, this.rope);
-    await this.trace?.('q_rope', layer, q);
-    await this.trace?.('k_rope', layer, k);
-    await this.trace?.('v', layer, v);
+    if (this.trace) await this.trace('q_rope', layer, q);
+    if (this.trace) await this.trace('k_rope', layer, k);
+    if (this.trace) await this.trace('v', layer, v);
     const params: AttentionParams = {
       layer,
       numHeads: c.numAttentionHeads,
@@ -172,11 +178,11 @@ export class Transformer {
       smScale: 1 / Math.sqrt(c.headDim),
     };
     b.attention(attn, q, k, v, w.sinks, cache, batch, params);
-    await this.trace?.('sdpa', layer, attn);
+    if (this.trace) await this.trace('sdpa', layer, attn);
     b.matmul(out, attn, w.out, w.outBias);
-    await this.trace?.('attn_out', layer, out);
+    if (this.trace) await this.trace('attn_out', layer, out);
     b.add(x, x, out);
-    await this.trace?.('attn_residual', layer, x);
+    if (this.trace) await this.trace('attn_residual', layer, x);
   }
 
   /** MLPBlock.forward: x += moe(norm(x)). */
@@ -185,11 +191,11 @@ export class Transformer {
     const t = b.view(this.state.t, n); // [n, H]
     const out = b.view(this.state.blockOut, n); // [n, H]
     b.rmsNorm(t, x, w.mlpNorm, this.config.rmsNormEps);
-    await this.trace?.('mlp_norm', layer, t);
+    if (this.trace) await this.trace('mlp_norm', layer, t);
     b.moe(out, t, w.moe, this.moeParams);
-    await this.trace?.('moe_out', layer, out);
+    if (this.trace) await this.trace('moe_out', layer, out);
     b.add(x, x, out);
-    await this.trace?.('mlp_residual', layer, x);
+    if (this.trace) await this.trace('mlp_residual', layer, x);
   }
 
   /** Drops the weights and activations (the backend frees them with its own dispose). */

@@ -183,6 +183,8 @@ interface AttnSetup {
   capacity: number;
   /** Per call: [slot, token count] runs, positions continuing per slot. */
   calls: [number, number][][];
+  /** The first call whose outputs are compared (earlier ones only fill the cache); 0 by default. */
+  from?: number;
 }
 
 function attentionCase(s: AttnSetup): OpCase {
@@ -209,7 +211,10 @@ function attentionCase(s: AttnSetup): OpCase {
     return { batch, q: f32(r, n * s.heads * s.headDim), k: f32(r, n * s.kvHeads * s.headDim), v: f32(r, n * s.kvHeads * s.headDim) };
   });
   const smScale = 1 / Math.sqrt(s.headDim);
-  const desc = `heads=${s.heads}/${s.kvHeads} hd=${s.headDim} window=${s.window || 'full'} slots=${s.slots} calls=${s.calls.map((c) => c.map(([a, k]) => `${a}:${k}`).join('+')).join(',')}`;
+  const from = s.from ?? 0;
+  const desc =
+    `heads=${s.heads}/${s.kvHeads} hd=${s.headDim} window=${s.window || 'full'} slots=${s.slots} calls=${s.calls.map((c) => c.map(([a, k]) => `${a}:${k}`).join('+')).join(',')}` +
+    (from > 0 ? ` (outputs of calls ${from}..)` : '');
   return {
     name: `attention ${desc}`,
     op: 'attention',
@@ -218,26 +223,27 @@ function attentionCase(s: AttnSetup): OpCase {
       const cache = b.createKvCache(spec);
       const sinkW = b.loadWeight(sinks.data, 'vector');
       const outs: Float32Array[] = [];
-      for (const st of steps) {
+      for (const [index, st] of steps.entries()) {
         const n = st.batch.n;
         const out = b.createTensor(n, s.heads * s.headDim);
         const q = tensorOf(b, n, s.heads * s.headDim, st.q);
         const k = tensorOf(b, n, s.kvHeads * s.headDim, st.k);
         const v = tensorOf(b, n, s.kvHeads * s.headDim, st.v);
         b.attention(out, q, k, v, sinkW, cache, st.batch, { layer, numHeads: s.heads, numKvHeads: s.kvHeads, headDim: s.headDim, window: s.window, smScale });
-        outs.push(await b.read(out));
+        if (index >= from) outs.push(await b.read(out));
       }
       return outs;
     },
     f64() {
       const hd = s.headDim;
       const keys = new Map<string, { k: Float32Array; v: Float32Array }>();
-      return steps.map((st) => {
+      const outs = steps.map((st, index) => {
         const n = st.batch.n;
         for (let i = 0; i < n; i++) {
           const row = (a: Float32Array) => a.subarray(i * s.kvHeads * hd, (i + 1) * s.kvHeads * hd);
           keys.set(`${st.batch.slots[i]}:${st.batch.positions[i]}`, { k: row(st.k), v: row(st.v) });
         }
+        if (index < from) return null;
         const out = new Float64Array(n * s.heads * hd);
         for (let i = 0; i < n; i++) {
           const [slot, pos] = [st.batch.slots[i]!, st.batch.positions[i]!];
@@ -262,6 +268,7 @@ function attentionCase(s: AttnSetup): OpCase {
         }
         return out;
       });
+      return outs.filter((o) => o !== null);
     },
   };
 }
@@ -384,12 +391,26 @@ export const cases: readonly OpCase[] = [
   moeCase(13, 4, 2, 160, 32),
   moeCase(24, 32, 4, 128, 128),
   // decode streaming (1-2 tokens per expert): 16-block scale chunks with 4-block groups and a masked
-  // last group of 1-3 blocks (K = 1120: 35 blocks, K = 608: 19, K = 288: 9), 1024-row work items with
-  // a shorter last one (2I = 1216, H = 1120), one short item (2I = 576), and exactly one chunk (K = 512: 16 blocks)
+  // last group of 1-3 blocks (K = 1120: 35 blocks, K = 608: 19, K = 288: 9), work items of equal size
+  // (2I = 1216: two of 608 rows, H = 1120: two of 560), one short item (2I = 576), and exactly one chunk (K = 512: 16 blocks)
   moeCase(1, 8, 4, 1120, 608),
   moeCase(2, 6, 3, 512, 288),
-  // several full 1024-row items before a short one (2I = 2112, H = 2080), K = 2080: 65 blocks (last group of 1)
+  // three items per expert (2I = 2112: 704 rows each; H = 2080: 696, 696, 688), K = 2080: 65 blocks (last group of 1)
   moeCase(1, 4, 2, 2080, 1056),
   // prefill: ~30 tokens per expert hit the 4-token tiles and their 1-3 token remainders; odd block counts (K=96, 224)
   moeCase(61, 4, 2, 224, 96),
+];
+
+/**
+ * Long key ranges, for the cpu kernels (their attention takes keys in 1024-position chunks, split
+ * across tasks when few rows see many keys): run by the cpu kernel paths only, since the ref backend
+ * recomputes a 2,000-token prefill for every comparison and the webgpu harness runs under SwiftShader.
+ */
+export const longAttentionCases: OpCase[] = [
+  // decode over 3 chunks split across tasks and merged, beside a short slot in the same call; a
+  // 1100-key window across chunk edges on a ring that wraps (capacity 3000, ring 1399); head dims 20
+  // (a tail of 4) and 16. The calls before `from` fill the cache (their 300-1200-token prefills take
+  // every chunk of a block in one task).
+  attentionCase({ heads: 4, kvHeads: 1, headDim: 20, window: 0, slots: 2, capacity: 2304, calls: [[[0, 1200]], [[0, 900], [1, 3]], [[0, 1]], [[1, 1], [0, 2]]], from: 2 }),
+  attentionCase({ heads: 4, kvHeads: 2, headDim: 16, window: 1100, slots: 1, capacity: 3000, calls: [...Array.from({ length: 8 }, (): [number, number][] => [[0, 300]]), [[0, 1]], [[0, 2]]], from: 8 }),
 ];

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { KERNEL_LEVELS, describeKernels, loadCpuAddon, type KernelLevel } from '../../src/backends/cpu/binding.js';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.js';
 import { runNonFiniteOps } from './non-finite-ops.js';
+import { cases, longAttentionCases } from './cases.js';
 import { runBackendOps } from './run-backend-ops.js';
 
 export function runKernelPath(level: KernelLevel): void {
@@ -27,7 +28,7 @@ export function runKernelPath(level: KernelLevel): void {
   });
   for (const precision of ['exact', 'fast'] as const) {
     const newBackend = () => createCpuBackend({ precision, threads: 2 });
-    runBackendOps({ label: `cpu ${precision} ${level}`, skipAll: skip, newBackend });
+    runBackendOps({ label: `cpu ${precision} ${level}`, skipAll: skip, newBackend, cases: [...cases, ...longAttentionCases] });
     runNonFiniteOps(`cpu ${precision} ${level}`, newBackend, skip);
   }
 }

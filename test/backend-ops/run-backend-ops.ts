@@ -18,6 +18,8 @@ export interface RunBackendOpsOptions {
   skip?: { ops: OpName[]; reason: string }[];
   /** Skips every case with this reason (a kernel path the CPU lacks). */
   skipAll?: string | undefined;
+  /** The cases to run: cases.ts's `cases` by default. */
+  cases?: readonly OpCase[];
 }
 
 function maxAbs(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -38,7 +40,7 @@ async function expected(c: OpCase, against: 'ref' | 'f64'): Promise<ArrayLike<nu
 
 export function runBackendOps(options: RunBackendOpsOptions): void {
   const against = options.against ?? 'ref';
-  for (const c of cases) {
+  for (const c of options.cases ?? cases) {
     const skip = options.skipAll ?? options.skip?.find((s) => s.ops.includes(c.op))?.reason;
     test(`${options.label}: ${c.name}`, { skip: skip ?? false }, async () => {
       const want = await expected(c, against);
