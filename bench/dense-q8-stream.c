@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "../native/kernels.h"
+#include "bench-alloc.h"
 
 static double now(void) {
   struct timespec t;
@@ -26,17 +27,6 @@ static double now(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static unsigned seed = 1;
-static unsigned rnd(void) { return (seed = seed * 1103515245u + 12345u) >> 8; }
-
-static void *huge_alloc(size_t bytes) {
-  size_t align = (size_t)2 << 20, size = (bytes + align - 1) & ~(align - 1);
-  char *raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return NULL;
-  char *base = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
-  madvise(base, size, MADV_HUGEPAGE);
-  return base;
-}
 
 static int cmpd(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;

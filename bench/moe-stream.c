@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../native/kernels.h"
+#include "bench-alloc.h"
 
 /* One thread: the thread's CPU time, so that time spent descheduled on a shared machine is not counted
    (the caller's thread runs every task of a 1-thread pool). More threads: wall time. */
@@ -31,17 +32,6 @@ static double now(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static unsigned seed = 1;
-static unsigned rnd(void) { return (seed = seed * 1103515245u + 12345u) >> 8; }
-
-static void *huge_alloc(size_t bytes) {
-  size_t align = (size_t)2 << 20, size = (bytes + align - 1) & ~(align - 1);
-  char *raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return NULL;
-  char *base = (char *)(((uintptr_t)raw + align - 1) & ~(align - 1));
-  madvise(base, size, MADV_HUGEPAGE);
-  return base;
-}
 
 /* sum of 64-bit words with 512-bit loads where the CPU has them: the read the kernel competes with */
 #ifdef GO_X86
