@@ -25,6 +25,28 @@ export function repoIdOf(name: string): string | undefined {
   return undefined;
 }
 
+/** A hub model as a command names it: the repository, and the revision when the name ends in `@REV`. */
+export interface HubModelName {
+  /** The name without its revision, as given (an alias or org/name). */
+  readonly name: string;
+  readonly repoId: string;
+  /** A branch, tag or commit (or a commit's first hex digits); undefined for none named. */
+  readonly revision: string | undefined;
+}
+
+/**
+ * NAME or NAME@REV (repository names hold no '@'), as `pull`, `run` and `serve` read them; undefined
+ * when NAME is neither an alias nor `org/name`, or REV is empty.
+ */
+export function parseHubName(arg: string): HubModelName | undefined {
+  const at = arg.indexOf('@');
+  const name = at < 0 ? arg : arg.slice(0, at);
+  const revision = at < 0 ? undefined : arg.slice(at + 1);
+  const repoId = repoIdOf(name);
+  if (!repoId || revision === '') return undefined;
+  return { name, repoId, revision };
+}
+
 /** The aliases that point at a repository, for `list`. */
 export function aliasesOf(repoId: string): string[] {
   return Object.entries(ALIASES)
