@@ -16,6 +16,9 @@ export const ALIASES: Readonly<Record<string, string>> = {
 // The hub's own rule for repository names: letters, digits, '-', '_', '.'; no '--' or '..'; not starting or ending in '-' or '.'.
 const PART = /^(?![-.])(?!.*(--|\.\.))[A-Za-z0-9_.-]{1,96}(?<![-.])$/;
 
+// What git allows in a ref name (no spaces, control characters, ~ ^ : ? * [ \\), at least one character.
+const REV = /^[^\s~^:?*[\\\x00-\x1f\x7f]+$/;
+
 /** The repository id a name stands for, or undefined when it is neither an alias nor `org/name`. */
 export function repoIdOf(name: string): string | undefined {
   const alias = ALIASES[name.toLowerCase()];
@@ -36,14 +39,15 @@ export interface HubModelName {
 
 /**
  * NAME or NAME@REV (repository names hold no '@'), as `pull`, `run` and `serve` read them; undefined
- * when NAME is neither an alias nor `org/name`, or REV is empty.
+ * when NAME is neither an alias nor `org/name`, or REV is not a git ref name or commit (so `run`
+ * takes a prompt such as "gpt-oss@home: hi" as the prompt).
  */
 export function parseHubName(arg: string): HubModelName | undefined {
   const at = arg.indexOf('@');
   const name = at < 0 ? arg : arg.slice(0, at);
   const revision = at < 0 ? undefined : arg.slice(at + 1);
   const repoId = repoIdOf(name);
-  if (!repoId || revision === '') return undefined;
+  if (!repoId || (revision !== undefined && !REV.test(revision))) return undefined;
   return { name, repoId, revision };
 }
 
