@@ -127,21 +127,52 @@ function isGptOssConfigAt(file: string, layout: CheckpointLayoutChoice): boolean
 }
 
 /**
- * The checkpoint directory of a cached repository at a branch (default main), when it is whole:
- * the preferred layout if given, else original, else hf.
+ * The checkpoint directory of a cached repository, when it is whole: the preferred layout if given,
+ * else original, else hf. At `revision` (a branch or tag pulled, a commit, or a commit's first 7+ hex
+ * digits); without one, main when it was pulled, else the revision pulled last (`pull --revision`
+ * writes no refs/main, and a commit writes no ref at all).
  */
 export function findCachedModel(cacheDir: string, repoId: string, options: { layout?: CheckpointLayoutChoice; revision?: string } = {}): string | undefined {
   const repoDir = repoFolder(cacheDir, repoId);
-  const rev = options.revision ?? 'main';
-  const commit = /^[0-9a-f]{40}$/.test(rev) ? rev : readRef(repoDir, rev);
-  if (!commit) return undefined;
+  const whole = (commit: string | undefined): string | undefined => (commit === undefined ? undefined : wholeCheckpoint(repoDir, repoId, commit, options.layout));
+  if (options.revision !== undefined) return whole(commitOf(repoDir, options.revision));
+  const main = whole(readRef(repoDir, 'main'));
+  if (main) return main;
+  const newestFirst = snapshotCommits(repoDir)
+    .map((commit) => ({ commit, mtime: statSync(snapshotDir(repoDir, commit)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { commit } of newestFirst) {
+    const dir = whole(commit);
+    if (dir) return dir;
+  }
+  return undefined;
+}
+
+function wholeCheckpoint(repoDir: string, repoId: string, commit: string, layout: CheckpointLayoutChoice | undefined): string | undefined {
   const snap = snapshotDir(repoDir, commit);
-  for (const layout of options.layout ? [options.layout] : LAYOUTS) {
-    if (!isGptOssConfigAt(join(snap, configPathOf(layout)), layout)) continue;
-    const m = describeCheckpoint(repoId, join(snap, checkpointSubdir(layout)), { layout, commit });
+  for (const l of layout ? [layout] : LAYOUTS) {
+    if (!isGptOssConfigAt(join(snap, configPathOf(l)), l)) continue;
+    const m = describeCheckpoint(repoId, join(snap, checkpointSubdir(l)), { layout: l, commit });
     if (m.problem === undefined) return m.dir;
   }
   return undefined;
+}
+
+function snapshotCommits(repoDir: string): string[] {
+  const dir = join(repoDir, 'snapshots');
+  return existsSync(dir) ? readdirSync(dir).filter((c) => /^[0-9a-f]{40}$/.test(c) && statSync(join(dir, c)).isDirectory()) : [];
+}
+
+/** The commit a revision names in the cache: a commit, a ref written by a pull, or the one snapshot a hex prefix starts. */
+function commitOf(repoDir: string, revision: string): string | undefined {
+  if (/^[0-9a-f]{40}$/.test(revision)) return revision;
+  // A ref is a path under refs/: nothing that would leave it.
+  if (revision.startsWith('/') || revision.split('/').some((p) => p === '' || p === '.' || p === '..')) return undefined;
+  const ref = readRef(repoDir, revision);
+  if (ref) return ref;
+  if (!/^[0-9a-f]{7,39}$/.test(revision)) return undefined;
+  const matches = snapshotCommits(repoDir).filter((c) => c.startsWith(revision));
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 /** The real path of a snapshot entry's blob, or undefined when the link is broken. */

@@ -13,7 +13,7 @@ import { downloadBlob } from './download-blob.js';
 import { HubError } from './errors.js';
 import { listRepoFiles, resolveRevision, resolveUrl, type RepoFile } from './hub-api.js';
 import { checkpointSubdir, configPathOf, filesForLayout, layoutsIn } from './layout-files.js';
-import { repoIdOf, type CheckpointLayoutChoice } from './model-names.js';
+import { parseHubName, type CheckpointLayoutChoice } from './model-names.js';
 import { hubSettings, type HubSettings } from './settings.js';
 
 export interface PullPlan {
@@ -71,12 +71,16 @@ function checkRepoPath(repoId: string, path: string): void {
 }
 
 export async function planPull(name: string, options: PullOptions = {}): Promise<PullPlan> {
-  const repoId = repoIdOf(name);
-  if (!repoId) {
-    throw new InvalidArgumentError(`'${name}' is not a hub model name: expected org/name (e.g. openai/gpt-oss-20b) or an alias (gpt-oss-20b, gpt-oss-120b)`);
+  const parsed = parseHubName(name);
+  if (!parsed) {
+    throw new InvalidArgumentError(`'${name}' is not a hub model name: expected org/name (e.g. openai/gpt-oss-20b) or an alias (gpt-oss-20b, gpt-oss-120b), optionally with @REVISION`);
   }
+  if (parsed.revision !== undefined && options.revision !== undefined && parsed.revision !== options.revision) {
+    throw new InvalidArgumentError(`'${name}' names the revision ${parsed.revision}, but --revision says ${options.revision}: give one of them`);
+  }
+  const { repoId } = parsed;
   const settings = options.settings ?? hubSettings();
-  const revision = options.revision ?? 'main';
+  const revision = options.revision ?? parsed.revision ?? 'main';
   const commit = await resolveRevision(settings, repoId, revision);
   const all = await listRepoFiles(settings, repoId, commit);
   all.forEach((f) => checkRepoPath(repoId, f.path));

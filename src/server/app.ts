@@ -8,6 +8,7 @@ import { createResponse, deleteResponse, getResponse } from './responses.js';
 import { ResponseStore } from './response-store.js';
 import type { ServedModel } from './served-model.js';
 import { registerChatPage } from './chat-page.js';
+import { checkModelName } from './model-names.js';
 import { registerOllamaRoutes } from './ollama/routes.js';
 import { ServerBuiltins, type BuiltinsConfig } from './builtin-tools.js';
 
@@ -86,7 +87,7 @@ export function createApp(model: ModelRef, options: AppOptions = {}): Hono<Env> 
   app.get('/v1/models/:id{.+}', (c) => {
     const m = served();
     const id = c.req.param('id');
-    if (id !== m.id && !m.aliases.includes(id)) throw notFound(`The model '${id}' does not exist; this server serves '${m.id}'`, 'model', 'model_not_found');
+    checkModelName(m, id);
     return c.json(modelEntry(id));
   });
 

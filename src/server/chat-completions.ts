@@ -6,12 +6,14 @@ import { invalidRequest } from './errors.js';
 import { chatRequestSchema, type ChatRequest } from './protocol/chat-schema.js';
 import { validateBody } from './protocol/validate.js';
 import type { RequestLog } from './request-log.js';
-import { checkModelName, renderPrompt, type ServedModel, type TurnOptions } from './served-model.js';
+import { checkModelName } from './model-names.js';
+import type { ServedModel, TurnOptions } from './served-model.js';
 import { checkSchema, functionTool } from './schemas.js';
 import { sseResponse } from './sse.js';
-import { runTurn, withFirst, type LogprobOut, type TurnEvent, type TurnUsage } from './turn.js';
+import { startTurn } from './start-turn.js';
+import type { LogprobOut, TurnEvent, TurnUsage } from './turn.js';
 import { effortOf, linkedAbort } from './request-common.js';
-import { releasingTools, type ServerBuiltins } from './builtin-tools.js';
+import type { ServerBuiltins } from './builtin-tools.js';
 import { chatAnnotation, chatBuiltins, isBuiltinRecipient, type BuiltinCallOut } from './chat-builtins.js';
 
 type TextContent = string | readonly { type: 'text'; text: string }[];
@@ -141,27 +143,13 @@ export async function chatCompletions(body: unknown, model: ServedModel, log: Re
   const abort = linkedAbort(clientSignal);
   const forced = typeof req.tool_choice === 'object' && req.tool_choice ? req.tool_choice.function.name : undefined;
   const tools = builtins.open(chatBuiltins(builtins, forced, 'tool_choice.function.name', req.web_search_options));
-  let events: AsyncGenerator<TurnEvent>;
-  let first: IteratorResult<TurnEvent>;
-  let turnStart: number;
-  try {
-    if (tools.tools.length > 0) Object.assign(options, tools.chatOptions(abort.signal));
-    const prompt = renderPrompt(model, messages, options, 'messages');
-    const lease = await model.pool.acquire(prompt, abort.signal);
-    turnStart = performance.now();
-    events = releasingTools(runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal, ...(tools.browser ? { pages: tools.pages } : {}) }), tools);
-    // The turn's start (its first sampled token) is awaited before answering, so errors of its set-up get their HTTP status.
-    first = await events.next();
-  } catch (e) {
-    tools.release();
-    throw e;
-  }
+  const { events, startedAt } = await startTurn(model, messages, options, { param: 'messages', signal: abort.signal, stop, tools });
   const turn: Turn = {
     req,
-    events: withFirst(first, events),
+    events,
     head: { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model: req.model ?? model.id, system_fingerprint: 'gpt-oss-ts' },
     log,
-    turnStart,
+    turnStart: startedAt,
   };
   if (!req.stream) return Response.json(await completion(turn));
   log.defer();

@@ -7,10 +7,11 @@ import type { RequestLog } from './request-log.js';
 import { ResponseBuilder, responseUsage, type ResponseEvent } from './response-builder.js';
 import { responsesConversation, responsesOptions } from './responses-input.js';
 import type { ResponseStore } from './response-store.js';
-import { checkModelName, renderPrompt, type ServedModel } from './served-model.js';
+import { checkModelName } from './model-names.js';
+import type { ServedModel } from './served-model.js';
 import { sseResponse } from './sse.js';
-import { runTurn, withFirst, type TurnEvent } from './turn.js';
-import { releasingTools, type ServerBuiltins } from './builtin-tools.js';
+import { startTurn } from './start-turn.js';
+import type { ServerBuiltins } from './builtin-tools.js';
 import { echoTool, responsesBuiltins } from './responses-builtins.js';
 
 type Json = Record<string, unknown>;
@@ -63,31 +64,16 @@ export async function createResponse(body: unknown, model: ServedModel, store: R
   const abort = linkedAbort(clientSignal);
   // Built-ins run inside the request: their namespaces go in the prompt, their calls are answered here.
   const tools = builtins.open(responsesBuiltins(req, builtins));
-  let events: AsyncGenerator<TurnEvent>;
-  let first: IteratorResult<TurnEvent>;
-  let turnStart: number;
-  try {
-    if (tools.tools.length > 0) Object.assign(options, tools.chatOptions(abort.signal));
-    const prompt = renderPrompt(model, messages, options, 'input');
-    const lease = await model.pool.acquire(prompt, abort.signal);
-    turnStart = performance.now();
-    events = releasingTools(runTurn(lease, model.engine.tokenizer, messages, options, { signal: abort.signal, ...(tools.browser ? { pages: tools.pages } : {}) }), tools);
-    first = await events.next();
-  } catch (e) {
-    tools.release();
-    throw e;
-  }
+  const { events, startedAt: turnStart } = await startTurn(model, messages, options, { param: 'input', signal: abort.signal, tools });
   const id = `resp_${randomUUID().replaceAll('-', '')}`;
   const createdAt = Math.floor(Date.now() / 1000);
-
-  const all = (): AsyncGenerator<TurnEvent> => withFirst(first, events);
 
   /** Runs the turn through a builder; returns the final response object (stored when `store`). */
   async function run(emit: (e: ResponseEvent) => void): Promise<Json> {
     const builder = new ResponseBuilder(emit, tools.containerId);
     builder.send('response.created', { response: responseObject(id, req, model, createdAt, {}, tools.containerId) });
     builder.send('response.in_progress', { response: responseObject(id, req, model, createdAt, {}, tools.containerId) });
-    for await (const e of all()) {
+    for await (const e of events) {
       builder.push(e);
       if (e.type !== 'done') continue;
       log.setUsage(e.usage);

@@ -1,7 +1,7 @@
 import type { ChatMessage, ChatOptions, Engine } from '../engine/index.js';
 import { renderConversationForCompletion } from '../harmony/index.js';
 import { toHarmonyConversation } from '../engine/index.js';
-import { invalidRequest, notFound } from './errors.js';
+import { invalidRequest } from './errors.js';
 import type { SessionPool } from './session-pool.js';
 
 export type TurnOptions = ChatOptions;
@@ -18,11 +18,6 @@ export interface ServedModel {
   readonly reasoningBudget?: number;
   /** The temperature when a request names none (the demo model's own; otherwise the API's default of 1). */
   readonly defaultTemperature?: number;
-}
-
-export function checkModelName(model: ServedModel, name: string | null | undefined): void {
-  if (name === undefined || name === null || name === model.id || model.aliases.includes(name)) return;
-  throw notFound(`The model '${name}' does not exist; this server serves '${model.id}' (see GET /v1/models)`, 'model', 'model_not_found');
 }
 
 /**

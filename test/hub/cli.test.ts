@@ -50,6 +50,7 @@ let cache: ReturnType<typeof tempCache>;
 let env: Record<string, string>;
 let firstCommit: string;
 let small: Map<string, Buffer>;
+let chat: Map<string, Buffer>;
 
 before(async () => {
   hub = new FakeHub();
@@ -58,7 +59,7 @@ before(async () => {
   hub.addRepo('acme/gated-gpt-oss', small, { gated: true });
   // A model that can chat (the full vocabulary), in the original layout only; the same files stand in
   // for openai/gpt-oss-20b, so that the alias gpt-oss-20b can be pulled.
-  const chat = tinyRepoFiles({ seed: 3, layouts: ['original'] });
+  chat = tinyRepoFiles({ seed: 3, layouts: ['original'] });
   hub.addRepo('acme/chat-gpt-oss', chat);
   hub.addRepo('openai/gpt-oss-20b', chat);
   await hub.start();
@@ -184,6 +185,58 @@ describe('gpt-oss run with a hub name', () => {
       await hub.start();
       env['HF_ENDPOINT'] = hub.endpoint;
     }
+  });
+});
+
+describe('gpt-oss pull --revision, then run and serve', () => {
+  const args = (model: string): string[] => ['run', model, 'Say hi', '--seed', '1', '--max-tokens', '3', '--backend', 'ref', '--raw'];
+
+  /** The directory `serve` says it loads (the line comes before the model is loaded; the server is stopped there). */
+  async function servedDir(model: string): Promise<string> {
+    const child = spawnCli(['serve', model, '--port', '0', '--context', '256'], env);
+    let stderr = '';
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          const m = /listening on \S+ \(loading (.+)\)\n/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`serve exited:\n${stderr}`)));
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+
+  it('a model pulled only at a tag or commit is found by NAME (the newest pulled revision when main is not), NAME@TAG and NAME@COMMIT', async () => {
+    const v1 = hub.addRepo('acme/rev-gpt-oss', chat);
+    hub.tag('acme/rev-gpt-oss', 'v1', v1);
+    const newer = new Map(chat);
+    newer.set('README.md', Buffer.from('# tiny, second revision\n'));
+    const main = hub.addRepo('acme/rev-gpt-oss', newer);
+    const snapshots = join(repoFolder(join(cache.root, 'hub'), 'acme/rev-gpt-oss'), 'snapshots');
+
+    const pulled = await cli(['pull', '--revision', 'v1', 'acme/rev-gpt-oss'], env);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(pulled.stdout, `${join(snapshots, v1, 'original')}\n`);
+    const r = await cli(args('acme/rev-gpt-oss'), env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.trim().length > 0, 'the raw tokens it generated');
+    assert.equal(await servedDir(`acme/rev-gpt-oss@${v1.slice(0, 12)}`), join(snapshots, v1, 'original'));
+
+    // A revision not pulled is not stood in for by another: the error names the pull that gets it.
+    const missing = await cli(args('acme/rev-gpt-oss@main'), env);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "error: acme/rev-gpt-oss@main is neither a directory nor a downloaded hub model: 'gpt-oss pull acme/rev-gpt-oss@main' downloads it from the hub, or pass --yes to pull it now\n");
+    // pull takes NAME@REV too; once main is pulled, NAME is main.
+    const pulledMain = await cli(['pull', 'acme/rev-gpt-oss@main'], env);
+    assert.equal(pulledMain.code, 0, pulledMain.stderr);
+    assert.equal(pulledMain.stdout, `${join(snapshots, main, 'original')}\n`);
+    assert.equal(await servedDir('acme/rev-gpt-oss'), join(snapshots, main, 'original'));
+    assert.equal(await servedDir('acme/rev-gpt-oss@v1'), join(snapshots, v1, 'original'));
   });
 });
 

@@ -15,6 +15,8 @@ export interface FakeRepo {
   /** Commits, newest last; `main` points at the last. Each maps a repo path to its contents. */
   readonly commits: { sha: string; files: Map<string, Buffer> }[];
   readonly gated?: boolean;
+  /** Tags and branches other than main, by name -> sha. */
+  readonly tags?: Map<string, string>;
 }
 
 export interface Faults {
@@ -67,11 +69,16 @@ export class FakeHub {
 
   addRepo(id: string, files: Map<string, Buffer>, options: { gated?: boolean } = {}): string {
     const sha = createHash('sha1').update(`${id}:${this.repos.get(id)?.commits.length ?? 0}:${[...files.keys()].join()}`).digest('hex');
-    const repo = this.repos.get(id) ?? { commits: [], ...(options.gated ? { gated: true } : {}) };
+    const repo = this.repos.get(id) ?? { commits: [], tags: new Map<string, string>(), ...(options.gated ? { gated: true } : {}) };
     repo.commits.push({ sha, files });
     this.repos.set(id, repo);
     for (const [path, data] of files) if (isLfs(path, data)) this.blobsBySha.set(sha256(data), { path, data });
     return sha;
+  }
+
+  /** Points a tag (or branch) of the repository at one of its commits. */
+  tag(id: string, name: string, sha: string): void {
+    this.repos.get(id)!.tags!.set(name, sha);
   }
 
   async start(): Promise<void> {
@@ -111,7 +118,8 @@ export class FakeHub {
 
   private commitOf(repo: FakeRepo, rev: string): FakeRepo['commits'][number] | undefined {
     if (rev === 'main') return repo.commits[repo.commits.length - 1];
-    return repo.commits.find((c) => c.sha === rev);
+    const sha = repo.tags?.get(rev) ?? rev;
+    return repo.commits.find((c) => c.sha === sha);
   }
 
   private handleHub(req: IncomingMessage, res: ServerResponse): void {

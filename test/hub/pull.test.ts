@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { openCheckpoint } from '../../src/format/index.js';
-import { findCachedModel, HubError, hubSettings, listCachedModels, pullModel, repoFolder } from '../../src/hub/index.js';
+import { findCachedModel, HubError, hubSettings, listCachedModels, planPull, pullModel, repoFolder } from '../../src/hub/index.js';
 import { FakeHub, startConnectProxy } from './fake-hub.js';
 import { tempCache, tinyRepoFiles } from './helpers.js';
 
@@ -14,6 +14,7 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 let hub: FakeHub;
 let files: Map<string, Buffer>;
 let commit: string;
+let revisions: string[];
 let cache: ReturnType<typeof tempCache>;
 const fast = { retryDelayMs: 5 };
 
@@ -22,6 +23,8 @@ before(async () => {
   hub = new FakeHub();
   commit = hub.addRepo('acme/tiny-gpt-oss', files);
   hub.addRepo('acme/gated-gpt-oss', files, { gated: true });
+  // Two commits that differ in the README only.
+  revisions = [hub.addRepo('acme/revs-gpt-oss', files), hub.addRepo('acme/revs-gpt-oss', new Map([...files, ['README.md', Buffer.from('# second\n')]]))];
   hub.addRepo('acme/not-gpt-oss', new Map([
     ['config.json', Buffer.from(JSON.stringify({ model_type: 'llama', hidden_size: 64 }))],
     ['model.safetensors', Buffer.alloc(5000, 1)],
@@ -89,6 +92,35 @@ describe('pull into the Hugging Face cache layout', () => {
       assert.match(e.message, /acme\/nope: revision 'main' not found at http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\); check the name, or set HF_TOKEN/);
       return true;
     });
+  });
+});
+
+describe('pull: revisions', () => {
+  it('NAME@REV pulls a revision; found by it, by a commit prefix, and without one as main, else the revision pulled last', async () => {
+    const [older, newer] = revisions as [string, string];
+    const repoDir = repoFolder(cache.settings.cacheDir, 'acme/revs-gpt-oss');
+    const first = await pullModel(`acme/revs-gpt-oss@${older}`, { settings: cache.settings, ...fast });
+    const second = await pullModel('acme/revs-gpt-oss', { settings: cache.settings, revision: newer, ...fast });
+    assert.equal(first.dir, join(repoDir, 'snapshots', older, 'original'));
+    assert.equal(second.dir, join(repoDir, 'snapshots', newer, 'original'));
+    assert.ok(!existsSync(join(repoDir, 'refs')), 'a pull by commit writes no ref');
+    const find = (revision?: string): string | undefined => findCachedModel(cache.settings.cacheDir, 'acme/revs-gpt-oss', revision === undefined ? {} : { revision });
+    // No main: the snapshot written last.
+    const touch = (commit: string, s: number): void => utimesSync(join(repoDir, 'snapshots', commit), s, s);
+    touch(older, 2_000_000_000);
+    touch(newer, 1_000_000_000);
+    assert.equal(find(), first.dir);
+    touch(newer, 2_100_000_000);
+    assert.equal(find(), second.dir);
+    assert.equal(find(older.slice(0, 7)), first.dir);
+    assert.equal(find(older), first.dir);
+    assert.equal(find('main'), undefined);
+    assert.equal(find('../../x'), undefined);
+    // With main pulled, the name alone is main, whichever was written last.
+    await pullModel('acme/revs-gpt-oss@main', { settings: cache.settings, ...fast });
+    touch(older, 2_200_000_000);
+    assert.equal(find(), second.dir);
+    await assert.rejects(planPull('acme/revs-gpt-oss@v1', { settings: cache.settings, revision: 'v2' }), /'acme\/revs-gpt-oss@v1' names the revision v1, but --revision says v2: give one of them/);
   });
 });
 

@@ -158,3 +158,50 @@ describe('chat completions: a function call round trip', () => {
     assert.equal(calls.map((c) => c.function?.arguments ?? '').join(''), '{"city":"Paris"}');
   });
 });
+
+describe('model names on /v1: those Ollama\'s API and the CLI resolve for the served model', () => {
+  // Served as `gpt-oss serve gpt-oss-20b` names it.
+  let s: TestServer;
+  before(async () => {
+    s = await scriptedServer([ANSWER], { modelId: 'gpt-oss-20b' });
+  });
+  after(() => s.close());
+
+  const post = (path: string, body: object): Promise<Response> =>
+    fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('chat completions, responses and GET /v1/models/{id} accept the Ollama name, the :latest tag and the hub names', async () => {
+    for (const name of ['gpt-oss:20b', 'gpt-oss-20b:latest', 'openai/gpt-oss-20b', 'gpt-oss', 'gpt-oss:latest']) {
+      const r = await s.client.chat.completions.create({ model: name, messages: user });
+      assert.equal(r.model, name);
+      assert.equal(r.choices[0]!.message.content, 'Hello, world!');
+      const resp = await s.client.responses.create({ model: name, input: 'Hi' });
+      assert.equal(resp.model, name);
+      assert.equal(resp.output_text, 'Hello, world!');
+      const entry = await fetch(`${s.url}/v1/models/${name}`);
+      assert.equal(entry.status, 200, name);
+      assert.equal(((await entry.json()) as { id: string }).id, name);
+    }
+    // The list still names the model once, as before.
+    assert.deepEqual((await s.client.models.list()).data.map((m) => m.id), ['gpt-oss-20b']);
+    // The same rule on Ollama's side: the hub name is accepted there too.
+    const ollama = await post('/api/chat', { model: 'openai/gpt-oss-20b', messages: [{ role: 'user', content: 'Hi' }], stream: false });
+    assert.equal(ollama.status, 200);
+  });
+
+  it('names of other models stay a 404 with an OpenAI-style model_not_found body', async () => {
+    for (const name of ['gpt-oss:120b', 'openai/gpt-oss-120b', 'gpt-oss-120b', 'llama3:latest', 'gpt-oss-20b:q4']) {
+      for (const r of [
+        await post('/v1/chat/completions', { model: name, messages: [{ role: 'user', content: 'Hi' }] }),
+        await post('/v1/responses', { model: name, input: 'Hi' }),
+        await fetch(`${s.url}/v1/models/${name}`),
+      ]) {
+        assert.equal(r.status, 404, name);
+        const body = (await r.json()) as { error: { code: string; param: string; type: string; message: string } };
+        assert.equal(body.error.code, 'model_not_found');
+        assert.equal(body.error.param, 'model');
+        assert.match(body.error.message, new RegExp(`The model '${name.replace('/', '\\/')}' does not exist; this server serves 'gpt-oss-20b'`));
+      }
+    }
+  });
+});

@@ -125,7 +125,7 @@ describe('Ollama API: /api/chat', () => {
 });
 
 describe('Ollama API: generate, tags, show, ps, version, errors', () => {
-  it('/api/generate streams the answer as `response` (with thinking); an empty prompt loads the model', async () => {
+  it('/api/generate streams the answer as `response` (with thinking); an empty prompt loads the model, with keep_alive 0 unloads it', async () => {
     const { ollama } = await server([ANSWER]);
     let response = '';
     let thinking = '';
@@ -137,6 +137,18 @@ describe('Ollama API: generate, tags, show, ps, version, errors', () => {
     assert.equal(thinking, 'The user greets me.');
     const load = await ollama.generate({ model: 'gpt-oss:20b', prompt: '', stream: false });
     assert.equal(load.done_reason, 'load');
+    // Ollama's unload request (docs/api.md "Unload a model"): no input and keep_alive 0, as a number or a duration.
+    for (const keep_alive of [0, '0', '0s']) {
+      const unload = await ollama.generate({ model: 'gpt-oss:20b', prompt: '', keep_alive, stream: false });
+      assert.deepEqual({ ...unload, created_at: '' }, { model: 'gpt-oss:20b', created_at: '', response: '', done: true, done_reason: 'unload' }, `keep_alive ${JSON.stringify(keep_alive)}`);
+      const chat = await ollama.chat({ model: 'gpt-oss:20b', messages: [], keep_alive, stream: false });
+      assert.deepEqual({ ...chat, created_at: '' }, { model: 'gpt-oss:20b', created_at: '', message: { role: 'assistant', content: '' }, done: true, done_reason: 'unload' });
+    }
+    assert.equal((await ollama.chat({ model: 'gpt-oss:20b', messages: [], keep_alive: '5m', stream: false })).done_reason, 'load');
+    // keep_alive 0 beside a prompt still answers it (Ollama unloads afterwards; this server keeps its one model).
+    const answered = await ollama.generate({ model: 'gpt-oss:20b', prompt: 'Hi', keep_alive: 0, stream: false });
+    assert.equal(answered.response, 'Hello, world!');
+    assert.equal(answered.done_reason, 'stop');
   });
 
   it('tags, show, ps and version answer in the shapes the client reads', async () => {

@@ -4,7 +4,7 @@ import { choiceOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { DownloadProgress, formatBytes } from '../download-progress.js';
 
-const usage = `Usage: gpt-oss pull MODEL [--layout original|hf] [--revision REV]
+const usage = `Usage: gpt-oss pull MODEL[@REV] [--layout original|hf] [--revision REV]
 
 Downloads a gpt-oss model from the Hugging Face hub into the shared cache ($HF_HOME/hub, the layout
 huggingface_hub and transformers use, so files they downloaded are reused and ours are theirs).
@@ -15,7 +15,11 @@ where it stopped; every file is checked against the hub's sha256.
 Options:
   --layout original|hf   original/ (the reference's checkpoint, default when present) or the
                          transformers files at the repository root
-  --revision REV         branch, tag or commit (default main)
+  --revision REV         branch, tag or commit (default main); MODEL@REV says the same
+
+'gpt-oss run' and 'gpt-oss serve' find a pulled revision as MODEL@REV (the branch or tag pulled, the
+commit, or its first 7+ hex digits); MODEL alone is main when main was pulled, else the revision
+pulled last.
 
 Environment: HF_TOKEN (gated or private repositories), HF_ENDPOINT (a mirror), HF_HOME or HF_HUB_CACHE
 (the cache), HTTPS_PROXY / HTTP_PROXY / NO_PROXY.`;

@@ -18,7 +18,7 @@ import { runRepl } from '../chat-repl.js';
 import { TurnPrinter, footer } from '../chat-render.js';
 import { turnOptions, type RunSettings } from '../chat-settings.js';
 import { constraintSettings } from '../constraint-flags.js';
-import { DEMO_MODEL, repoIdOf } from '../../hub/index.js';
+import { DEMO_MODEL, parseHubName } from '../../hub/index.js';
 import type { Command } from '../command.js';
 import { resolveCliModel } from '../resolve-model.js';
 import { ProgressBar } from '../terminal-progress.js';
@@ -30,7 +30,7 @@ Chat with a gpt-oss model in the terminal. With PROMPT (or text piped on stdin) 
 only the final answer goes to stdout. Without, starts an interactive chat (type /help there).
 MODEL is a checkpoint directory, ${DEMO_MODEL_NAME} (the tiny demo model in this package, the default),
 or a hub name or alias (openai/gpt-oss-20b, gpt-oss-20b): one not downloaded yet is pulled after asking
-(see 'gpt-oss pull'). A first argument that is none of these is the prompt, so
+(see 'gpt-oss pull'; NAME@REV for a pulled revision). A first argument that is none of these is the prompt, so
 \`gpt-oss run "What is 2 + 3?"\` asks the demo.
 
 Options:
@@ -94,7 +94,7 @@ export const runCommand: Command = {
     // (or a PROMPT follows it); otherwise it is the prompt and the demo model answers.
     const first = positionals[0];
     const firstIsModel =
-      first !== undefined && (first === DEMO_MODEL_NAME || isDirectory(first) || repoIdOf(first) !== undefined || positionals.length > 1);
+      first !== undefined && (first === DEMO_MODEL_NAME || isDirectory(first) || parseHubName(first) !== undefined || positionals.length > 1);
     const modelArg = firstIsModel ? first : DEMO_MODEL_NAME;
     const rest = firstIsModel ? positionals.slice(1) : positionals;
     if (rest.length > 1) {

@@ -6,7 +6,7 @@ import { startServer } from '../../server/serve.js';
 import { DEMO_SAMPLING, EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { DEMO_MODEL } from '../../hub/index.js';
+import { DEMO_MODEL, parseHubName } from '../../hub/index.js';
 import { resolveCliModel } from '../resolve-model.js';
 import { SERVE_TOOL_ARG_SPEC, SERVE_TOOL_USAGE, toolsConfigFromArgs } from '../tool-options.js';
 
@@ -18,7 +18,7 @@ One JSON log line per request goes to stderr. Ctrl-C (SIGINT) or SIGTERM stops i
 
 MODEL is a checkpoint directory, ${DEMO_MODEL} (the tiny demo model in this package, the default), or a
 hub name or alias (gpt-oss-20b, openai/gpt-oss-20b) in the Hugging Face cache; a missing one is pulled
-after asking, or at once with --yes (see 'gpt-oss pull'). ${DEMO_MODEL} samples at temperature ${DEMO_SAMPLING.temperature}
+after asking, or at once with --yes (see 'gpt-oss pull'; NAME@REV for a pulled revision). ${DEMO_MODEL} samples at temperature ${DEMO_SAMPLING.temperature}
 when a request names none (other models at the API's default of 1).
 The page at / is a chat in the browser; /api is Ollama's API.
 
@@ -80,8 +80,9 @@ export const serveCommand: Command = {
     }
     const apiKey = values['api-key'];
     if (apiKey !== undefined && apiKey.trim() === '') throw new InvalidArgumentError('gpt-oss serve: --api-key must not be empty');
-    // A model from the hub is named as the user named it (gpt-oss-20b, not the snapshot's commit).
-    const name = fromHub ? arg.split('/').pop()! : arg === DEMO_MODEL ? DEMO_MODEL : modelNameOf(dir);
+    // A model from the hub is named as the user named it, without a revision (gpt-oss-20b, not the snapshot's commit).
+    const hubName = fromHub ? (parseHubName(arg)?.name ?? arg) : arg;
+    const name = fromHub ? hubName.split('/').pop()! : arg === DEMO_MODEL ? DEMO_MODEL : modelNameOf(dir);
     const modelId = values['model-id'] ?? name;
     const port = intOption('serve', 'port', values.port, 8000, 0);
     if (port > 65535) throw new InvalidArgumentError(`gpt-oss serve: --port must be at most 65535, got ${port}`);
@@ -99,7 +100,7 @@ export const serveCommand: Command = {
         port,
         ...(apiKey !== undefined ? { apiKey } : {}),
         modelId,
-        aliases: [...new Set([name, ...(fromHub ? [arg] : [])])].filter((a) => a !== modelId),
+        aliases: [...new Set([name, ...(fromHub ? [hubName] : [])])].filter((a) => a !== modelId),
         parallel: intOption('serve', 'parallel', values.parallel, 1, 1),
         queue: intOption('serve', 'queue', values.queue, 64, 0),
         ...(budget !== undefined ? { reasoningBudget: budget } : {}),

@@ -3,13 +3,14 @@ import { invalidRequest, notFound, toApiError } from '../errors.js';
 import { validateBody } from '../protocol/validate.js';
 import type { RequestLog } from '../request-log.js';
 import { linkedAbort } from '../request-common.js';
-import { renderPrompt, type ServedModel, type TurnOptions } from '../served-model.js';
-import { runTurn, withFirst, type TurnEvent } from '../turn.js';
+import type { ServedModel, TurnOptions } from '../served-model.js';
+import { startTurn } from '../start-turn.js';
+import type { TurnEvent } from '../turn.js';
 import { chatMessagesOf, turnOptionsOf } from './convert.js';
-import { isServedName, ollamaNames } from './names.js';
+import { isServedName, ollamaNames } from '../model-names.js';
 import { ndjsonResponse } from './ndjson.js';
 import { ollamaChatSchema, ollamaGenerateSchema } from './schema.js';
-import { releasingTools, type RequestTools, type ServerBuiltins } from '../builtin-tools.js';
+import type { RequestTools, ServerBuiltins } from '../builtin-tools.js';
 import type { BuiltinCallOut } from '../chat-builtins.js';
 
 /** POST /api/chat and POST /api/generate: one engine turn, answered in Ollama's shapes. */
@@ -45,7 +46,7 @@ export function errorLine(e: unknown): { error: string } {
 export async function ollamaChat(body: unknown, model: ServedModel, log: RequestLog, signal: AbortSignal, builtins?: ServerBuiltins): Promise<Response> {
   const req = validateBody(ollamaChatSchema, body);
   checkName(model, req.model);
-  if (req.messages.length === 0) return loadAnswer('chat', req.model);
+  if (req.messages.length === 0) return loadAnswer('chat', req.model, req.keep_alive);
   const { options, stop, showThinking } = turnOptionsOf(req, model);
   // The server's built-ins (serve --browser, --python) are declared and run, as on Chat Completions.
   const tools = builtins?.open(builtins.all());
@@ -58,7 +59,7 @@ export async function ollamaGenerate(body: unknown, model: ServedModel, log: Req
   if (req.raw) throw invalidRequest('raw prompts are not supported: this server renders the harmony format itself; send the prompt without raw', 'raw', 'unsupported_value');
   if (req.suffix) throw invalidRequest('suffix (fill in the middle) is not supported by gpt-oss', 'suffix', 'unsupported_value');
   if (req.images?.length) throw invalidRequest('images are not supported: this model reads text only', 'images', 'unsupported_value');
-  if (!req.prompt) return loadAnswer('generate', req.model);
+  if (!req.prompt) return loadAnswer('generate', req.model, req.keep_alive);
   const messages: ChatMessage[] = [];
   if (req.system) messages.push({ role: 'system', content: req.system });
   messages.push({ role: 'user', content: req.prompt });
@@ -66,10 +67,21 @@ export async function ollamaGenerate(body: unknown, model: ServedModel, log: Req
   return answer('generate', req.model, req.stream !== false, messages, options, stop, showThinking, model, log, signal);
 }
 
-/** Ollama's answer to a request without input: it loads the model and says so. */
-function loadAnswer(shape: Shape, name: string): Response {
+/**
+ * Ollama's answer to a request without input: it loads the model, or with `keep_alive` 0 unloads it,
+ * and says which. This server keeps its one model loaded for as long as it runs, but answers as Ollama
+ * does, so clients that unload (`ollama stop`, front ends freeing memory) see their request succeed.
+ */
+function loadAnswer(shape: Shape, name: string, keepAlive: string | number | null | undefined): Response {
+  const reason = isZeroDuration(keepAlive) ? 'unload' : 'load';
   const base = { model: name, created_at: new Date().toISOString() };
-  return Response.json(shape === 'chat' ? { ...base, message: { role: 'assistant', content: '' }, done_reason: 'load', done: true } : { ...base, response: '', done_reason: 'load', done: true });
+  return Response.json(shape === 'chat' ? { ...base, message: { role: 'assistant', content: '' }, done_reason: reason, done: true } : { ...base, response: '', done_reason: reason, done: true });
+}
+
+/** keep_alive of zero as Ollama reads it: seconds as a number, or a Go duration (`0`, `0s`, `0m`). */
+function isZeroDuration(keepAlive: string | number | null | undefined): boolean {
+  if (typeof keepAlive === 'number') return keepAlive === 0;
+  return typeof keepAlive === 'string' && /^[-+]?(0+(\.0*)?|\.0+)(ns|us|µs|μs|ms|s|m|h)?$/.test(keepAlive.trim());
 }
 
 async function answer(
@@ -87,21 +99,7 @@ async function answer(
 ): Promise<Response> {
   const t0 = performance.now();
   const abort = linkedAbort(clientSignal);
-  let events: AsyncGenerator<TurnEvent>;
-  let first: IteratorResult<TurnEvent>;
-  try {
-    if (tools?.tools.length) Object.assign(options, tools.chatOptions(abort.signal));
-    const prompt = renderPrompt(model, messages, options, shape === 'chat' ? 'messages' : 'prompt');
-    const lease = await model.pool.acquire(prompt, abort.signal);
-    const turn = runTurn(lease, model.engine.tokenizer, messages, options, { stop, signal: abort.signal, ...(tools?.browser ? { pages: tools.pages } : {}) });
-    events = tools ? releasingTools(turn, tools) : turn;
-    // The first event is awaited before answering, so errors of the turn's set-up still get their HTTP status.
-    first = await events.next();
-  } catch (e) {
-    tools?.release();
-    throw e;
-  }
-  const all = (): AsyncGenerator<TurnEvent> => withFirst(first, events);
+  const { events } = await startTurn(model, messages, options, { param: shape === 'chat' ? 'messages' : 'prompt', signal: abort.signal, stop, tools });
   const head = (): { model: string; created_at: string } => ({ model: name, created_at: new Date().toISOString() });
   let callIndex = 0;
   const toolCall = (e: Extract<TurnEvent, { type: 'tool_done' }>): OllamaToolCall => ({ id: e.callId, function: { index: callIndex++, name: e.name, arguments: parsedArguments(e.arguments) } });
@@ -137,7 +135,7 @@ async function answer(
     return ndjsonResponse(
       async (write) => {
         try {
-          for await (const e of all()) {
+          for await (const e of events) {
             if (e.type === 'reasoning' && showThinking) write({ ...head(), ...piece('', e.delta, []), done: false });
             else if (e.type === 'text') write({ ...head(), ...piece(e.delta, '', []), done: false });
             else if (e.type === 'tool_done') write({ ...head(), ...piece('', '', [toolCall(e)]), done: false });
@@ -159,7 +157,7 @@ async function answer(
   let thinking = '';
   const calls: OllamaToolCall[] = [];
   const builtinCalls: BuiltinCallOut[] = [];
-  for await (const e of all()) {
+  for await (const e of events) {
     if (e.type === 'reasoning' && showThinking) thinking += e.delta;
     else if (e.type === 'text') content += e.delta;
     else if (e.type === 'tool_done') calls.push(toolCall(e));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServedModel } from '../served-model.js';
 import { notFound } from '../errors.js';
 import { validateBody } from '../protocol/validate.js';
-import { isServedName, ollamaNames } from './names.js';
+import { isServedName, ollamaNames } from '../model-names.js';
 import { ollamaShowSchema } from './schema.js';
 
 /** GET /api/tags, POST /api/show, GET /api/ps, GET /api/version: what Ollama's clients ask before chatting. */
