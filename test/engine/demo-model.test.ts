@@ -73,37 +73,38 @@ describe('gpt-oss-demo behaves', () => {
     }
   });
 
-  // It picks the tool and writes schema-valid arguments; copying the city into them is not reliable
-  // yet (see training/demo/README.md), so the argument's value is not asserted here.
-  it('calls a declared tool with schema-valid JSON arguments, then answers from its output', async () => {
-    const model = await loadModel(DEMO_MODEL_NAME);
-    const seen: string[] = [];
-    try {
-      const r = await chat(
-        model.chat([{ role: 'user', content: "What's the weather in Berlin?" }], {
-          temperature: 0,
-          maxTokens: 300,
-          tools: [
-            {
-              name: 'get_weather',
-              description: 'Gets the current weather in a given location.',
-              parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-              handler: (args) => {
-                seen.push(args);
-                return JSON.stringify({ location: 'Berlin', temperature: 17, unit: 'celsius', condition: 'cloudy' });
+  // Berlin is a city of the training data; Fenogate is a made-up name held out of it (training/demo/names.ts),
+  // so writing it into the call is a copy from the prompt. The handlers answer in compact JSON, as
+  // JSON.stringify writes it.
+  for (const city of ['Berlin', 'Fenogate']) {
+    it(`calls a declared tool with "${city}" copied into its JSON arguments, then answers from its output`, async () => {
+      const model = await loadModel(DEMO_MODEL_NAME);
+      const seen: string[] = [];
+      try {
+        const r = await chat(
+          model.chat([{ role: 'user', content: `What's the weather in ${city}?` }], {
+            temperature: 0,
+            maxTokens: 300,
+            tools: [
+              {
+                name: 'get_weather',
+                description: 'Gets the current weather in a given location.',
+                parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+                handler: (args) => {
+                  seen.push(args);
+                  return JSON.stringify({ location: city, temperature: 17, unit: 'celsius', condition: 'cloudy' });
+                },
               },
-            },
-          ],
-        }),
-      );
-      assert.equal(r.calls[0]?.recipient, 'functions.get_weather');
-      const args = JSON.parse(seen[0]!) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(args), ['location']);
-      assert.equal(typeof args['location'], 'string');
-      // The condition comes from the tool's output (the temperature it does not copy reliably yet).
-      assert.match(r.final, /cloudy/);
-    } finally {
-      model.dispose();
-    }
-  });
+            ],
+          }),
+        );
+        assert.equal(r.calls[0]?.recipient, 'functions.get_weather');
+        assert.deepEqual(JSON.parse(seen[0]!), { location: city });
+        assert.match(r.final, /17/);
+        assert.match(r.final, /cloudy/);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
 });

@@ -42,6 +42,23 @@ export function stepMessage(s: Step): Message {
   }
 }
 
+/**
+ * Marks the text of earlier final answers as trained: only the text, not the header or `<|end|>`,
+ * because in the model's own turn a final comes after an analysis and ends with `<|return|>`.
+ */
+function maskHistoryAnswers(prompt: Message[], tokens: number[], mask: number[], tokenizer: Tokenizer): void {
+  let start = 0;
+  prompt.forEach((m, i) => {
+    const end = renderConversation(prompt.slice(0, i + 1), { tokenizer }).length;
+    if (m.author.role === 'assistant' && m.channel === 'final') {
+      const body = tokens.indexOf(TOKEN_IDS['<|message|>'], start) + 1;
+      if (body <= 0 || body >= end) throw new Error('no <|message|> in an earlier assistant message');
+      for (let t = body; t < end - 1; t++) mask[t] = 1;
+    }
+    start = end;
+  });
+}
+
 export interface Sequence {
   tokens: number[];
   /** 1 where the model is trained to predict this token (from the one before). */
@@ -52,6 +69,7 @@ export function encodeExample(ex: Example, tokenizer: Tokenizer, check = false):
   const prompt = promptMessages(ex);
   const tokens = renderConversation(prompt, { tokenizer });
   const mask: number[] = tokens.map(() => 0);
+  if (ex.trainHistory) maskHistoryAnswers(prompt, tokens, mask, tokenizer);
   const produced: Message[] = [];
   let prevAssistant = false;
   for (const s of ex.steps) {

@@ -43,6 +43,7 @@ export function heldOut(count: number, seed: number): Example[] {
 
 interface Outcome {
   family: Family;
+  place: Example['place'];
   effort: ReasoningEffort;
   valid: boolean;
   needsTool: boolean;
@@ -54,6 +55,9 @@ interface Outcome {
   rightAnswer: boolean;
   analysisTokens: number;
   final: string;
+  /** What the first call's arguments were, and what was expected (for reading failures in --json). */
+  args?: string;
+  expected?: string;
 }
 
 function schemaValid(args: unknown, spec: ToolSpec | undefined): boolean {
@@ -134,6 +138,7 @@ async function runOne(engine: Engine, ex: Example, sampling: { temperature: numb
   const sv = rightTool && schemaValid(argsParse[0], spec);
   return {
     family: ex.family,
+    place: ex.place,
     effort: ex.effort,
     valid,
     needsTool,
@@ -145,6 +150,8 @@ async function runOne(engine: Engine, ex: Example, sampling: { temperature: numb
     rightAnswer: rightAnswer(ex, final),
     analysisTokens: getTokenizer().encode(reasoning).length,
     final,
+    ...(first ? { args: first.arguments } : {}),
+    ...(ex.expect.args ? { expected: JSON.stringify(ex.expect.args) } : {}),
   };
 }
 
@@ -160,6 +167,8 @@ export function summarize(o: Outcome[]): Record<string, string> {
     'right tool': pct(tool.filter((x) => x.rightTool).length, tool.length),
     'right tool, schema-valid args': pct(tool.filter((x) => x.schemaValid).length, tool.length),
     'right argument values': pct(tool.filter((x) => x.rightValues).length, tool.length),
+    'right argument values, made-up place names': pct(tool.filter((x) => x.place === 'made_up' && x.rightValues).length, tool.filter((x) => x.place === 'made_up').length),
+    'right argument values, real held-out cities': pct(tool.filter((x) => x.place === 'real' && x.rightValues).length, tool.filter((x) => x.place === 'real').length),
     'spurious calls (no tool needed)': pct(noTool.filter((x) => x.spurious).length, noTool.length),
   };
   const fams: Family[] = ['capital', 'capital_reverse', 'arithmetic', 'calculator', 'weather', 'time', 'currency', 'search', 'greeting', 'thanks', 'follow_up', 'no_tool_available'];

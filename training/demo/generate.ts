@@ -3,6 +3,7 @@
  * files the trainer maps: OUT.tokens (int32), OUT.mask (uint8, 1 = trained token) and OUT.offsets
  * (int64, count + 1 sequence boundaries), plus OUT.json (counts per family, tokens, seed).
  *   npx tsx training/demo/generate.ts --seed 1 --count 60000 --out training/demo/data/train
+ * `--family NAME` writes only that family (the first training stage uses `repeat`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { getTokenizer } from '../../src/tokenizer/index.js';
 import { encodeExample } from './encode.js';
 import { Rng } from './rng.js';
-import { makeExample } from './tasks.js';
+import { dataOptions, makeExample, type Family } from './tasks.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,11 +19,14 @@ const { values } = parseArgs({
     count: { type: 'string', default: '60000' },
     out: { type: 'string', default: 'training/demo/data/train' },
     'max-tokens': { type: 'string', default: '1024' },
+    family: { type: 'string' },
+    'compact-json': { type: 'string', default: '0' },
   },
 });
 const seed = Number(values.seed);
 const count = Number(values.count);
 const maxTokens = Number(values['max-tokens']);
+dataOptions.compactJson = Number(values['compact-json']);
 const tokenizer = getTokenizer();
 const rng = new Rng(seed);
 const tokens: number[] = [];
@@ -31,7 +35,7 @@ const offsets: number[] = [0];
 const families: Record<string, number> = {};
 let skipped = 0;
 for (let i = 0; i < count; i++) {
-  const ex = makeExample(rng, 'train');
+  const ex = makeExample(rng, 'train', values.family as Family | undefined);
   const seq = encodeExample(ex, tokenizer, i < 500);
   if (seq.tokens.length > maxTokens) {
     skipped++;

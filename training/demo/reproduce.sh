@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Reproduces the shipped gpt-oss-demo from seed 1: data, training (resumable: run it again after an
-# interruption and it continues), export to the original layout, packing into assets/gpt-oss-demo/.
+# Reproduces the shipped gpt-oss-demo: data, three training stages (each resumable: run this again after
+# an interruption and it continues), export to the original layout, packing into assets/gpt-oss-demo/.
 # Needs Node 20 (npm ci done) and Debian's python3-torch (+ libopenblas0-pthread for speed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SEED=${SEED:-1}
 RUN=${RUN:-training/demo/runs/main}
-[ -f training/demo/data/train.offsets ] || npx tsx training/demo/generate.ts --seed "$SEED" --count 60000 --out training/demo/data/train
-# Two stages, as the shipped model was trained: 2000 steps with their own decay, then resumed to 15000
-# (the learning rate goes back to its constant phase and decays again at the end). Each stage resumes
-# from state.pt if interrupted; a finished stage returns at once.
-for STEPS in 2000 15000; do
-  OMP_NUM_THREADS=1 nice -n 10 /usr/bin/python3 -u training/demo/train.py --data training/demo/data/train --run "$RUN" --seed "$SEED" --steps "$STEPS"
-done
+DATA=training/demo/data
+gen() { [ -f "$DATA/$1.offsets" ] || npx tsx training/demo/generate.ts --out "$DATA/$1" "${@:2}"; }
+gen repeat --seed 9 --count 20000 --family repeat
+gen mix --seed 5 --count 100000
+gen mix-compact --seed 6 --count 100000 --compact-json 0.5
+train() { OMP_NUM_THREADS=1 nice -n 10 /usr/bin/python3 -u training/demo/train.py --lr 1e-3 --kv-heads 2 "$@"; }
+# Stage 1: only "repeat after me" conversations, where copying from the prompt is all there is to
+# learn; at this learning rate the copy forms in a few thousand steps (in the full mix it barely does).
+train --data "$DATA/repeat" --run "$RUN-repeat" --seed 9 --steps 3500 --qat-fraction 0
+# Stage 2: the full mix from stage 1's weights, with the decay and then MXFP4 in the loop at the end.
+train --data "$DATA/mix" --run "$RUN-mix" --seed 5 --steps 12000 --init "$RUN-repeat"
+# Stage 3: a short pass at a lower rate on data whose tool outputs are half compact JSON (as
+# JSON.stringify writes them); trained only on argsJson's spaced form, the model lost its way after a
+# compact output.
+train --data "$DATA/mix-compact" --run "$RUN" --seed 6 --steps 1500 --lr 3e-4 --init "$RUN-mix"
 /usr/bin/python3 training/demo/export.py --run "$RUN" --out "$RUN/export"
 npx tsx training/demo/pack.ts "$RUN/export"

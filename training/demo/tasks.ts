@@ -7,12 +7,16 @@
  */
 import type { JsonValue, ReasoningEffort } from '../../src/harmony/index.js';
 import type { PlainMessage } from '../../src/engine/messages.js';
+import { madeUpNames } from './names.js';
 import { CAPITALS, CITIES, CURRENCIES, SEARCH_MODIFIERS, SEARCH_SUBJECTS } from './tables.js';
 import { Rng } from './rng.js';
 
 export type Split = 'train' | 'heldout';
 export type Family =
   | 'arithmetic'
+  | 'arithmetic_drill'
+  | 'repeat'
+  | 'repeat_names'
   | 'calculator'
   | 'capital'
   | 'capital_reverse'
@@ -57,6 +61,10 @@ export interface Example {
   user: string;
   steps: Step[];
   expect: Expect;
+  /** Train on the content of the earlier assistant answers too (drills: many facts per conversation). */
+  trainHistory?: boolean;
+  /** For tool arguments naming a place: a real city or a made-up name (the evaluation reports both). */
+  place?: 'real' | 'made_up';
 }
 
 /** A list whose last `heldout` entries are only used for evaluation. */
@@ -158,6 +166,15 @@ const P = {
     ],
     3,
   ),
+  repeat: split(
+    [
+      'Repeat after me: {x}', 'Say "{x}".', 'Please repeat: {x}', 'Echo this back: {x}', 'Can you say {x}?', 'Repeat this: {x}',
+      'Write {x}.', 'Just say {x}', 'Say {x}, please.', 'repeat {x}',
+      // held out
+      'Say this back to me: {x}', 'Could you repeat {x}?',
+    ],
+    2,
+  ),
   greeting: split(['Hi!', 'Hello', 'Hey there', 'Good morning!', 'hi', 'Hello!', 'Hey', 'Good evening', 'Howdy!', 'Hi there!', 'Greetings!', 'Hey, how are you?', 'Good afternoon', 'yo'], 3),
   thanks: split(['Thanks!', 'Thank you.', 'thanks', 'Great, thank you!', 'Perfect, thanks.', 'Thanks a lot!', 'Cheers!', 'Thank you so much!', 'ok thanks', 'Much appreciated.', 'Thanks, that helps.'], 3),
   followCapital: split(['And of {c}?', 'What about {c}?', 'And {c}?', 'How about {c}?', 'And for {c}?', 'Same for {c}?', 'And the capital of {c}?', 'Now {c}.', 'And what about {c}?'], 2),
@@ -252,6 +269,17 @@ function reason(effort: ReasoningEffort, low: string, medium: readonly string[],
   return [...medium, ...high].join(' ');
 }
 
+/**
+ * How often a tool's output is compact JSON (`JSON.stringify`, as most handlers write it) rather than
+ * `argsJson`'s spaced form. 0 draws nothing from the generator, so data made before this existed is
+ * unchanged; the last training stage uses 0.5 (`generate.ts --compact-json`).
+ */
+export const dataOptions = { compactJson: 0 };
+
+function outputJson(rng: Rng, obj: Record<string, JsonValue>): string {
+  return dataOptions.compactJson > 0 && rng.chance(dataOptions.compactJson) ? JSON.stringify(obj) : argsJson(obj);
+}
+
 export function argsJson(args: Record<string, JsonValue>): string {
   return `{${Object.entries(args).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
 }
@@ -316,7 +344,7 @@ function weatherQA(ctx: Ctx, city: string, unit: 'celsius' | 'fahrenheit' | unde
   const u = unit ?? 'celsius';
   const condition = rng.pick(CONDITIONS);
   const args: Record<string, JsonValue> = unit ? { location: city, unit } : { location: city };
-  const output = argsJson({ location: city, temperature: temp, unit: u, condition });
+  const output = outputJson(rng, { location: city, temperature: temp, unit: u, condition });
   const sign = u === 'fahrenheit' ? '°F' : '°C';
   const before = reason(
     effort,
@@ -341,7 +369,7 @@ function timeQA(ctx: Ctx, city: string): Pick<Example, 'steps' | 'expect'> {
   const { rng, effort } = ctx;
   const time = `${String(rng.int(0, 23)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}`;
   const args = { city };
-  const output = argsJson({ city, local_time: time });
+  const output = outputJson(rng, { city, local_time: time });
   const before = reason(
     effort,
     `Need the time in ${city}; call get_time.`,
@@ -369,7 +397,7 @@ function currencyQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expec
   const user = fill(rng.pick(P.currency[ctx.split]), { amount, from: spell(from), to: spell(to) });
   const args = { amount, from: from[0], to: to[0] };
   const result = Math.round(amount * rng.int(5, 300)) / 100;
-  const output = argsJson({ amount, from: from[0], to: to[0], result });
+  const output = outputJson(rng, { amount, from: from[0], to: to[0], result });
   const before = reason(
     effort,
     `Convert ${amount} ${from[0]} to ${to[0]}; call convert_currency.`,
@@ -394,7 +422,7 @@ function searchQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'
   const { rng, effort } = ctx;
   // Every city appears in search queries, so the held-out cities' tokens are known when they come up
   // as weather or time arguments (values never seen in those calls).
-  const pool = CITIES;
+  const pool = rng.chance(0.3) ? madeUpNames(ctx.split) : CITIES;
   const q = rng.chance(0.6)
     ? `${rng.pick(SEARCH_MODIFIERS)} ${rng.pick(SEARCH_SUBJECTS)} in ${rng.pick(pool)}`
     : rng.chance(0.5)
@@ -436,7 +464,7 @@ function calculatorQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'exp
   const user = fill(rng.pick(P.calculator[ctx.split]), { e: shown });
   const value = op.f(x, y);
   const args = { expression };
-  const output = argsJson({ result: value });
+  const output = outputJson(rng, { result: value });
   const before = reason(
     effort,
     `Large numbers; call calculator with ${expression}.`,
@@ -472,8 +500,32 @@ function randomDate(rng: Rng): string {
   return `${rng.int(2024, 2026)}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`;
 }
 
-function pickCity(ctx: Ctx): string {
-  return ctx.rng.pick(ctx.split === 'train' ? cities.train : cities.heldout);
+/** A place for a weather or time call: half real cities, half made-up names (see names.ts). */
+function pickPlace(ctx: Ctx): { city: string; place: 'real' | 'made_up' } {
+  if (ctx.rng.chance(0.5)) return { city: ctx.rng.pick(madeUpNames(ctx.split)), place: 'made_up' };
+  return { city: ctx.rng.pick(ctx.split === 'train' ? cities.train : cities.heldout), place: 'real' };
+}
+
+function repeatQA(ctx: Ctx, namesOnly = false): { user: string } & Pick<Example, 'steps' | 'expect'> {
+  const { rng } = ctx;
+  if (namesOnly) return repeatOf(ctx, Array.from({ length: rng.pick([1, 1, 2, 3]) }, () => (rng.chance(0.7) ? rng.pick(madeUpNames(ctx.split)) : pickPlace(ctx).city)));
+  // What tool arguments hold: place names (made up, and real cities of both splits: a held-out city's
+  // tokens need copying practice somewhere, and here is not a weather or time call), numbers, queries.
+  const item = (): string => {
+    const r = rng.next();
+    if (r < 0.4) return rng.pick(madeUpNames(ctx.split));
+    if (r < 0.6) return rng.pick(CITIES);
+    if (r < 0.8) return String(rng.chance(0.7) ? rng.pick([rng.int(0, 999), rng.int(1000, 9999)]) : rng.int(1, 99999) / 100);
+    return `${rng.pick(SEARCH_MODIFIERS)} ${rng.pick(SEARCH_SUBJECTS)}`;
+  };
+  return repeatOf(ctx, Array.from({ length: rng.pick([1, 1, 2, 3]) }, item));
+}
+
+function repeatOf(ctx: Ctx, items: string[]): { user: string } & Pick<Example, 'steps' | 'expect'> {
+  const { rng, effort } = ctx;
+  const x = items.join(rng.chance(0.5) ? ' ' : ', ');
+  const analysis = reason(effort, `Repeat: ${x}.`, [`The user wants me to repeat "${x}".`, `I will write ${x}.`], ['No tool is needed for this.', 'I will copy it exactly.']);
+  return { user: fill(rng.pick(P.repeat[ctx.split]), { x }), steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: x }], expect: { answer: [x] } };
 }
 
 /** A tool exchange as earlier plain chat messages (what a client sends back on the next turn). */
@@ -489,8 +541,8 @@ function historyOf(user: string, steps: readonly Step[]): PlainMessage[] {
 
 /** The families and how often each appears in training. */
 const MIX: readonly (readonly [Family, number])[] = [
-  ['capital', 24], ['capital_reverse', 6], ['arithmetic', 14], ['calculator', 8], ['weather', 10], ['time', 6], ['currency', 7],
-  ['search', 6], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3],
+  ['capital', 24], ['capital_reverse', 6], ['arithmetic', 10], ['arithmetic_drill', 14], ['calculator', 8], ['weather', 12], ['time', 7],
+  ['currency', 7], ['search', 6], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 8],
 ];
 
 /**
@@ -534,21 +586,39 @@ export function makeExample(rng: Rng, splitName: Split, family?: Family): Exampl
       const qa = arithmeticQA(ctx, rng.int(0, 20), rng.int(0, 20), op, rng.chance(0.3));
       return { ...base, tools: declareTools(rng, undefined, 0.3), ...qa };
     }
+    case 'arithmetic_drill': {
+      // Earlier questions with their answers, all trained: a table of 1,323 facts needs many more
+      // exposures than one question per conversation gives.
+      const history: PlainMessage[] = [];
+      for (let k = rng.int(4, 10); k > 0; k--) {
+        const o = rng.pick(OPS);
+        const [a, b] = [rng.int(0, 20), rng.int(0, 20)];
+        const e = rng.chance(0.3) ? `${a} ${rng.pick(o.words)} ${b}` : `${a} ${o.sym} ${b}`;
+        history.push({ role: 'user', content: fill(phr('arithmetic'), { e }) }, { role: 'assistant', content: `${a} ${o.sym} ${b} = ${o.f(a, b)}.` });
+      }
+      const qa = arithmeticQA(ctx, rng.int(0, 20), rng.int(0, 20), rng.pick(OPS), rng.chance(0.3));
+      return { ...base, history, trainHistory: true, tools: declareTools(rng, undefined, 0.3), ...qa };
+    }
+    case 'repeat':
+      return { ...base, tools: declareTools(rng, undefined, 0.3), ...repeatQA(ctx) };
+    case 'repeat_names':
+      // Place names only (made-up and training cities): the first stage of the shipped model.
+      return { ...base, tools: declareTools(rng, undefined, 0.3), ...repeatQA(ctx, true) };
     case 'calculator':
       return { ...base, tools: declareTools(rng, 'calculator', 1), ...calculatorQA(ctx) };
     case 'weather': {
-      const city = pickCity(ctx);
+      const { city, place } = pickPlace(ctx);
       const unit = rng.chance(0.25) ? rng.pick(['celsius', 'fahrenheit'] as const) : undefined;
       const tools = declareTools(rng, 'get_weather', 1);
       const spec = tools.find((t) => t.name === 'get_weather')!;
       const hasUnit = JSON.stringify(spec.parameters).includes('"unit"');
       const u = hasUnit ? unit : undefined;
       const user = u ? fill(phr('weatherUnit'), { city, unit: u }) : fill(phr('weather'), { city });
-      return { ...base, tools, user, ...weatherQA(ctx, city, u) };
+      return { ...base, place, tools, user, ...weatherQA(ctx, city, u) };
     }
     case 'time': {
-      const city = pickCity(ctx);
-      return { ...base, tools: declareTools(rng, 'get_time', 1), user: fill(phr('time'), { city }), ...timeQA(ctx, city) };
+      const { city, place } = pickPlace(ctx);
+      return { ...base, place, tools: declareTools(rng, 'get_time', 1), user: fill(phr('time'), { city }), ...timeQA(ctx, city) };
     }
     case 'currency':
       return { ...base, tools: declareTools(rng, 'convert_currency', 1), ...currencyQA(ctx) };
@@ -576,7 +646,8 @@ export function makeExample(rng: Rng, splitName: Split, family?: Family): Exampl
       const tools = declareTools(rng, 'get_weather', 1);
       const spec = tools.find((t) => t.name === 'get_weather')!;
       spec.parameters = { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] };
-      const [city1, city2] = rng.sample(ctx.split === 'train' ? cities.train : cities.heldout, 2) as [string, string];
+      const city1 = pickPlace(ctx).city;
+      const { city: city2, place } = pickPlace(ctx);
       const first = weatherQA({ ...ctx, effort: 'low' }, city1, undefined);
       const history = historyOf(fill(phr('weather'), { city: city1 }), first.steps);
       const qa = weatherQA(ctx, city2, undefined);
@@ -584,7 +655,7 @@ export function makeExample(rng: Rng, splitName: Split, family?: Family): Exampl
         kind: 'analysis',
         text: reason(effort, `Now the weather in ${city2}; call get_weather.`, [`The user asks the same for ${city2}.`, `I will call get_weather with location ${city2}.`], ['I cannot know the weather without the tool.', 'After the result I will report the temperature and the conditions.']),
       };
-      return { ...base, history, tools, user: fill(phr('followCity'), { city: city2 }), ...qa };
+      return { ...base, place, history, tools, user: fill(phr('followCity'), { city: city2 }), ...qa };
     }
     case 'no_tool_available': {
       const city = rng.pick(CITIES);

@@ -96,6 +96,30 @@ def make_batch(idx, tokens, mask, offsets, f2r):
     return torch.from_numpy(x), torch.from_numpy(m)
 
 
+def init_from(model, run, seen):
+    """Copies another run's weights (same shapes but the vocabulary). Each of this run's tokens takes its
+    row there; a token that run never saw keeps its fresh random row (starting all of them at the shared
+    row would leave rare ones alike, and a copy from the prompt cannot tell them apart)."""
+    state = torch.load(os.path.join(run, "state.pt"))
+    theirs = state["model"]
+    index = {t: i for i, t in enumerate(state["seen"])}
+    own = model.state_dict()
+    for k, v in theirs.items():
+        if k in ("embedding", "unembedding"):
+            rows = own[k].clone()
+            for i, t in enumerate(seen):
+                if int(t) in index:
+                    rows[i] = v[index[int(t)]]
+            rows[-1] = v[-1]
+            own[k] = rows
+        elif own[k].shape != v.shape:
+            sys.exit(f"--init {run}: {k} has shape {tuple(v.shape)} there, {tuple(own[k].shape)} here (other --layers/--kv-heads?)")
+        else:
+            own[k] = v
+    model.load_state_dict(own)
+    print(f"initialised from {run} (step {state['step']}; {sum(int(t) in index for t in seen)}/{len(seen)} tokens had rows)", flush=True)
+
+
 def lr_at(step, total, peak, warmup, decay_fraction):
     """Warmup, a constant stretch, then a linear decay to 10% over the last `decay_fraction` of the steps.
     Until the decay starts, the schedule does not depend on `total`: a run that turns out slower than
@@ -123,7 +147,12 @@ def main():
     ap.add_argument("--save-every", type=int, default=25)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--stop-after", type=int, default=0, help="stop (resumably) after this many steps in this process")
+    ap.add_argument("--layers", type=int, default=DEMO_CONFIG["num_hidden_layers"])
+    ap.add_argument("--kv-heads", type=int, default=DEMO_CONFIG["num_key_value_heads"])
+    ap.add_argument("--intermediate", type=int, default=DEMO_CONFIG["intermediate_size"])
+    ap.add_argument("--init", help="start from the weights of another run's state.pt (rows matched by token id; new tokens start at the shared row)")
     args = ap.parse_args()
+    config = dict(DEMO_CONFIG, num_hidden_layers=args.layers, num_key_value_heads=args.kv_heads, intermediate_size=args.intermediate)
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
@@ -132,10 +161,12 @@ def main():
     shared, unseen = len(seen), FULL_VOCAB - len(seen)
     vocab_file = os.path.join(args.run, "vocab.json")
     with open(vocab_file, "w") as f:
-        json.dump({"seen": seen.tolist(), "config": DEMO_CONFIG}, f)
+        json.dump({"seen": seen.tolist(), "config": config}, f)
 
     torch.manual_seed(args.seed)
-    model = Transformer(DEMO_CONFIG, len(seen) + 1)
+    model = Transformer(config, len(seen) + 1)
+    if args.init and not os.path.exists(os.path.join(args.run, "state.pt")):
+        init_from(model, args.init, seen)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
     step = 0
     state_file = os.path.join(args.run, "state.pt")
