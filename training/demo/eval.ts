@@ -1,7 +1,7 @@
 /**
  * Evaluates a demo checkpoint through our engine on held-out prompts (phrasings and argument values
  * that the training set does not contain), greedy and sampled, and prints a markdown table.
- *   npx tsx training/demo/eval.ts [--model gpt-oss-demo|DIR] [--count 200] [--seeds 5] [--sampled-count 200] [--json FILE]
+ *   npx tsx training/demo/eval.ts [--model gpt-oss-demo|DIR] [--count 200] [--seeds 5] [--sampled-count 200] [--compact-json 0.5] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { DEMO_SAMPLING, Engine, type ChatEvent, type FunctionTool } from '../../
 import type { JsonValue, ReasoningEffort } from '../../src/harmony/index.js';
 import { getTokenizer } from '../../src/tokenizer/index.js';
 import { Rng } from './rng.js';
-import { makeExample, type Example, type Family, type ToolSpec } from './tasks.js';
+import { dataOptions, makeExample, type Example, type Family, type ToolSpec } from './tasks.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,8 +21,12 @@ const { values } = parseArgs({
     json: { type: 'string' },
     seed: { type: 'string', default: '1001' },
     paris: { type: 'string', default: '20' },
+    // A share of the tool outputs in JSON.stringify's compact form, as real handlers send them. Above 0
+    // the draw of held-out prompts changes too (the choice takes a number from the same generator).
+    'compact-json': { type: 'string', default: '0' },
   },
 });
+dataOptions.compactJson = Number(values['compact-json']);
 
 /** How the 200 held-out prompts are spread over the families (scaled for other counts). */
 const PLAN: readonly (readonly [Family, number])[] = [
@@ -55,6 +59,8 @@ interface Outcome {
   rightAnswer: boolean;
   analysisTokens: number;
   final: string;
+  /** The user's message (for reading failures in --json). */
+  user: string;
   /** What the first call's arguments were, and what was expected (for reading failures in --json). */
   args?: string;
   expected?: string;
@@ -150,6 +156,7 @@ async function runOne(engine: Engine, ex: Example, sampling: { temperature: numb
     rightAnswer: rightAnswer(ex, final),
     analysisTokens: getTokenizer().encode(reasoning).length,
     final,
+    user: ex.user,
     ...(first ? { args: first.arguments } : {}),
     ...(ex.expect.args ? { expected: JSON.stringify(ex.expect.args) } : {}),
   };
@@ -171,6 +178,10 @@ export function summarize(o: Outcome[]): Record<string, string> {
     'right argument values, real held-out cities': pct(tool.filter((x) => x.place === 'real' && x.rightValues).length, tool.filter((x) => x.place === 'real').length),
     'spurious calls (no tool needed)': pct(noTool.filter((x) => x.spurious).length, noTool.length),
   };
+  for (const f of ['weather', 'time', 'currency', 'search', 'calculator', 'follow_up'] as const) {
+    const xs = tool.filter((x) => x.family === f);
+    if (xs.length > 0) row[`right argument values: ${f}`] = pct(xs.filter((x) => x.rightValues).length, xs.length);
+  }
   const fams: Family[] = ['capital', 'capital_reverse', 'arithmetic', 'calculator', 'weather', 'time', 'currency', 'search', 'greeting', 'thanks', 'follow_up', 'no_tool_available'];
   for (const f of fams) {
     const xs = o.filter((x) => x.family === f);

@@ -3,7 +3,8 @@
  * files the trainer maps: OUT.tokens (int32), OUT.mask (uint8, 1 = trained token) and OUT.offsets
  * (int64, count + 1 sequence boundaries), plus OUT.json (counts per family, tokens, seed).
  *   npx tsx training/demo/generate.ts --seed 1 --count 60000 --out training/demo/data/train
- * `--family NAME` writes only that family (the first training stage uses `repeat`).
+ * `--family NAME` writes only that family (the first training stage uses `repeat`); `--mix v1|v2` picks
+ * the families' weights (tasks.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { getTokenizer } from '../../src/tokenizer/index.js';
 import { encodeExample } from './encode.js';
 import { Rng } from './rng.js';
-import { dataOptions, makeExample, type Family } from './tasks.js';
+import { dataOptions, makeExample, MIX_NAMES, type Family, type MixName } from './tasks.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,12 +22,15 @@ const { values } = parseArgs({
     'max-tokens': { type: 'string', default: '1024' },
     family: { type: 'string' },
     'compact-json': { type: 'string', default: '0' },
+    mix: { type: 'string', default: 'v1' },
   },
 });
 const seed = Number(values.seed);
 const count = Number(values.count);
 const maxTokens = Number(values['max-tokens']);
 dataOptions.compactJson = Number(values['compact-json']);
+if (!MIX_NAMES.includes(values.mix as MixName)) throw new Error(`--mix ${values.mix}: expected one of ${MIX_NAMES.join(', ')}`);
+dataOptions.mix = values.mix as MixName;
 const tokenizer = getTokenizer();
 const rng = new Rng(seed);
 const tokens: number[] = [];

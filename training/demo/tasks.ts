@@ -274,7 +274,7 @@ function reason(effort: ReasoningEffort, low: string, medium: readonly string[],
  * `argsJson`'s spaced form. 0 draws nothing from the generator, so data made before this existed is
  * unchanged; the last training stage uses 0.5 (`generate.ts --compact-json`).
  */
-export const dataOptions = { compactJson: 0 };
+export const dataOptions: { compactJson: number; mix: MixName } = { compactJson: 0, mix: 'v1' };
 
 function outputJson(rng: Rng, obj: Record<string, JsonValue>): string {
   return dataOptions.compactJson > 0 && rng.chance(dataOptions.compactJson) ? JSON.stringify(obj) : argsJson(obj);
@@ -539,11 +539,23 @@ function historyOf(user: string, steps: readonly Step[]): PlainMessage[] {
   return out;
 }
 
-/** The families and how often each appears in training. */
-const MIX: readonly (readonly [Family, number])[] = [
-  ['capital', 24], ['capital_reverse', 6], ['arithmetic', 10], ['arithmetic_drill', 14], ['calculator', 8], ['weather', 12], ['time', 7],
-  ['currency', 7], ['search', 6], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 8],
-];
+/**
+ * The families and how often each appears in training. `v1` is the mix of the shipped model's second
+ * stage; `v2` gives the tool families, the reverse capitals, the arithmetic drills and the copy
+ * practice more room at the cost of the forward capitals (which the model already answered).
+ */
+const MIXES = {
+  v1: [
+    ['capital', 24], ['capital_reverse', 6], ['arithmetic', 10], ['arithmetic_drill', 14], ['calculator', 8], ['weather', 12], ['time', 7],
+    ['currency', 7], ['search', 6], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 8],
+  ],
+  v2: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 12], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 9], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+  ],
+} as const satisfies Record<string, readonly (readonly [Family, number])[]>;
+export type MixName = keyof typeof MIXES;
+export const MIX_NAMES = Object.keys(MIXES) as MixName[];
 
 /**
  * Countries people ask about first. Half of the capital questions are about these, so that a short
@@ -561,7 +573,7 @@ function pickCountry(rng: Rng): (typeof CAPITALS)[number] {
 }
 
 export function makeExample(rng: Rng, splitName: Split, family?: Family): Example {
-  const fam = family ?? rng.weighted(MIX);
+  const fam = family ?? rng.weighted(MIXES[dataOptions.mix]);
   const effort = rng.pick(['low', 'medium', 'high'] as const);
   const ctx: Ctx = { rng, split: splitName, effort };
   const base = {

@@ -150,9 +150,12 @@ def main():
     ap.add_argument("--layers", type=int, default=DEMO_CONFIG["num_hidden_layers"])
     ap.add_argument("--kv-heads", type=int, default=DEMO_CONFIG["num_key_value_heads"])
     ap.add_argument("--intermediate", type=int, default=DEMO_CONFIG["intermediate_size"])
+    ap.add_argument("--hidden", type=int, default=DEMO_CONFIG["hidden_size"])
+    ap.add_argument("--heads", type=int, default=DEMO_CONFIG["num_attention_heads"])
     ap.add_argument("--init", help="start from the weights of another run's state.pt (rows matched by token id; tokens it never saw keep fresh random rows)")
     args = ap.parse_args()
-    config = dict(DEMO_CONFIG, num_hidden_layers=args.layers, num_key_value_heads=args.kv_heads, intermediate_size=args.intermediate)
+    config = dict(DEMO_CONFIG, num_hidden_layers=args.layers, num_key_value_heads=args.kv_heads, intermediate_size=args.intermediate,
+                  hidden_size=args.hidden, num_attention_heads=args.heads)
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
