@@ -49,11 +49,11 @@ static void detect(void) {
                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
                        __builtin_cpu_supports("avx512vnni");
   go_cpu.avx512_vbmi = go_cpu.avx512_vnni && __builtin_cpu_supports("avx512vbmi");
-  /* The MoE decode kernel streams its rows with software prefetch 8 KiB ahead. On the AMD EPYC
-     (Zen 5) host, into L1 read 1.5x faster than into L2 (bench/moe-rows-ab.c: 0.9-1.0 of a plain
-     read, against 0.6-0.7); on the Intel host of b9a7975, L2 had measured better. Each vendor keeps
-     what was measured on it; GPT_OSS_PREFETCH=l1|l2 overrides, to measure on another host. */
-  go_cpu.prefetch_l1 = __builtin_cpu_is("amd");
+  /* The MoE decode kernel streams its rows with software prefetch MOE_PF_BYTES ahead, into L2 (T1)
+     unless GPT_OSS_PREFETCH=l1 asks for L1 (T0). L1 was once the AMD default, from a measurement on a
+     busy Zen 5 host; on a quiet one (2026-12-04, bench/moe-stream.c and bench/op-profile.ts) L2 read
+     the experts 1.7-2.1x faster with one thread and 1.6x with two, as it had on the Intel host. */
+  go_cpu.prefetch_l1 = 0;
   const char *pf = getenv("GPT_OSS_PREFETCH");
   if (pf && strcmp(pf, "l1") == 0) go_cpu.prefetch_l1 = 1;
   if (pf && strcmp(pf, "l2") == 0) go_cpu.prefetch_l1 = 0;

@@ -74,7 +74,9 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
  * kernel prefetches MOE_PF_BYTES ahead, in address order.
  */
 #ifndef MOE_PF_BYTES
+#ifndef MOE_PF_BYTES
 #define MOE_PF_BYTES 8192
+#endif
 #endif
 
 /* VBMI: vpermb reads 6 index bits, so a 64-entry table (the 16 codes 4 times) needs no nibble masks */
