@@ -3,8 +3,10 @@
 // beside the bytes each op must read (weights; the KV cache for attention) and the GB/s that makes,
 // against the read bandwidth the machine gives (the probe of `gpt-oss bench`, best pass). The time
 // outside the ops is the JavaScript between them (the transformer's glue and the logits copy).
+// --phase prefill times the ops of the prompt's one forward pass instead (there the kernels are
+// compute-bound: the table's GB/s are of the weights read once, not a limit).
 // Usage: npx tsx bench/op-profile.ts --model DIR [--precision fast|exact] [--threads N]
-//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--json]
+//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--phase decode|prefill] [--json]
 import { parseArgs } from 'node:util';
 import type { AttentionParams, Batch, MoeParams } from '../src/backends/backend.js';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
@@ -20,10 +22,13 @@ const { values } = parseArgs({
     experts: { type: 'string', default: 'auto' },
     prompt: { type: 'string', default: '64' },
     gen: { type: 'string', default: '16' },
+    phase: { type: 'string', default: 'decode' },
     json: { type: 'boolean', default: false },
   },
 });
 if (!values.model) throw new Error('--model DIR is required');
+if (values.phase !== 'decode' && values.phase !== 'prefill') throw new Error(`--phase must be decode or prefill, got '${values.phase}'`);
+const prefillPhase = values.phase === 'prefill';
 const model = await loadModel(values.model, {
   backend: 'cpu',
   precision: values.precision as 'fast' | 'exact',
@@ -97,21 +102,33 @@ for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add
 }
 const cache = model.transformer.createKvCache({ slots: 1, capacity: prompt + gen + 1 });
 const ids = Int32Array.from({ length: prompt }, (_, i) => (i * 7919) % 1000);
-await model.transformer.forward({ n: prompt, tokens: ids, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt) }, cache, Int32Array.of(prompt - 1));
-// one unmeasured decode step: first touches of the decode paths' buffers
-await model.transformer.forward({ n: 1, tokens: Int32Array.of(99), positions: Int32Array.of(prompt), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
-timing = true;
-const t0 = performance.now();
 const stepMs: number[] = [];
-for (let i = 0; i < gen; i++) {
+const prefill = async (): Promise<void> => {
+  await model.transformer.forward({ n: prompt, tokens: ids, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt) }, cache, Int32Array.of(prompt - 1));
+};
+if (prefillPhase) {
+  // one unmeasured prefill first (first touches of its buffers); the measured one rewrites the same cache rows
+  await prefill();
+  timing = true;
+}
+const t0 = performance.now();
+await prefill();
+if (prefillPhase) stepMs.push(performance.now() - t0);
+else {
+  // one unmeasured decode step: first touches of the decode paths' buffers
+  await model.transformer.forward({ n: 1, tokens: Int32Array.of(99), positions: Int32Array.of(prompt), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
+  timing = true;
+}
+const d0 = performance.now();
+for (let i = 0; !prefillPhase && i < gen; i++) {
   const pos = prompt + 1 + i;
   const s0 = performance.now();
   await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
   stepMs.push(performance.now() - s0);
 }
-const steps = gen;
+const steps = prefillPhase ? 1 : gen;
 timing = false;
-const total = (performance.now() - t0) / steps;
+const total = prefillPhase ? stepMs[0]! : (performance.now() - d0) / steps;
 
 const probe = model.backend instanceof CpuBackend ? model.backend.measureReadBandwidth() : null;
 const readGBs = probe ? Math.max(...probe.decodeLike) : 0;
@@ -133,7 +150,11 @@ if (values.json) {
   console.log(JSON.stringify({ threads, experts, steps, step_ms: total, ops_ms: ops, outside_ms: total - ops, bytes: opBytes, read_gbs: readGBs, step_times_ms: stepMs, rows }));
 } else {
   const f = (x: number | null, d: number): string => (x === null ? '-' : x.toFixed(d));
-  console.log(`threads ${threads}, experts ${experts}, ${steps} decode steps after a ${prompt}-token prompt; read probe ${readGBs.toFixed(1)} GB/s (best of 8)`);
+  console.log(
+    prefillPhase
+      ? `threads ${threads}, experts ${experts}, one prefill of ${prompt} tokens (ms per prefill); read probe ${readGBs.toFixed(1)} GB/s (best of 8)`
+      : `threads ${threads}, experts ${experts}, ${steps} decode steps after a ${prompt}-token prompt; read probe ${readGBs.toFixed(1)} GB/s (best of 8)`,
+  );
   console.log(`${'op'.padEnd(34)} ${'calls'.padStart(5)} ${'ms/step'.padStart(8)} ${'MB/step'.padStart(8)} ${'GB/s'.padStart(6)} ${'of read'.padStart(7)}`);
   for (const r of rows) {
     console.log(`${r.op.padEnd(34)} ${r.calls.toFixed(0).padStart(5)} ${r.ms.toFixed(2).padStart(8)} ${f(r.mb, 1).padStart(8)} ${f(r.gbs, 1).padStart(6)} ${f(r.ofRead, 2).padStart(7)}`);
@@ -141,7 +162,8 @@ if (values.json) {
   console.log(`${'ops'.padEnd(34)} ${''.padStart(5)} ${ops.toFixed(2).padStart(8)} ${(opBytes / 1e6).toFixed(1).padStart(8)} ${(opBytes / 1e6 / ops).toFixed(1).padStart(6)}`);
   console.log(`${'outside the ops (JS glue)'.padEnd(34)} ${''.padStart(5)} ${(total - ops).toFixed(2).padStart(8)}`);
   const sorted = [...stepMs].sort((a, b) => a - b);
-  console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
-  console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
+  if (prefillPhase) console.log(`${'prefill'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${((prompt * 1000) / total).toFixed(2)} tok/s)`);
+  else console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
+  if (!prefillPhase) console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
 }
 model.dispose();
