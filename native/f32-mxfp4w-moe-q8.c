@@ -19,7 +19,7 @@ void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float 
     }
     hx[g] = h;
     cx[g] = c;
-    if (g < nbe)
+    if (hxb && g < nbe)
       for (int j = 0; j < 8; j++) hxb[8 * g + j] = h;
   }
 }
@@ -34,25 +34,25 @@ void moe_split4(int8_t *q4, const int8_t *xq, int K) {
   }
 }
 
-size_t moe_expand_bytes(int nr, int K) {
-  return (size_t)nr * moe_nbe(K) * 32 + (size_t)nr * moe_nbe(K) * 8 * 4 + (size_t)nr * moe_nbp(K) * 4 + 64;
+void moe_transpose16(int8_t *xt, const int8_t *xq, int K) {
+  int nb = moe_nb(K), nbp = moe_nbp(K);
+  size_t xs = (size_t)moe_xq_stride(K), ts = (size_t)moe_xt_stride(K);
+  for (int plane = 0; plane < 2; plane++) {
+    const int8_t *src = xq + plane * xs;
+    int8_t *dst = xt + plane * ts;
+    for (int b = 0; b < nbp; b++)
+      for (int i = 0; i < 8; i++) {
+        int8_t *o = dst + (size_t)(b / 16) * 512 + 64 * i + 4 * (b % 16);
+        if (b < nb) memcpy(o, src + 32 * (size_t)b + 4 * i, 4);
+        else memset(o, 0, 4);
+      }
+  }
 }
+
+size_t moe_expand_bytes(int nr, int K) { return (size_t)nr * moe_xt_stride(K) + (size_t)nr * moe_nbp(K) * 4 + 64; }
 
 #ifdef GO_X86
 #define GO_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
-
-/* 2 packed blocks (32 bytes) -> 64 u8: [lo(b0) | hi(b0) | lo(b1) | hi(b1)], matching split order. */
-GO_AVX512 static inline __m512i expand2(__m256i bytes, __m512i perm, __m512i shift, __m512i mask, __m512i lut) {
-  __m512i v = _mm512_permutexvar_epi64(perm, _mm512_castsi256_si512(bytes));
-  return _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srlv_epi16(v, shift), mask));
-}
-
-#define EXPAND_CONSTS                                                                        \
-  const __m512i perm = _mm512_set_epi64(3, 2, 3, 2, 1, 0, 1, 0);                             \
-  const __m512i shift = _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0, 0,   \
-                                         0x0004000400040004LL, 0x0004000400040004LL, 0, 0);  \
-  const __m512i mask = _mm512_set1_epi8(15);                                                 \
-  const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u))
 
 /* 2^(e-127) for 16 E8M0 bytes (masked tail: never reads past the row's scales) */
 GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
@@ -128,77 +128,105 @@ GO_AVX512 void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, 
   else rowsmt_bw(B, S, nr, K, nt, q4, hx, cx, out);
 }
 
+/* Per row and group of 16 packed blocks (256 bytes): dword d of each block gathered into one vector
+   (two rounds of vpermt2d), whose low nibbles are the expanded bytes 4d..4d+3 of every block and whose
+   high nibbles are bytes 16+4d..16+4d+3 (split order): 8 vectors of the block-transposed layout. */
 GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K) {
-  EXPAND_CONSTS;
-  int nb = moe_nb(K), nbe = moe_nbe(K), nbp = moe_nbp(K);
-  uint8_t *wu = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-  float *swb = (float *)(wu + (size_t)nr * nbe * 32);
-  float *sw = swb + (size_t)nr * nbe * 8;
+  const __m512i mask = _mm512_set1_epi8(15);
+  const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
+  /* lanes 0-7: dword 0 (idx01) or 2 (idx23) of blocks 0-7 of a pair of loads; lanes 8-15: dword 1 or 3 */
+  const __m512i idx01 = _mm512_set_epi32(29, 25, 21, 17, 13, 9, 5, 1, 28, 24, 20, 16, 12, 8, 4, 0);
+  const __m512i idx23 = _mm512_set_epi32(31, 27, 23, 19, 15, 11, 7, 3, 30, 26, 22, 18, 14, 10, 6, 2);
+  const __m512i lo8 = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i hi8 = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
+  int nb = moe_nb(K), nbp = moe_nbp(K);
+  size_t ts = (size_t)moe_xt_stride(K);
+  uint8_t *wt = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+  float *sw = (float *)(wt + (size_t)nr * ts);
   for (int r = 0; r < nr; r++) {
     const uint8_t *b = B + (size_t)r * nb * 16, *s = S + (size_t)r * nb;
-    uint8_t *w = wu + (size_t)r * nbe * 32;
-    for (int g = 0; g < nbe; g += 2) {
-      __m256i raw = g + 2 <= nb ? _mm256_loadu_si256((const __m256i *)(b + 16 * g)) : _mm256_maskz_loadu_epi8(0x0000ffffu, b + 16 * g);
-      _mm512_store_si512((void *)(w + 32 * g), expand2(raw, perm, shift, mask, lut));
-    }
-    for (int g = 0; g < nbp; g += 16) _mm512_store_ps(sw + (size_t)r * nbp + g, e8m0_16(s + g, nb - g));
-    for (int g = 0; g < nbe; g++) {
-      float v = g < nb ? sw[(size_t)r * nbp + g] : 0.0f;
-      _mm256_store_ps(swb + (size_t)r * nbe * 8 + 8 * g, _mm256_set1_ps(v));
+    uint8_t *w = wt + (size_t)r * ts;
+    for (int g = 0; g < nbp; g += 16) {
+      __m512i L[4];
+      for (int k = 0; k < 4; k++) {
+        long left = ((long)nb - g - 4 * k) * 16;
+        __mmask64 m = left >= 64 ? ~(__mmask64)0 : left <= 0 ? 0 : (((__mmask64)1 << left) - 1);
+        L[k] = _mm512_maskz_loadu_epi8(m, b + 16 * (size_t)g + 64 * k);
+      }
+      __m512i a01 = _mm512_permutex2var_epi32(L[0], idx01, L[1]), a23 = _mm512_permutex2var_epi32(L[0], idx23, L[1]);
+      __m512i c01 = _mm512_permutex2var_epi32(L[2], idx01, L[3]), c23 = _mm512_permutex2var_epi32(L[2], idx23, L[3]);
+      __m512i P[4] = {_mm512_permutex2var_epi32(a01, lo8, c01), _mm512_permutex2var_epi32(a01, hi8, c01),
+                      _mm512_permutex2var_epi32(a23, lo8, c23), _mm512_permutex2var_epi32(a23, hi8, c23)};
+      uint8_t *wg = w + (size_t)g * 32;
+      for (int d = 0; d < 4; d++) {
+        _mm512_store_si512((void *)(wg + 64 * d), _mm512_shuffle_epi8(lut, _mm512_and_si512(P[d], mask)));
+        _mm512_store_si512((void *)(wg + 64 * (d + 4)), _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(P[d], 4), mask)));
+      }
+      _mm512_store_ps(sw + (size_t)r * nbp + g, e8m0_16(s + g, nb - g));
     }
   }
 }
 
-/* NR rows x NT tokens, all of K: 16 accumulators at most, weights reused across the tokens. */
-GO_AVX512 static inline __attribute__((always_inline)) void tile_n(const uint8_t *wu, const float *swb,
-                                                                   const float *sw, int K, const int8_t *const *xq,
-                                                                   const float *const *cx, const float *const *hxb,
-                                                                   float *const *outs, int r0, const int NR,
-                                                                   const int NT) {
-  int nbe = moe_nbe(K), nbp = moe_nbp(K);
-  __m512 acc[4][4];
-  size_t xs = (size_t)moe_xq_stride(K);
+/* NR rows x NT tokens, all of K: per group of 16 blocks, 16 vpdpbusd per row and token (8 vectors x 2
+   planes) leave the 16 blocks' integer dots in the 16 lanes; then one convert, one FMA with the blocks'
+   scales and one for the offset correction (cx). 2 x NR x NT vector registers of accumulators. */
+GO_AVX512 static inline __attribute__((always_inline)) void tile_n(const uint8_t *wt, const float *sw, int K,
+                                                                   const int8_t *const *xt, const float *const *hx,
+                                                                   const float *const *cx, float *const *outs,
+                                                                   int r0, const int NR, const int NT) {
+  int nbp = moe_nbp(K);
+  size_t ts = (size_t)moe_xt_stride(K);
+  __m512 acc[4][2];
   for (int r = 0; r < NR; r++)
     for (int t = 0; t < NT; t++) acc[r][t] = _mm512_setzero_ps();
-  for (int p = 0; p < nbe / 2; p++) {
-    __m512i x[4], y[4];
-    for (int t = 0; t < NT; t++) x[t] = _mm512_loadu_si512((const void *)(xq[t] + 64 * p));
-    for (int t = 0; t < NT; t++) y[t] = _mm512_loadu_si512((const void *)(xq[t] + xs + 64 * p));
-    for (int r = 0; r < NR; r++) {
-      __m512i w = _mm512_load_si512((const void *)(wu + (size_t)r * nbe * 32 + 64 * p));
-      __m512 s = _mm512_load_ps(swb + (size_t)r * nbe * 8 + 16 * p);
-      for (int t = 0; t < NT; t++) {
-        __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x[t]);
-        d = _mm512_add_epi32(_mm512_slli_epi32(d, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, y[t]));
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(s, _mm512_loadu_ps(hxb[t] + 16 * p)), acc[r][t]);
+  for (int g = 0; g < nbp; g += 16) {
+    __m512i d[4][2];
+    for (int r = 0; r < NR; r++)
+      for (int t = 0; t < NT; t++) d[r][t] = _mm512_setzero_si512();
+    const size_t go = (size_t)g * 32;
+    for (int i = 0; i < 8; i++) {
+      __m512i x[2];
+      for (int t = 0; t < NT; t++) x[t] = _mm512_load_si512((const void *)(xt[t] + go + 64 * i));
+      for (int r = 0; r < NR; r++) {
+        __m512i w = _mm512_load_si512((const void *)(wt + r * ts + go + 64 * i));
+        for (int t = 0; t < NT; t++) d[r][t] = _mm512_dpbusd_epi32(d[r][t], w, x[t]);
       }
+    }
+    for (int r = 0; r < NR; r++)
+      for (int t = 0; t < NT; t++) d[r][t] = _mm512_slli_epi32(d[r][t], 7);
+    for (int i = 0; i < 8; i++) {
+      __m512i x[2];
+      for (int t = 0; t < NT; t++) x[t] = _mm512_load_si512((const void *)(xt[t] + ts + go + 64 * i));
+      for (int r = 0; r < NR; r++) {
+        __m512i w = _mm512_load_si512((const void *)(wt + r * ts + go + 64 * i));
+        for (int t = 0; t < NT; t++) d[r][t] = _mm512_dpbusd_epi32(d[r][t], w, x[t]);
+      }
+    }
+    __m512 h[2], c[2];
+    for (int t = 0; t < NT; t++) h[t] = _mm512_loadu_ps(hx[t] + g), c[t] = _mm512_loadu_ps(cx[t] + g);
+    for (int r = 0; r < NR; r++) {
+      __m512 s = _mm512_load_ps(sw + (size_t)r * nbp + g);
+      for (int t = 0; t < NT; t++)
+        acc[r][t] = _mm512_fnmadd_ps(s, c[t], _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[r][t]), _mm512_mul_ps(s, h[t]), acc[r][t]));
     }
   }
   for (int r = 0; r < NR; r++)
-    for (int t = 0; t < NT; t++) {
-      __m512 c = _mm512_setzero_ps();
-      for (int g = 0; g < nbp; g += 16) c = _mm512_fmadd_ps(_mm512_load_ps(sw + (size_t)r * nbp + g), _mm512_loadu_ps(cx[t] + g), c);
-      outs[t][r0 + r] = _mm512_reduce_add_ps(acc[r][t]) - _mm512_reduce_add_ps(c);
-    }
+    for (int t = 0; t < NT; t++) outs[t][r0 + r] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
-GO_AVX512 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xq, const float *const *cx,
-                                  const float *const *hxb, float *const *outs) {
-  int nbe = moe_nbe(K), nbp = moe_nbp(K);
-  const uint8_t *wu = (const uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-  const float *swb = (const float *)(wu + (size_t)nr * nbe * 32);
-  const float *sw = swb + (size_t)nr * nbe * 8;
-#define ROWS(R, rr)                                                                                             \
-  {                                                                                                             \
-    const uint8_t *w_ = wu + (size_t)(rr) * nbe * 32;                                                           \
-    const float *sb_ = swb + (size_t)(rr) * nbe * 8, *s_ = sw + (size_t)(rr) * nbp;                             \
-    int t = 0;                                                                                                  \
-    for (; t + 4 <= nt; t += 4) tile_n(w_, sb_, s_, K, xq + t, cx + t, hxb + t, outs + t, rr, R, 4);            \
-    switch (nt - t) {                                                                                           \
-      case 3: tile_n(w_, sb_, s_, K, xq + t, cx + t, hxb + t, outs + t, rr, R, 3); break;                      \
-      case 2: tile_n(w_, sb_, s_, K, xq + t, cx + t, hxb + t, outs + t, rr, R, 2); break;                      \
-      case 1: tile_n(w_, sb_, s_, K, xq + t, cx + t, hxb + t, outs + t, rr, R, 1); break;                      \
-    }                                                                                                           \
+GO_AVX512 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xt, const float *const *hx,
+                                  const float *const *cx, float *const *outs) {
+  int nbp = moe_nbp(K);
+  size_t ts = (size_t)moe_xt_stride(K);
+  const uint8_t *wt = (const uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+  const float *sw = (const float *)(wt + (size_t)nr * ts);
+#define ROWS(R, rr)                                                                                   \
+  {                                                                                                   \
+    const uint8_t *w_ = wt + (size_t)(rr) * ts;                                                       \
+    const float *s_ = sw + (size_t)(rr) * nbp;                                                        \
+    int t = 0;                                                                                        \
+    for (; t + 2 <= nt; t += 2) tile_n(w_, s_, K, xt + t, hx + t, cx + t, outs + t, rr, R, 2);        \
+    if (t < nt) tile_n(w_, s_, K, xt + t, hx + t, cx + t, outs + t, rr, R, 1);                        \
   }
   int r = 0;
   for (; r + 4 <= nr; r += 4) ROWS(4, r)
@@ -217,8 +245,8 @@ void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int
 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K) {
   (void)mem, (void)B, (void)S, (void)nr, (void)K;
 }
-void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xq, const float *const *cx,
-                        const float *const *hxb, float *const *outs) {
-  (void)mem, (void)nr, (void)K, (void)nt, (void)xq, (void)cx, (void)hxb, (void)outs;
+void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xt, const float *const *hx,
+                        const float *const *cx, float *const *outs) {
+  (void)mem, (void)nr, (void)K, (void)nt, (void)xt, (void)hx, (void)cx, (void)outs;
 }
 #endif

@@ -12,8 +12,7 @@
 #include "common.h"
 
 /* One prepared activation vector: 15 bits as two int8 planes in split order (hi = q >> 7, then lo = q & 127
- * xq_stride(K) bytes further, both zero padded; kernels.h), hx and cx
- * per block (nbp(K) floats, zero padded), hxb = hx repeated 8 times per block (nbe(K) * 8 floats). */
+ * xq_stride(K) bytes further, both zero padded; kernels.h), hx and cx per block (nbp(K) floats, zero padded). */
 static inline int moe_nb(int K) { return K / 32; }
 static inline int moe_nbp(int K) { return (K / 32 + 15) & ~15; }
 static inline int moe_nbe(int K) { return (K / 32 + 1) & ~1; }
@@ -36,17 +35,26 @@ void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, cons
 void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
                           const float *const *hx, const float *const *cx, float *const *out);
 
-/* Weights of nr rows expanded once to u8 (wu [nr][nbe*32]) with their per-row scales pair-broadcast
- * (swb [nr][nbe*8]) and per-block (sw [nr][nbp]), in caller memory of moe_expand_bytes(nr, K). */
+/* Block-transposed layout for the prefill tile: per group of 16 blocks (512 bytes a plane), 8 vectors of
+ * 16 dwords, dword j of vector i = bytes 4i..4i+3 of block 16g+j (split order). A vpdpbusd chain over the
+ * 8 vectors then leaves each block's whole integer dot in its own lane, so the float work (convert,
+ * scale, add) is done once per block instead of once per 4 bytes. Blocks past K/32 are zero. */
+static inline int moe_xt_stride(int K) { return moe_nbp(K) * 32; }
+/* xt (2 * moe_xt_stride(K) bytes: hi plane, then lo) from a prepared vector xq (both planes). */
+void moe_transpose16(int8_t *xt, const int8_t *xq, int K);
+
+/* Weights of nr rows expanded once to u8 in the block-transposed layout (wt [nr][nbp*32]) with their
+ * per-block scales (sw [nr][nbp]), in caller memory of moe_expand_bytes(nr, K). */
 size_t moe_expand_bytes(int nr, int K);
 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K);
 
-/* outs[t][r] = row r . token t for r < nr, t < nt, from expanded weights; xs[t] points at token t's
- * prepared vector (xq), hx/cx/hxb given as per-token pointers too. */
-void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xq, const float *const *cx,
-                        const float *const *hxb, float *const *outs);
+/* outs[t][r] = row r . token t for r < nr, t < nt, from expanded weights; xt[t] points at token t's
+ * block-transposed vector (moe_transpose16), hx/cx given as per-token pointers too. */
+void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xt, const float *const *hx,
+                        const float *const *cx, float *const *outs);
 
-/* Fills hx, cx, hxb of one vector from its int8 blocks and their scales d (portable). */
+/* Fills hx, cx (and hxb, hx repeated 8 times per block, unless it is NULL) of one vector from its int8
+   blocks and their scales d (portable). */
 void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx, float *hxb);
 #include "kernels.h"
 

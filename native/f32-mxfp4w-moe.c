@@ -45,8 +45,9 @@ typedef struct {
   const float *inf;
   const int8_t *inq;
   const float *ind;
-  const float *inhx, *incx, *inhxb; /* fast + AVX-512: per-block derived scales (f32-mxfp4w-moe-q8.h) */
-  const int8_t *inq4;                /* fast + AVX-512: the decode layout (moe_split4) */
+  const float *inhx, *incx; /* fast + AVX-512: per-block derived scales (f32-mxfp4w-moe-q8.h) */
+  const int8_t *inq4;        /* fast + AVX-512: the decode layout (moe_split4) */
+  const int8_t *inxt;        /* fast + AVX-512: the block-transposed layout of the tiles (moe_transpose16) */
   int in_per_assignment; /* 1: indexed by assignment (mlp2), 0: by token (mlp1) */
   int K, R; /* input length, rows per expert */
   const uint8_t *blocks, *scales;
@@ -246,7 +247,7 @@ static void stage_task(void *vctx, int task, int thread) {
   const float *bias = c->bias + row0;
 
 #define IN_INDEX(asg) ((size_t)(c->in_per_assignment ? (asg) : (asg) / a->k))
-  size_t qs = 2 * (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), bs = (size_t)moe_nbe(K) * 8;
+  size_t qs = 2 * (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), xts = 2 * (size_t)moe_xt_stride(K);
   size_t q4s = 2 * (size_t)moe_q4_stride(K);
   if (a->fast && go_kernels.moe_q8 >= GO_L_AVX512) {
     if (cnt == 1) {
@@ -275,17 +276,17 @@ static void stage_task(void *vctx, int task, int thread) {
     size_t wbytes = (moe_expand_bytes(it.nr, K) + 63) & ~(size_t)63;
     char *mem = pool_scratch(c->pool, thread, wbytes + (size_t)cnt * 4 * sizeof(void *));
     const int8_t **xs = (const int8_t **)(mem + wbytes);
-    const float **cxs = (const float **)(xs + cnt), **hxbs = cxs + cnt;
-    float **outs = (float **)(hxbs + cnt);
+    const float **hxs = (const float **)(xs + cnt), **cxs = hxs + cnt;
+    float **outs = (float **)(cxs + cnt);
     for (int t = 0; t < cnt; t++) {
       size_t ix = IN_INDEX(as[t]);
-      xs[t] = c->inq + ix * qs;
+      xs[t] = c->inxt + ix * xts;
+      hxs[t] = c->inhx + ix * ps;
       cxs[t] = c->incx + ix * ps;
-      hxbs[t] = c->inhxb + ix * bs;
       outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
     }
     moe_expand_avx512(mem, B, S, it.nr, K);
-    moe_tile_q8_avx512(mem, it.nr, K, cnt, xs, cxs, hxbs, outs);
+    moe_tile_q8_avx512(mem, it.nr, K, cnt, xs, hxs, cxs, outs);
     for (int t = 0; t < cnt; t++)
       for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
     return;
@@ -365,8 +366,8 @@ static void *bump(bump_t *b, size_t bytes) {
 typedef struct {
   int K;
   float *f;
-  int8_t *q, *q4;
-  float *d, *hx, *cx, *hxb;
+  int8_t *q, *q4, *xt;
+  float *d, *hx, *cx;
 } vecs_t;
 
 static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
@@ -382,7 +383,8 @@ static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
   memset(q + K, 0, qs - (size_t)K);
   memset(q + qs + K, 0, qs - (size_t)K);
   if (go_kernels.moe_q8 >= GO_L_AVX512) {
-    moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), v->hxb + i * moe_nbe(K) * 8);
+    moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), NULL);
+    if (v->xt) moe_transpose16(v->xt + i * 2 * (size_t)moe_xt_stride(K), q, K);
     size_t q4s = (size_t)moe_q4_stride(K);
     moe_split4(v->q4 + i * 2 * q4s, q, K);
     moe_split4(v->q4 + i * 2 * q4s + q4s, q + qs, K);
@@ -435,7 +437,7 @@ static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
   v.d = bump(b, count * (K / 32) * 4);
   v.hx = bump(b, count * moe_nbp(K) * 4);
   v.cx = bump(b, count * moe_nbp(K) * 4);
-  v.hxb = bump(b, count * moe_nbe(K) * 8 * 4);
+  v.xt = bump(b, count * 2 * moe_xt_stride(K));
   v.q4 = bump(b, count * 2 * moe_q4_stride(K));
   return v;
 }
@@ -528,6 +530,10 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   memcpy(fill, offs, (size_t)(E + 1) * 4);
   for (int i = 0; i < nk; i++) order[fill[sel_e[i]]++] = i;
 
+  /* the tiles' layout only where some expert has more tokens than the streaming kernels take (prefill) */
+  int tiles = 0;
+  for (int e = 0; e < E; e++) tiles |= offs[e + 1] - offs[e] > ROWS_MAX_TOKENS;
+  if (!tiles) xin.xt = actin.xt = NULL;
   prep_ctx pc = {a, xin};
   pool_run(p, prep_task, &pc, n);
 
@@ -545,7 +551,7 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.ind = xin.d;
   sc.inhx = xin.hx;
   sc.incx = xin.cx;
-  sc.inhxb = xin.hxb;
+  sc.inxt = xin.xt;
   sc.inq4 = xin.q4;
   sc.in_per_assignment = 0;
   sc.K = H;
@@ -568,7 +574,7 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.ind = actin.d;
   sc.inhx = actin.hx;
   sc.incx = actin.cx;
-  sc.inhxb = actin.hxb;
+  sc.inxt = actin.xt;
   sc.inq4 = actin.q4;
   sc.in_per_assignment = 1;
   sc.K = I;
