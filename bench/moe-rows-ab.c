@@ -47,8 +47,8 @@ int main(int argc,char**argv){
   for(size_t i=0;i<rows*nb;i++) S[i]=118+((sd=sd*1103515245u+12345u)>>16)%8;
   int8_t xq[2*2880+128]; float d[nb]; for(int i=0;i<2*K;i++) xq[i]=(sd=sd*1103515245u+12345u)>>24; for(int i=0;i<nb;i++) d[i]=0.001f*(1+i%7);
   for(int i=K;i<2*K;i++) xq[i]&=127;
-  int8_t *q4=aligned_alloc(64,2*moe_q4_stride(K)); float hx[moe_nbp(K)],cx[moe_nbp(K)],hxb[moe_nbe(K)*8];
-  moe_prep_derived(xq,d,K,hx,cx,hxb); moe_split4(q4,xq,K); moe_split4(q4+moe_q4_stride(K),xq+K,K);
+  int8_t *q4=aligned_alloc(64,2*moe_q4_stride(K)); float hx[moe_nbp(K)],cx[moe_nbp(K)];
+  moe_prep_derived(xq,d,K,hx,cx); moe_split4(q4,xq,K); moe_split4(q4+moe_q4_stride(K),xq+K,K);
   float *o1=malloc(rows*4), *o2=malloc(rows*4);
   /* correctness: same outputs */
   old_moe_rows4_q8_avx512(B,S,nr,K,q4,hx,cx,o1,1); moe_rows4_q8_avx512(B,S,nr,K,q4,hx,cx,o2,1);

@@ -163,7 +163,9 @@ if (values.json) {
   console.log(`${'outside the ops (JS glue)'.padEnd(34)} ${''.padStart(5)} ${(total - ops).toFixed(2).padStart(8)}`);
   const sorted = [...stepMs].sort((a, b) => a - b);
   if (prefillPhase) console.log(`${'prefill'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${((prompt * 1000) / total).toFixed(2)} tok/s)`);
-  else console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
-  if (!prefillPhase) console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
+  else {
+    console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
+    console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
+  }
 }
 model.dispose();

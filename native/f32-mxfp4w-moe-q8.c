@@ -7,8 +7,8 @@
 /* 2*fp4 + 12 for the 16 E2M1 codes: unsigned, so they can be vpdpbusd's first operand */
 static const uint8_t lut_u[16] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
 
-void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx, float *hxb) {
-  int nb = moe_nb(K), nbp = moe_nbp(K), nbe = moe_nbe(K);
+void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx) {
+  int nb = moe_nb(K), nbp = moe_nbp(K);
   for (int g = 0; g < nbp; g++) {
     float h = 0, c = 0;
     if (g < nb) {
@@ -19,8 +19,6 @@ void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float 
     }
     hx[g] = h;
     cx[g] = c;
-    if (hxb && g < nbe)
-      for (int j = 0; j < 8; j++) hxb[8 * g + j] = h;
   }
 }
 
@@ -74,9 +72,7 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
  * kernel prefetches MOE_PF_BYTES ahead, in address order.
  */
 #ifndef MOE_PF_BYTES
-#ifndef MOE_PF_BYTES
 #define MOE_PF_BYTES 8192
-#endif
 #endif
 
 /* VBMI: vpermb reads 6 index bits, so a 64-entry table (the 16 codes 4 times) needs no nibble masks */

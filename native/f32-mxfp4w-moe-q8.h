@@ -53,9 +53,8 @@ void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, in
 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xt, const float *const *hx,
                         const float *const *cx, float *const *outs);
 
-/* Fills hx, cx (and hxb, hx repeated 8 times per block, unless it is NULL) of one vector from its int8
-   blocks and their scales d (portable). */
-void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx, float *hxb);
+/* Fills hx, cx of one vector from its int8 blocks and their scales d (portable). */
+void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float *cx);
 #include "kernels.h"
 
 #endif

@@ -383,7 +383,7 @@ static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
   memset(q + K, 0, qs - (size_t)K);
   memset(q + qs + K, 0, qs - (size_t)K);
   if (go_kernels.moe_q8 >= GO_L_AVX512) {
-    moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), NULL);
+    moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K));
     if (v->xt) moe_transpose16(v->xt + i * 2 * (size_t)moe_xt_stride(K), q, K);
     size_t q4s = (size_t)moe_q4_stride(K);
     moe_split4(v->q4 + i * 2 * q4s, q, K);
