@@ -27,7 +27,6 @@
 #define CH 1024   /* keys per chunk (a multiple of KB) */
 #define SG 8      /* query rows per register tile */
 #define Q_ROWS 64 /* query rows per task block (tokens x the group's heads) */
-#define PF_BLOCKS 1 /* blocks of K and V prefetched ahead */
 #define LOG2E 1.44269504088896341f
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
@@ -174,6 +173,11 @@ typedef struct {
   const int *lo, *hi;
   float *m, *lv, *acc, *s;
   const void *Kb, *Vb;
+  /* The next block's K and V (NULL: none), fetched into L1 a line or two of each per dimension of the
+   * scores. Spread out, the fetches overlap the scoring; issued all at once at the block's start (as
+   * before) they stalled it until the lines came, and the step took the sum of its compute and its
+   * reads: 26 ms against 16 for one 131k layer on one thread, no faster than no prefetch at all. */
+  const char *pk, *pv;
   int k0, jlo, jhi, hd, hdp;
 } blk;
 
@@ -193,6 +197,16 @@ static inline int row_max_update(float *m, float bm, float *lv, float *acc, int 
 
 static inline int row_sees(const blk *b, int r) { return b->hi[r] >= b->k0 && b->lo[r] <= b->k0 + KB - 1; }
 static inline int key_seen(const blk *b, int r, int j) { return b->k0 + j >= b->lo[r] && b->k0 + j <= b->hi[r]; }
+
+/* Part d of hd of the next block's K and V: KB * elem bytes of each (the blocks are KB * hd * elem long). */
+static inline void prefetch_part(const blk *b, int d, int f16) {
+  if (!b->pk) return;
+  size_t step = (size_t)KB * (f16 ? 2 : 4);
+  for (size_t i = 0; i < step; i += 64) {
+    __builtin_prefetch(b->pk + (size_t)d * step + i, 0, 3);
+    __builtin_prefetch(b->pv + (size_t)d * step + i, 0, 3);
+  }
+}
 
 static inline float load_f(const void *base, size_t at, int f16) {
   return f16 ? go_f16_to_f32(((const uint16_t *)base)[at]) : ((const float *)base)[at];
@@ -267,6 +281,7 @@ GO_AVX2 static inline __attribute__((always_inline)) void block_avx2_body(const 
       for (int i = 0; i < 4; i++) a[i][0] = a[i][1] = _mm256_setzero_ps();
       for (int d = 0; d < hd; d++) {
         __m256 k0, k1;
+        if (h == 0 && r0 == 0) prefetch_part(b, d, f16);
         if (f16) {
           k0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kh + d * 16)));
           k1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kh + d * 16 + 8)));
@@ -356,6 +371,7 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void block_avx512_b
     for (int r = 0; r < SG; r++) a0[r] = a1[r] = _mm512_setzero_ps();
     for (int d = 0; d < hd; d++) {
       __m512 k0, k1;
+      prefetch_part(b, d, f16);
       if (f16) {
         k0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kh + d * 16)));
         k1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kh + second + d * 16)));
@@ -552,15 +568,10 @@ static void attn_rows(const attn_ctx *x, int b, int g, int c0, int c1, int threa
     memset(acc, 0, (size_t)R8 * hdp * sizeof(float));
     for (int k0 = cs & ~(KB - 1); k0 <= ce; k0 += KB) {
       size_t at = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, k0));
-      /* The cache's 4 KiB pages stop the hardware prefetchers at each block's K and V: fetch ahead. */
-      for (int ahead = k0 == (cs & ~(KB - 1)) ? 1 : PF_BLOCKS; ahead <= PF_BLOCKS; ahead++) {
-        int kn = k0 + ahead * KB;
-        if (kn > ce) break;
-        size_t an = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, kn)) * elem, bytes = (size_t)KB * hd * elem;
-        for (size_t o = 0; o < bytes; o += 64) {
-          __builtin_prefetch(K + an + o, 0, 3);
-          __builtin_prefetch(V + an + o, 0, 3);
-        }
+      const char *pk = NULL, *pv = NULL;
+      if (k0 + KB <= ce) { /* the next block's K and V, fetched while this one is scored (see blk) */
+        size_t an = kv_at(x->c, x->layer, slot, g, kv_index(x->c, x->layer, k0 + KB)) * elem;
+        pk = K + an, pv = V + an;
       }
       for (int r0 = 0; r0 < R8; r0 += SG) {
         int jlo = KB, jhi = -1;
@@ -572,7 +583,7 @@ static void attn_rows(const attn_ctx *x, int b, int g, int c0, int c1, int threa
         }
         if (jhi < 0) continue;
         blk bl = {qs + (size_t)r0 * hd, lo + r0, hi + r0, m + r0, lv + (size_t)r0 * 16, acc + (size_t)r0 * hdp, s,
-                  K + at * elem, V + at * elem, k0, jlo, jhi, hd, hdp};
+                  K + at * elem, V + at * elem, r0 == 0 ? pk : NULL, r0 == 0 ? pv : NULL, k0, jlo, jhi, hd, hdp};
         run_block(&bl, x->level, f16);
       }
     }
