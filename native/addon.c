@@ -817,6 +817,17 @@ static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* moeCounts() -> Float64Array [calls, experts read] since the process started (go_moe_counts) */
+static napi_value js_moe_counts(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value ab, arr;
+  double *out;
+  napi_create_arraybuffer(env, 2 * sizeof(double), (void **)&out, &ab);
+  go_moe_counts(out, out + 1);
+  napi_create_typedarray(env, napi_float64_array, 2, ab, 0, &arr);
+  return arr;
+}
+
 /* ---- module ---------------------------------------------------------------------------------- */
 
 static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
@@ -891,5 +902,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "add", js_add);
   set_fn(env, exports, "triad", js_triad);
   set_fn(env, exports, "readBandwidth", js_read_bandwidth);
+  set_fn(env, exports, "moeCounts", js_moe_counts);
   return exports;
 }

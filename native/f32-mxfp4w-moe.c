@@ -466,6 +466,13 @@ static int make_items(item_t *items, const int *offs, int E, int R, int fast_avx
   return count;
 }
 
+static uint64_t moe_calls, moe_experts_read; /* the op runs on the pool's caller thread: no atomics */
+
+void go_moe_counts(double *calls, double *experts) {
+  *calls = (double)moe_calls;
+  *experts = (double)moe_experts_read;
+}
+
 int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   int n = a->n, H = a->H, I = a->I, E = a->E, k = a->k, nk = n * k;
   int max_items = E * ((2 * I + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM + (H + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM);
@@ -529,6 +536,8 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   for (int e = 0; e < E; e++) offs[e + 1] += offs[e];
   memcpy(fill, offs, (size_t)(E + 1) * 4);
   for (int i = 0; i < nk; i++) order[fill[sel_e[i]]++] = i;
+  moe_calls++;
+  for (int e = 0; e < E; e++) moe_experts_read += offs[e + 1] > offs[e];
 
   /* the tiles' layout only where some expert has more tokens than the streaming kernels take (prefill) */
   int tiles = 0;

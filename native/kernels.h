@@ -49,6 +49,9 @@ typedef struct {
 } moe_args;
 /* Returns 0, or -1 when out of memory. */
 int f32_mxfp4w_moe(pool_t *p, const moe_args *a);
+/* Since the process started: MoE calls made and the experts they read (each expert with at least one
+   token counts once per call): what a batched step reads depends on how its tokens route. */
+void go_moe_counts(double *calls, double *experts);
 
 /* ---- attention with sinks and sliding window over a ring-indexed multi-slot KV cache ------------ */
 typedef struct {

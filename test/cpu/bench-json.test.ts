@@ -36,6 +36,18 @@ describe('gpt-oss bench --json', () => {
     assert.equal(j.parallel, 3);
     assert.ok(Math.abs((j.decode_aggregate_tok_s as number) - 3 * (j.decode_tok_s as number)) < 0.01, `aggregate ${String(j.decode_aggregate_tok_s)}, per sequence ${String(j.decode_tok_s)}`);
     assert.equal(j.experts, 'map');
+    // the batched step's bytes come from the experts the MoE counted: 3 sequences read from k to min(E, 3k) a layer
+    const ck = openCheckpoint(fixture.dir);
+    const c = ck.config;
+    ck.close();
+    const bs = j.batched_step as { experts_per_layer: number; bytes_per_step: number; limit_aggregate_tok_s: number; fraction_of_limit: number; max_gain: number };
+    assert.ok(bs.experts_per_layer >= c.expertsPerToken && bs.experts_per_layer <= Math.min(c.numExperts, 3 * c.expertsPerToken), JSON.stringify(bs));
+    const expertBytes = 3 * c.intermediateSize * c.hiddenSize * (17 / 32);
+    const bytes = (j.decode_bytes_per_token as number) + c.numHiddenLayers * (bs.experts_per_layer - c.expertsPerToken) * expertBytes;
+    assert.ok(Math.abs(bs.bytes_per_step - bytes) <= 0.002 * bytes, `bytes ${bs.bytes_per_step} against ${bytes}`);
+    assert.ok(Math.abs(bs.max_gain - (3 * (j.decode_bytes_per_token as number)) / bytes) < 0.01, JSON.stringify(bs));
+    assert.ok(Math.abs(bs.fraction_of_limit - (j.decode_aggregate_tok_s as number) / bs.limit_aggregate_tok_s) < 0.01, JSON.stringify(bs));
+    assert.match(r.stderr, /batched step \(3\)\s+[\d.]+ GB\/step \([\d.]+ experts read per layer, \d+ for one sequence\); aggregate limit [\d.]+ tok\/s/);
     assert.match(r.stderr, /read bandwidth\s+[\d.]+ GB\/s \(2 MiB pages, all threads, best of 8; median [\d.]+, min [\d.]+\)/);
     assert.match(r.stderr, /STREAM-like read\s+[\d.]+ GB\/s/);
     assert.match(r.stderr, /tok\/s per sequence, [\d.]+ tok\/s over 3 sequences/);
@@ -50,7 +62,7 @@ describe('gpt-oss bench --json', () => {
       { cwd: root, encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { load_s: number; load_phases: Record<string, number> };
+    const j = JSON.parse(r.stdout) as { load_s: number; load_phases: Record<string, number>; batched_step: { experts_per_layer: number; max_gain: number } };
     const p = j.load_phases;
     const ck = openCheckpoint(fixture.dir);
     let experts = 0;
@@ -65,6 +77,9 @@ describe('gpt-oss bench --json', () => {
     } finally {
       ck.close();
     }
+    // one sequence's decode step reads its expertsPerToken experts a layer, no more, no fewer
+    assert.equal(j.batched_step.experts_per_layer, ck.config.expertsPerToken, JSON.stringify(j.batched_step));
+    assert.equal(j.batched_step.max_gain, 1);
     assert.equal(p.copy_bytes, experts, 'every expert byte is copied once');
     assert.equal(p.q8_in_bytes, linear, 'every linear weight is converted once');
     for (const k of ['open_s', 'backend_s', 'weights_s', 'copy_s', 'q8_s']) assert.ok(p[k]! >= 0, `${k}: ${p[k]}`);

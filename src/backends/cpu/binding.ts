@@ -191,6 +191,8 @@ export interface CpuAddon {
   triad(options: { pool: PoolHandle; bytes: number; reps: number }): number;
   /** GB/s of each pass reading `bytes` with every thread: `huge` 1 a 2 MiB-page buffer and vector loads (as the decode reads), 0 plain memory and a scalar loop (STREAM-like). */
   readBandwidth?(options: { pool: PoolHandle; bytes: number; passes: number; huge: number }): Float64Array;
+  /** [MoE calls, experts they read] since the process started (an expert with any token counts once per call). */
+  moeCounts?(): Float64Array;
 }
 
 /** "avx512-vnni" when every family runs at one level, else "dense avx512-vnni, moe avx2, ...". */

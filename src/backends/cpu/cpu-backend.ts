@@ -101,6 +101,12 @@ export class CpuBackend implements Backend {
     return { decodeLike, streamLike };
   }
 
+  /** MoE calls made and experts read by them since the process started, or null without the addon's counter. */
+  moeCounts(): { calls: number; experts: number } | null {
+    const c = this.addon.moeCounts?.();
+    return c ? { calls: c[0]!, experts: c[1]! } : null;
+  }
+
   /** Where the load's time went on this backend: the expert copy, the 8-bit conversion, allocations, prefaulting (seconds, bytes). */
   loadStats(): Readonly<Record<string, number>> {
     return { ...this.stats };

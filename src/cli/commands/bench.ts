@@ -29,7 +29,8 @@ Options:
   --gen N                     tokens generated one at a time (default 128)
   --repeat N                  runs; medians are reported (default 3)
   --parallel N                decode N sequences together (one batched step per token, each sequence its own
-                              prompt and cache slot); prints per-sequence and aggregate tokens/s (default 1)
+                              prompt and cache slot); prints per-sequence and aggregate tokens/s, and (cpu) the
+                              experts a step read per layer, its bytes and the aggregate limit (default 1)
   --batch N                   largest forward batch during prefill (default min(prompt, 512))
   --context N[,N...]          also decode at the end of a KV cache of N positions (e.g. 32768,131072), the
                               cache filled with synthetic keys and values; prints the bytes a step reads
@@ -68,6 +69,8 @@ export interface BenchResult {
   stream_read_gb_s: number | null;
   probes_differ: number | null;
   decode_bytes_per_token: number;
+  /** the decode steps' bytes and limit from the experts they read (--parallel N: N sequences a step), on a backend that counts them */
+  batched_step: BatchedStep | null;
   decode_limit_tok_s: number;
   /** sequences decoded together; decode_tok_s is per sequence, decode_aggregate_tok_s over all of them */
   parallel: number;
@@ -113,6 +116,35 @@ export function decodeBytesPerToken(c: LoadedModel['config'], denseBytes = 2): n
   const experts = c.expertsPerToken * (2 * c.intermediateSize * H + H * c.intermediateSize) * (17 / 32);
   const perLayer = attn * denseBytes + gate * 2 + experts;
   return c.numHiddenLayers * perLayer + c.vocabSize * H * denseBytes + H * 2;
+}
+
+export interface BatchedStep {
+  /** experts the step's MoE read per layer (median over the runs), against expertsPerToken for one sequence */
+  experts_per_layer: number;
+  bytes_per_step: number;
+  /** sequences x bandwidth / bytes per step, and the aggregate decode over it */
+  limit_aggregate_tok_s: number;
+  fraction_of_limit: number;
+  /** the aggregate at the limit over one sequence's tokens/s at its limit: sequences x one step's bytes / this step's */
+  max_gain: number;
+}
+
+/**
+ * A step of `parallel` sequences reads the dense weights once and every expert any of them routes to:
+ * one sequence's bytes with its expertsPerToken experts a layer replaced by the measured count.
+ */
+export function batchedStep(c: LoadedModel['config'], bytesPerToken: number, expertsPerLayer: number, parallel: number, bandwidthGbs: number, decodeTokS: number): BatchedStep {
+  const H = c.hiddenSize;
+  const expertBytes = (2 * c.intermediateSize * H + H * c.intermediateSize) * (17 / 32);
+  const bytes = bytesPerToken + c.numHiddenLayers * (expertsPerLayer - c.expertsPerToken) * expertBytes;
+  const limit = (parallel * bandwidthGbs * 1e9) / bytes;
+  return {
+    experts_per_layer: Math.round(expertsPerLayer * 1000) / 1000,
+    bytes_per_step: Math.round(bytes),
+    limit_aggregate_tok_s: Math.round(limit * 1000) / 1000,
+    fraction_of_limit: Math.round(((parallel * decodeTokS) / limit) * 1000) / 1000,
+    max_gain: Math.round(((parallel * bytesPerToken) / bytes) * 1000) / 1000,
+  };
 }
 
 /** Bytes per dense weight a decode step reads under each storage (see decodeBytesPerToken). */
@@ -224,6 +256,10 @@ export const benchCommand: Command = {
       const decodes: number[] = [];
       const V = config.vocabSize;
       const seqRows = Int32Array.from({ length: parallel }, (_, s) => s);
+      // experts the decode steps read per layer (the cpu backend counts them): with several sequences a
+      // step reads every expert any of them routes to, which sets its bytes and so its bandwidth limit
+      const moeCounts = (model.backend as { moeCounts?: () => { calls: number; experts: number } | null }).moeCounts;
+      const expertsPerLayer: number[] = [];
       for (let r = 0; r < repeat; r++) {
         const p0 = performance.now();
         const tokens = new Int32Array(parallel);
@@ -236,11 +272,14 @@ export const benchCommand: Command = {
           tokens[s] = argmaxRow(logits);
         }
         const p1 = performance.now();
+        const counts0 = moeCounts?.call(model.backend);
         for (let i = 0; i < gen; i++) {
           const out = await model.transformer.forward({ n: parallel, tokens, positions: new Int32Array(parallel).fill(prompt + i), slots: seqRows }, cache, seqRows);
           for (let s = 0; s < parallel; s++) tokens[s] = argmaxRow(out.subarray(s * V, (s + 1) * V));
         }
         const p2 = performance.now();
+        const counts1 = moeCounts?.call(model.backend);
+        if (counts0 && counts1 && counts1.calls > counts0.calls) expertsPerLayer.push((counts1.experts - counts0.experts) / (counts1.calls - counts0.calls));
         prefills.push((parallel * prompt) / ((p1 - p0) / 1000));
         decodes.push(gen / ((p2 - p1) / 1000));
         const aggregate = parallel > 1 ? ` per sequence, ${(parallel * decodes[r]!).toFixed(2)} tok/s over ${parallel} sequences` : '';
@@ -267,6 +306,7 @@ export const benchCommand: Command = {
       // backends without the choice read the experts where the checkpoint left them
       const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
       const limit = (bandwidth * 1e9) / bytesPerToken;
+      const batched = expertsPerLayer.length > 0 ? batchedStep(config, bytesPerToken, median(expertsPerLayer), parallel, bandwidth, median(decodes)) : null;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
       const kernels = native && 'kernels' in native ? { ...native.kernels } : null;
       const result: BenchResult = {
@@ -286,6 +326,7 @@ export const benchCommand: Command = {
         decode_tok_s: round(median(decodes), 3),
         parallel,
         decode_aggregate_tok_s: round(parallel * median(decodes), 3),
+        batched_step: batched,
         peak_rss_bytes: peakRss,
         bandwidth_gb_s: round(triad, 2),
         read_bandwidth_gb_s: read ? round(read.best, 2) : null,
@@ -316,6 +357,16 @@ export const benchCommand: Command = {
             ] as [string, string][])
           : []),
         ['bytes per decode step', `${(bytesPerToken / 1e9).toFixed(2)} GB`],
+        ...(batched && parallel > 1
+          ? ([
+              [
+                `batched step (${parallel})`,
+                `${(batched.bytes_per_step / 1e9).toFixed(2)} GB/step (${batched.experts_per_layer.toFixed(2)} experts read per layer, ${config.expertsPerToken} for one sequence); ` +
+                  `aggregate limit ${batched.limit_aggregate_tok_s.toFixed(2)} tok/s (achieved ${(batched.fraction_of_limit * 100).toFixed(0)} %); ` +
+                  `at the limit ${parallel} sequences give at most ${batched.max_gain.toFixed(2)}x the tokens/s of one`,
+              ],
+            ] as [string, string][])
+          : []),
         ['decode limit', `${result.decode_limit_tok_s.toFixed(2)} tok/s = ${read ? 'read' : 'triad'} bandwidth / bytes per step (achieved ${(result.decode_fraction_of_limit * 100).toFixed(0)} %)`],
       ];
       for (const r of result.long_context) {
