@@ -305,7 +305,7 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void row_q8_avx512(
       for (int t = 0; t < T; t++) {
         const int8_t *xt = xq + 2 * t * Kp + o;
         __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xt));
-        p = _mm512_add_epi32(_mm512_slli_epi32(p, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xt + Kp)));
+        p = _mm512_dpbusd_epi32(_mm512_slli_epi32(p, 7), wv, _mm512_maskz_loadu_epi8(lm, xt + Kp)); /* the shift inside the chain: no add */
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, c[t]), acc[t]);
       }
     }
@@ -341,8 +341,8 @@ GO_DENSE_AVX512 static void row2_q8_avx512(const int8_t *w0, const uint16_t *s0,
       __m512i wv0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w0 + o), flip);
       __m512i wv1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w1 + o), flip);
       __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv0, x), p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv1, x);
-      p0 = _mm512_add_epi32(_mm512_slli_epi32(p0, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv0, xl));
-      p1 = _mm512_add_epi32(_mm512_slli_epi32(p1, 7), _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv1, xl));
+      p0 = _mm512_dpbusd_epi32(_mm512_slli_epi32(p0, 7), wv0, xl);
+      p1 = _mm512_dpbusd_epi32(_mm512_slli_epi32(p1, 7), wv1, xl);
       acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), _mm512_permutexvar_ps(idx, c0), acc0);
       acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), _mm512_permutexvar_ps(idx, c1), acc1);
     }
