@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the shipped gpt-oss-demo: data, three training stages (each resumable: run this again after
+# Reproduces the shipped gpt-oss-demo: data, four training stages (each resumable: run this again after
 # an interruption and it continues), export to the original layout, packing into assets/gpt-oss-demo/.
 # Needs Node 20 (npm ci done) and Debian's python3-torch (+ libopenblas0-pthread for speed).
 set -euo pipefail
@@ -10,6 +10,7 @@ gen() { [ -f "$DATA/$1.offsets" ] || npx tsx training/demo/generate.ts --out "$D
 gen repeat --seed 9 --count 20000 --family repeat
 gen mix --seed 5 --count 100000
 gen mix-compact --seed 6 --count 100000 --compact-json 0.5
+gen v2-compact --seed 11 --count 100000 --mix v2 --compact-json 0.5
 train() { OMP_NUM_THREADS=1 nice -n 10 /usr/bin/python3 -u training/demo/train.py --lr 1e-3 --kv-heads 2 "$@"; }
 # Stage 1: only "repeat after me" conversations, where copying from the prompt is all there is to
 # learn; at this learning rate the copy forms in a few thousand steps (in the full mix it barely does).
@@ -21,4 +22,10 @@ train --data "$DATA/mix" --run "$RUN-mix" --seed 5 --steps 12000 --init "$RUN-re
 # compact output.
 train --data "$DATA/mix-compact" --run "$RUN" --seed 6 --steps 1500 --lr 3e-4 --init "$RUN-mix"
 /usr/bin/python3 training/demo/export.py --run "$RUN" --out "$RUN/export"
-npx tsx training/demo/pack.ts "$RUN/export"
+# Stage 4: the heavier v2 mix (more arithmetic drills, tool calls, reverse capitals and copy practice),
+# half its tool outputs compact, at a low rate from stage 3 as exported (the values after the bf16 and
+# MXFP4 rounding, which is what the model shipped before this stage was).
+[ -f "$RUN-stage3/state.pt" ] || /usr/bin/python3 training/demo/from_export.py --model "$RUN/export" --run "$RUN-stage3"
+train --data "$DATA/v2-compact" --run "$RUN-v2" --seed 13 --steps 6000 --lr 3e-4 --init "$RUN-stage3"
+/usr/bin/python3 training/demo/export.py --run "$RUN-v2" --out "$RUN-v2/export"
+npx tsx training/demo/pack.ts "$RUN-v2/export"
