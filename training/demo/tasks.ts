@@ -553,6 +553,12 @@ const MIXES = {
     ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 12], ['weather', 14], ['time', 8],
     ['currency', 10], ['search', 9], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
   ],
+  // the tool calls and the copy practice first (argument values are the target furthest away), the rest
+  // kept in smaller shares so that a fine-tune from a trained model does not forget it
+  v3: [
+    ['capital', 8], ['capital_reverse', 4], ['arithmetic', 6], ['arithmetic_drill', 10], ['calculator', 12], ['weather', 18], ['time', 12],
+    ['currency', 12], ['search', 12], ['greeting', 3], ['thanks', 2], ['follow_up', 6], ['no_tool_available', 3], ['repeat', 20],
+  ],
 } as const satisfies Record<string, readonly (readonly [Family, number])[]>;
 export type MixName = keyof typeof MIXES;
 export const MIX_NAMES = Object.keys(MIXES) as MixName[];
