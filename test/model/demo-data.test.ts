@@ -7,7 +7,8 @@ import { getTokenizer } from '../../src/tokenizer/index.js';
 import { encodeExample } from '../../training/demo/encode.js';
 import { madeUpNames } from '../../training/demo/names.js';
 import { Rng } from '../../training/demo/rng.js';
-import { makeExample } from '../../training/demo/tasks.js';
+import { CITIES } from '../../training/demo/tables.js';
+import { dataOptions, MIX_NAMES, makeExample } from '../../training/demo/tasks.js';
 
 const tok = getTokenizer();
 
@@ -29,6 +30,34 @@ describe('demo training data', () => {
     const madeUp = places.filter((e) => e.place === 'made_up');
     assert.ok(madeUp.length > 60 && madeUp.length < 140, `${madeUp.length}/200 made up`);
     for (const e of madeUp) assert.ok(!trainNames.has(String(e.expect.args?.['location'])), String(e.expect.args?.['location']));
+  });
+
+  it('in every mix, a held-out real city is never a weather or time argument in training', () => {
+    const heldout = new Set(CITIES.slice(CITIES.length - Math.floor(CITIES.length / 5)));
+    const saved = dataOptions.mix;
+    try {
+      for (const mix of MIX_NAMES) {
+        dataOptions.mix = mix;
+        const rng = new Rng(5);
+        let places = 0;
+        let quotedHeldout = 0;
+        for (let i = 0; i < 3000; i++) {
+          const e = makeExample(rng, 'train');
+          for (const s of e.steps) {
+            if (s.kind !== 'call' || (s.name !== 'get_weather' && s.name !== 'get_time')) continue;
+            const v = String(s.args['location'] ?? s.args['city']);
+            places++;
+            assert.ok(!heldout.has(v), `${mix}: ${s.name} called with held-out ${v}`);
+          }
+          // where v5 practises the spelling a held-out city has inside a JSON string
+          if (e.family === 'json_list') quotedHeldout += [...heldout].filter((c) => e.steps.some((s) => s.kind === 'final' && s.text.includes(`"${c}"`))).length;
+        }
+        assert.ok(places > 200, `${mix}: ${places} weather/time calls`);
+        if (mix === 'v5') assert.ok(quotedHeldout > 10, `v5: ${quotedHeldout} held-out cities in JSON lists`);
+      }
+    } finally {
+      dataOptions.mix = saved;
+    }
   });
 
   it('an arithmetic drill trains the text of every earlier answer, not its header or <|end|>', () => {

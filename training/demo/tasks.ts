@@ -17,6 +17,7 @@ export type Family =
   | 'arithmetic_drill'
   | 'repeat'
   | 'repeat_names'
+  | 'json_list'
   | 'calculator'
   | 'capital'
   | 'capital_reverse'
@@ -172,6 +173,15 @@ const P = {
       'Write {x}.', 'Just say {x}', 'Say {x}, please.', 'repeat {x}',
       // held out
       'Say this back to me: {x}', 'Could you repeat {x}?',
+    ],
+    2,
+  ),
+  jsonList: split(
+    [
+      'Make a JSON array of these places: {x}', 'Put {x} in a JSON list.', 'As a JSON array of strings: {x}', 'JSON list: {x}',
+      'Write {x} as a JSON array.', 'Turn {x} into a JSON array, please.', 'Give me a JSON list of {x}.',
+      // held out
+      'Format {x} as a list in JSON.', 'I need {x} as a JSON array.',
     ],
     2,
   ),
@@ -423,7 +433,13 @@ function searchQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'
   // Every city appears in search queries, so the held-out cities' tokens are known when they come up
   // as weather or time arguments (values never seen in those calls).
   const pool = rng.chance(0.3) ? madeUpNames(ctx.split) : CITIES;
-  const q = rng.chance(0.6)
+  // From v4 on, some queries start with the place: the only way a held-out city's unspaced spelling
+  // ("Turin" after a quote is `Tur` `in`, not ` Turin`) gets copied from the prompt's spaced one outside
+  // a weather or time call. Older mixes draw nothing here, so their data is unchanged.
+  const placeFirst = (dataOptions.mix === 'v4' || dataOptions.mix === 'v5' || dataOptions.mix === 'v6') && rng.chance(0.35);
+  const q = placeFirst
+    ? `${rng.pick(pool)} ${rng.pick(SEARCH_SUBJECTS)}`
+    : rng.chance(0.6)
     ? `${rng.pick(SEARCH_MODIFIERS)} ${rng.pick(SEARCH_SUBJECTS)} in ${rng.pick(pool)}`
     : rng.chance(0.5)
       ? `${rng.pick(SEARCH_SUBJECTS)} near ${rng.pick(pool)}`
@@ -521,6 +537,29 @@ function repeatQA(ctx: Ctx, namesOnly = false): { user: string } & Pick<Example,
   return repeatOf(ctx, Array.from({ length: rng.pick([1, 1, 2, 3]) }, item));
 }
 
+/**
+ * Place names from the prompt written back as a JSON array. In the prompt a name follows a space
+ * (` Turin`); after a JSON quote it is spelled with other tokens (`Tur` `in`). The model only learns that
+ * second spelling where something copies a name into a string, and a held-out city is never a weather
+ * or time argument in training: here every city of both splits gets the practice, as no tool's argument.
+ */
+function jsonListQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'> {
+  const { rng, effort } = ctx;
+  const place = (): string => (rng.chance(0.6) ? rng.pick(CITIES) : rng.pick(madeUpNames(ctx.split)));
+  // v6 also quotes numbers (a calculator expression starts with one after its quote) and query phrases
+  const item = dataOptions.mix !== 'v6' ? place : (): string => {
+    const r = rng.next();
+    if (r < 0.5) return place();
+    if (r < 0.75) return String(rng.chance(0.7) ? rng.pick([rng.int(0, 999), rng.int(1000, 9999)]) : rng.int(1, 99999) / 100);
+    return `${rng.pick(SEARCH_MODIFIERS)} ${rng.pick(SEARCH_SUBJECTS)}`;
+  };
+  const items = Array.from({ length: rng.pick([1, 2, 2, 3, 4]) }, item);
+  const x = items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  const list = `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
+  const analysis = reason(effort, `${items.length} name${items.length > 1 ? 's' : ''} as JSON.`, [`The user wants ${x} as a JSON array.`, `That is ${list}.`], ['No tool is needed for this.', 'Each name becomes a quoted string.']);
+  return { user: fill(rng.pick(P.jsonList[ctx.split]), { x }), steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: list }], expect: { answer: items } };
+}
+
 function repeatOf(ctx: Ctx, items: string[]): { user: string } & Pick<Example, 'steps' | 'expect'> {
   const { rng, effort } = ctx;
   const x = items.join(rng.chance(0.5) ? ' ' : ', ');
@@ -558,6 +597,23 @@ const MIXES = {
   v3: [
     ['capital', 8], ['capital_reverse', 4], ['arithmetic', 6], ['arithmetic_drill', 10], ['calculator', 12], ['weather', 18], ['time', 12],
     ['currency', 12], ['search', 12], ['greeting', 3], ['thanks', 2], ['follow_up', 6], ['no_tool_available', 3], ['repeat', 20],
+  ],
+  // v2's weights (v3 cost capitals and arithmetic); search queries may start with the place (searchQA)
+  v4: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 12], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 9], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+  ],
+  // v4 and place names written as JSON arrays (jsonListQA)
+  v5: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 12], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 9], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+    ['json_list', 8],
+  ],
+  // v5 with more calculator, search and JSON-list practice; the lists also quote numbers and phrases
+  v6: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+    ['json_list', 12],
   ],
 } as const satisfies Record<string, readonly (readonly [Family, number])[]>;
 export type MixName = keyof typeof MIXES;
@@ -617,6 +673,8 @@ export function makeExample(rng: Rng, splitName: Split, family?: Family): Exampl
       const qa = arithmeticQA(ctx, rng.int(0, 20), rng.int(0, 20), rng.pick(OPS), rng.chance(0.3));
       return { ...base, history, trainHistory: true, tools: declareTools(rng, undefined, 0.3), ...qa };
     }
+    case 'json_list':
+      return { ...base, tools: declareTools(rng, undefined, 0.3), ...jsonListQA(ctx) };
     case 'repeat':
       return { ...base, tools: declareTools(rng, undefined, 0.3), ...repeatQA(ctx) };
     case 'repeat_names':

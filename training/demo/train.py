@@ -96,15 +96,31 @@ def make_batch(idx, tokens, mask, offsets, f2r):
     return torch.from_numpy(x), torch.from_numpy(m)
 
 
-def init_from(model, run, seen):
+def init_from(model, run, seen, layer_map=None):
     """Copies another run's weights (same shapes but the vocabulary). Each of this run's tokens takes its
     row there; a token that run never saw keeps its fresh random row (starting all of them at the shared
-    row would leave rare ones alike, and a copy from the prompt cannot tell them apart)."""
+    row would leave rare ones alike, and a copy from the prompt cannot tell them apart).
+
+    `layer_map` grows a model: entry i names the layer of that run that layer i starts from, or None for
+    a new layer whose attention output and expert down-projections start at zero, so that the grown
+    model computes exactly what the smaller one did and the new layers only add what training finds."""
     state = torch.load(os.path.join(run, "state.pt"))
-    theirs = state["model"]
+    theirs = dict(state["model"])
+    if layer_map is not None:
+        for k in [k for k in theirs if k.startswith(("attn.", "mlp."))]:
+            del theirs[k]
+        for i, j in enumerate(layer_map):
+            if j is None:
+                continue
+            for k, v in state["model"].items():
+                for part in ("attn", "mlp"):
+                    if k.startswith(f"{part}.{j}."):
+                        theirs[f"{part}.{i}." + k[len(f"{part}.{j}.") :]] = v
     index = {t: i for i, t in enumerate(state["seen"])}
     own = model.state_dict()
     for k, v in theirs.items():
+        if k not in own:
+            sys.exit(f"--init {run}: it has {k}, this model does not (other --layers? see --init-layers)")
         if k in ("embedding", "unembedding"):
             rows = own[k].clone()
             for i, t in enumerate(seen):
@@ -116,6 +132,10 @@ def init_from(model, run, seen):
             sys.exit(f"--init {run}: {k} has shape {tuple(v.shape)} there, {tuple(own[k].shape)} here (other --layers/--kv-heads?)")
         else:
             own[k] = v
+    for i, j in enumerate(layer_map or []):
+        if j is None:
+            for k in (f"attn.{i}.out.weight", f"attn.{i}.out.bias", f"mlp.{i}.mlp2_weight", f"mlp.{i}.mlp2_bias"):
+                own[k] = torch.zeros_like(own[k])
     model.load_state_dict(own)
     print(f"initialised from {run} (step {state['step']}; {sum(int(t) in index for t in seen)}/{len(seen)} tokens had rows)", flush=True)
 
@@ -152,6 +172,7 @@ def main():
     ap.add_argument("--intermediate", type=int, default=DEMO_CONFIG["intermediate_size"])
     ap.add_argument("--hidden", type=int, default=DEMO_CONFIG["hidden_size"])
     ap.add_argument("--heads", type=int, default=DEMO_CONFIG["num_attention_heads"])
+    ap.add_argument("--init-layers", help="with --init into more layers: which of its layers each layer starts from, '-' for a new one (e.g. 0,1,-,-)")
     ap.add_argument("--init", help="start from the weights of another run's state.pt (rows matched by token id; tokens it never saw keep fresh random rows)")
     args = ap.parse_args()
     config = dict(DEMO_CONFIG, num_hidden_layers=args.layers, num_key_value_heads=args.kv_heads, intermediate_size=args.intermediate,
@@ -169,7 +190,15 @@ def main():
     torch.manual_seed(args.seed)
     model = Transformer(config, len(seen) + 1)
     if args.init and not os.path.exists(os.path.join(args.run, "state.pt")):
-        init_from(model, args.init, seen)
+        layer_map = None
+        if args.init_layers:
+            layer_map = [None if x == "-" else int(x) for x in args.init_layers.split(",")]
+            if len(layer_map) != args.layers:
+                sys.exit(f"--init-layers {args.init_layers}: {len(layer_map)} entries for --layers {args.layers}")
+            # a layer's window follows its index (even: sliding), so a layer keeps its kind where it goes
+            if any(j is not None and j % 2 != i % 2 for i, j in enumerate(layer_map)):
+                sys.exit(f"--init-layers {args.init_layers}: a sliding-window layer (even) must stay at an even index")
+        init_from(model, args.init, seen, layer_map)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
     step = 0
     state_file = os.path.join(args.run, "state.pt")
