@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the shipped gpt-oss-demo: data, four training stages (each resumable: run this again after
+# Reproduces the shipped gpt-oss-demo: data, six training stages (each resumable: run this again after
 # an interruption and it continues), export to the original layout, packing into assets/gpt-oss-demo/.
 # Needs Node 20 (npm ci done) and Debian's python3-torch (+ libopenblas0-pthread for speed).
 set -euo pipefail
@@ -11,6 +11,8 @@ gen repeat --seed 9 --count 20000 --family repeat
 gen mix --seed 5 --count 100000
 gen mix-compact --seed 6 --count 100000 --compact-json 0.5
 gen v2-compact --seed 11 --count 100000 --mix v2 --compact-json 0.5
+gen v3-compact --seed 21 --count 60000 --mix v3 --compact-json 0.5
+gen v5-compact --seed 51 --count 80000 --mix v5 --compact-json 0.5
 train() { OMP_NUM_THREADS=1 nice -n 10 /usr/bin/python3 -u training/demo/train.py --lr 1e-3 --kv-heads 2 "$@"; }
 # Stage 1: only "repeat after me" conversations, where copying from the prompt is all there is to
 # learn; at this learning rate the copy forms in a few thousand steps (in the full mix it barely does).
@@ -28,4 +30,12 @@ train --data "$DATA/mix-compact" --run "$RUN" --seed 6 --steps 1500 --lr 3e-4 --
 [ -f "$RUN-stage3/state.pt" ] || /usr/bin/python3 training/demo/from_export.py --model "$RUN/export" --run "$RUN-stage3"
 train --data "$DATA/v2-compact" --run "$RUN-v2" --seed 13 --steps 6000 --lr 3e-4 --init "$RUN-stage3"
 /usr/bin/python3 training/demo/export.py --run "$RUN-v2" --out "$RUN-v2/export"
-npx tsx training/demo/pack.ts "$RUN-v2/export"
+# Stage 5: four layers. Stage 4's two become layers 0 and 3 (each keeps its kind: even = sliding window),
+# and two new ones go between them with their outputs at zero, so training starts from exactly stage 4's
+# function; the copy-heavy v3 mix at 5e-4.
+[ -f "$RUN-stage4/state.pt" ] || /usr/bin/python3 training/demo/from_export.py --model "$RUN-v2/export" --run "$RUN-stage4"
+train --data "$DATA/v3-compact" --run "$RUN-grow" --seed 32 --steps 5000 --lr 5e-4 --layers 4 --init "$RUN-stage4" --init-layers 0,-,-,1
+# Stage 6: v5 (v2's weights, place names written into JSON strings) at 3e-4.
+train --data "$DATA/v5-compact" --run "$RUN-v5" --seed 51 --steps 3000 --lr 3e-4 --layers 4 --init "$RUN-grow"
+/usr/bin/python3 training/demo/export.py --run "$RUN-v5" --out "$RUN-v5/export"
+npx tsx training/demo/pack.ts "$RUN-v5/export"
