@@ -74,9 +74,10 @@ describe('gpt-oss-demo behaves', () => {
   });
 
   // Berlin is a city of the training data; Fenogate is a made-up name held out of it (training/demo/names.ts),
-  // so writing it into the call is a copy from the prompt. The handlers answer in compact JSON, as
-  // JSON.stringify writes it.
-  for (const city of ['Berlin', 'Fenogate']) {
+  // so writing it into the call is a copy from the prompt; Turin is a real city that training never
+  // passes to a weather or time tool, and inside a JSON string it is spelled `Tur` `in`, not the
+  // prompt's ` Turin`. The handlers answer in compact JSON, as JSON.stringify writes it.
+  for (const city of ['Berlin', 'Fenogate', 'Turin']) {
     it(`calls a declared tool with "${city}" copied into its JSON arguments, then answers from its output`, async () => {
       const model = await loadModel(DEMO_MODEL_NAME);
       const seen: string[] = [];
