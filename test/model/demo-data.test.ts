@@ -8,7 +8,7 @@ import { encodeExample } from '../../training/demo/encode.js';
 import { madeUpNames } from '../../training/demo/names.js';
 import { Rng } from '../../training/demo/rng.js';
 import { CITIES } from '../../training/demo/tables.js';
-import { dataOptions, MIX_NAMES, makeExample } from '../../training/demo/tasks.js';
+import { dataOptions, MIX_NAMES, makeExample, phrasingSplits } from '../../training/demo/tasks.js';
 
 const tok = getTokenizer();
 
@@ -55,6 +55,25 @@ describe('demo training data', () => {
         assert.ok(places > 200, `${mix}: ${places} weather/time calls`);
         if (mix === 'v5') assert.ok(quotedHeldout > 10, `v5: ${quotedHeldout} held-out cities in JSON lists`);
       }
+    } finally {
+      dataOptions.mix = saved;
+    }
+  });
+
+  it('no held-out phrasing is a training phrasing, the v7 additions included, and v7 uses the additions', () => {
+    const { train, heldout } = phrasingSplits();
+    const norm = (t: string): string => t.toLowerCase().replace(/[^a-z{}]+/g, ' ').trim();
+    const trainSet = new Set(train.map(norm));
+    assert.deepEqual(heldout.filter((h) => trainSet.has(norm(h))), []);
+    const saved = dataOptions.mix;
+    try {
+      const looking = (mix: (typeof MIX_NAMES)[number]): number => {
+        dataOptions.mix = mix;
+        const rng = new Rng(9);
+        return Array.from({ length: 400 }, () => makeExample(rng, 'train', 'search').user).filter((u) => u.startsWith('I am looking for ')).length;
+      };
+      assert.ok(looking('v7') > 0, 'v7 draws the added search phrasings');
+      assert.equal(looking('v6'), 0, 'v6 is unchanged');
     } finally {
       dataOptions.mix = saved;
     }

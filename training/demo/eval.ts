@@ -1,7 +1,7 @@
 /**
  * Evaluates a demo checkpoint through our engine on held-out prompts (phrasings and argument values
  * that the training set does not contain), greedy and sampled, and prints a markdown table.
- *   npx tsx training/demo/eval.ts [--model gpt-oss-demo|DIR] [--count 200] [--seeds 5] [--sampled-count 200] [--compact-json 0.5] [--json FILE]
+ *   npx tsx training/demo/eval.ts [--model gpt-oss-demo|DIR] [--count 200] [--seeds 5] [--sampled-count 200] [--compact-json 0.5] [--json FILE] [--split train]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { DEMO_SAMPLING, Engine, type ChatEvent, type FunctionTool } from '../../
 import type { JsonValue, ReasoningEffort } from '../../src/harmony/index.js';
 import { getTokenizer } from '../../src/tokenizer/index.js';
 import { Rng } from './rng.js';
-import { dataOptions, makeExample, type Example, type Family, type ToolSpec } from './tasks.js';
+import { dataOptions, makeExample, type Example, type Family, type Split, type ToolSpec } from './tasks.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +24,9 @@ const { values } = parseArgs({
     // A share of the tool outputs in JSON.stringify's compact form, as real handlers send them. Above 0
     // the draw of held-out prompts changes too (the choice takes a number from the same generator).
     'compact-json': { type: 'string', default: '0' },
+    // `train` draws prompts the way the training data does (its phrasings and values): a diagnostic that
+    // separates what the model cannot do at all from what it does not carry over to new phrasings.
+    split: { type: 'string', default: 'heldout' },
   },
 });
 dataOptions.compactJson = Number(values['compact-json']);
@@ -34,13 +37,13 @@ const PLAN: readonly (readonly [Family, number])[] = [
   ['currency', 15], ['search', 15], ['greeting', 8], ['thanks', 7], ['follow_up', 10], ['no_tool_available', 5],
 ];
 
-export function heldOut(count: number, seed: number): Example[] {
+export function heldOut(count: number, seed: number, split: Split = 'heldout'): Example[] {
   const rng = new Rng(seed);
   const out: Example[] = [];
   const total = PLAN.reduce((s, [, n]) => s + n, 0);
   for (const [family, n] of PLAN) {
     const k = Math.max(1, Math.round((n * count) / total));
-    for (let i = 0; i < k; i++) out.push(makeExample(rng, 'heldout', family));
+    for (let i = 0; i < k; i++) out.push(makeExample(rng, split, family));
   }
   return out.slice(0, count);
 }
@@ -59,8 +62,9 @@ interface Outcome {
   rightAnswer: boolean;
   analysisTokens: number;
   final: string;
-  /** The user's message (for reading failures in --json). */
+  /** The user's message and the model's reasoning (for reading failures in --json). */
   user: string;
+  reasoning: string;
   /** What the first call's arguments were, and what was expected (for reading failures in --json). */
   args?: string;
   expected?: string;
@@ -157,6 +161,7 @@ async function runOne(engine: Engine, ex: Example, sampling: { temperature: numb
     analysisTokens: getTokenizer().encode(reasoning).length,
     final,
     user: ex.user,
+    reasoning,
     ...(first ? { args: first.arguments } : {}),
     ...(ex.expect.args ? { expected: JSON.stringify(ex.expect.args) } : {}),
   };
@@ -196,7 +201,7 @@ export function summarize(o: Outcome[]): Record<string, string> {
 
 async function main(): Promise<void> {
   const count = Number(values.count);
-  const examples = heldOut(count, Number(values.seed));
+  const examples = heldOut(count, Number(values.seed), values.split === 'train' ? 'train' : 'heldout');
   const engine = await Engine.load(values.model);
   try {
     const columns: Record<string, Record<string, string>> = {};

@@ -18,6 +18,7 @@ export type Family =
   | 'repeat'
   | 'repeat_names'
   | 'json_list'
+  | 'numbers'
   | 'calculator'
   | 'capital'
   | 'capital_reverse'
@@ -185,11 +186,72 @@ const P = {
     ],
     2,
   ),
+  numbers: split(
+    [
+      'Repeat these numbers: {x}', 'Copy these numbers: {x}', 'Write back {x}.', 'Please repeat the numbers {x}.',
+      'Say these numbers back: {x}', 'Numbers: {x}. Repeat them.', 'Echo {x}', 'Write down {x}.',
+      // held out
+      'Could you write {x} back to me?', 'Repeat the following numbers: {x}',
+    ],
+    2,
+  ),
   greeting: split(['Hi!', 'Hello', 'Hey there', 'Good morning!', 'hi', 'Hello!', 'Hey', 'Good evening', 'Howdy!', 'Hi there!', 'Greetings!', 'Hey, how are you?', 'Good afternoon', 'yo'], 3),
   thanks: split(['Thanks!', 'Thank you.', 'thanks', 'Great, thank you!', 'Perfect, thanks.', 'Thanks a lot!', 'Cheers!', 'Thank you so much!', 'ok thanks', 'Much appreciated.', 'Thanks, that helps.'], 3),
   followCapital: split(['And of {c}?', 'What about {c}?', 'And {c}?', 'How about {c}?', 'And for {c}?', 'Same for {c}?', 'And the capital of {c}?', 'Now {c}.', 'And what about {c}?'], 2),
   followCity: split(['And in {city}?', 'What about {city}?', 'And {city}?', 'How about {city}?', 'Same for {city}?', 'Now {city}.', 'And for {city}?'], 2),
 };
+
+/**
+ * More training phrasings, from v7 on. The held-out phrasings of the model before v7 were its weakest
+ * spot: on prompts drawn as the training data is, stage 6 had the right argument values on 77% of
+ * tool prompts (follow-ups 3/3, time 15/15), on held-out phrasings 57% (0/3, 10/15). A list of a dozen
+ * phrasings is learned as a table; more of them, written in other ways, teach the request instead.
+ * None of these is a held-out phrasing (`test/model/demo-data.test.ts`).
+ */
+const MORE_PHRASINGS: Partial<Record<keyof typeof P, readonly string[]>> = {
+  weather: [
+    'Weather for {city}, please.', 'Is it sunny in {city}?', 'Do I need an umbrella in {city} today?', 'How is it outside in {city}?',
+    'What are the conditions in {city} right now?', 'weather {city}', 'Any idea what the weather is doing in {city}?',
+    'Please check the current weather in {city}.', 'I want to know the weather in {city}.', 'Is it windy in {city} today?',
+    'Tell me how cold it is in {city}.', 'What is the forecast in {city}?', 'Before I go out: weather in {city}?',
+  ],
+  time: [
+    'Time in {city}, please.', 'What time is it now in {city}?', 'Please check the time in {city}.', 'local time {city}',
+    'Is it morning or evening in {city} right now?', 'What does the clock say in {city}?', 'I want to know the time in {city}.',
+    'Give me the time in {city}.', 'What is the hour in {city}?', 'Do you have the current time for {city}?',
+  ],
+  search: [
+    'Find me {q}.', 'Please search for {q}.', 'I am looking for {q}.', 'Search {q}', 'Look for {q} on the web.', 'web search: {q}',
+    'Can you look up {q} for me?', 'Show me results for {q}.', 'Help me find {q}.', 'I need {q}. Please search.', 'Get me results for {q}.',
+    'Search the internet for {q}, please.', 'What can you find about {q}?',
+  ],
+  calculator: [
+    'Please compute {e}.', 'What does {e} come to?', 'Give me the answer to {e}.', 'I need {e} worked out.', 'calc {e}',
+    'Evaluate {e}.', 'Find {e}.', 'How much does {e} make?', 'Solve {e} with the calculator.', '{e}?',
+  ],
+  currency: [
+    'Convert {amount} {from} into {to}, please.', '{amount} {from} in {to}?', 'How much {to} is {amount} {from}?',
+    'I need {amount} {from} converted to {to}.', 'What is {amount} {from} worth in {to}?', 'Turn {amount} {from} into {to}.',
+  ],
+  followCity: ['What about in {city}?', 'And the weather in {city}?', 'Then {city}?', 'Also {city}?', 'Now for {city}.', 'OK, and {city}?'],
+  followCapital: ['What about the capital of {c}?', 'Then {c}?', 'Also {c}?', 'Now for {c}.', 'OK, and {c}?'],
+  repeat: ['Copy this: {x}', 'Please say {x}.', 'Write back {x}', 'Say after me: {x}'],
+};
+
+/** The phrasings of `key` in a split: from v7 on, training has MORE_PHRASINGS too. */
+function phrasings(key: keyof typeof P, splitName: Split): readonly string[] {
+  const more = splitName === 'train' && dataOptions.mix === 'v7' ? MORE_PHRASINGS[key] : undefined;
+  return more ? [...P[key][splitName], ...more] : P[key][splitName];
+}
+
+/** Every phrasing training can use and every held-out one, for the test that they do not overlap. */
+export function phrasingSplits(): { train: string[]; heldout: string[] } {
+  const keys = Object.keys(P) as (keyof typeof P)[];
+  return {
+    train: keys.flatMap((k) => [...P[k].train, ...(MORE_PHRASINGS[k] ?? [])]),
+    heldout: keys.flatMap((k) => [...P[k].heldout]),
+  };
+}
 
 const INSTRUCTIONS = [
   'You are a helpful assistant.', 'Answer concisely.', 'Be friendly and brief.', 'You are a helpful assistant. Use the tools when they help.',
@@ -335,7 +397,7 @@ function arithmeticQA(ctx: Ctx, a: number, b: number, op: (typeof OPS)[number], 
   const { rng, effort } = ctx;
   const e = words ? `${a} ${rng.pick(op.words)} ${b}` : `${a} ${op.sym} ${b}`;
   const c = op.f(a, b);
-  const user = fill(rng.pick(P.arithmetic[ctx.split]), { e });
+  const user = fill(rng.pick(phrasings('arithmetic', ctx.split)), { e });
   const analysis = reason(
     effort,
     `${a} ${op.sym} ${b} = ${c}.`,
@@ -404,7 +466,7 @@ function currencyQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expec
   const [from, to] = rng.sample(CURRENCIES, 2) as [(typeof CURRENCIES)[number], (typeof CURRENCIES)[number]];
   const amount = rng.chance(0.8) ? rng.pick([rng.int(1, 100), rng.int(1, 20) * 50, rng.int(100, 5000)]) : rng.int(1, 9999) / 100;
   const spell = (c: (typeof CURRENCIES)[number]): string => (rng.chance(0.5) ? c[0] : rng.pick(c[1]));
-  const user = fill(rng.pick(P.currency[ctx.split]), { amount, from: spell(from), to: spell(to) });
+  const user = fill(rng.pick(phrasings('currency', ctx.split)), { amount, from: spell(from), to: spell(to) });
   const args = { amount, from: from[0], to: to[0] };
   const result = Math.round(amount * rng.int(5, 300)) / 100;
   const output = outputJson(rng, { amount, from: from[0], to: to[0], result });
@@ -436,7 +498,7 @@ function searchQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'
   // From v4 on, some queries start with the place: the only way a held-out city's unspaced spelling
   // ("Turin" after a quote is `Tur` `in`, not ` Turin`) gets copied from the prompt's spaced one outside
   // a weather or time call. Older mixes draw nothing here, so their data is unchanged.
-  const placeFirst = (dataOptions.mix === 'v4' || dataOptions.mix === 'v5' || dataOptions.mix === 'v6') && rng.chance(0.35);
+  const placeFirst = (dataOptions.mix === 'v4' || dataOptions.mix === 'v5' || dataOptions.mix === 'v6' || dataOptions.mix === 'v7') && rng.chance(0.35);
   const q = placeFirst
     ? `${rng.pick(pool)} ${rng.pick(SEARCH_SUBJECTS)}`
     : rng.chance(0.6)
@@ -444,7 +506,7 @@ function searchQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'
     : rng.chance(0.5)
       ? `${rng.pick(SEARCH_SUBJECTS)} near ${rng.pick(pool)}`
       : `${rng.pick(SEARCH_MODIFIERS)} ${rng.pick(SEARCH_SUBJECTS)}`;
-  const user = fill(rng.pick(P.search[ctx.split]), { q });
+  const user = fill(rng.pick(phrasings('search', ctx.split)), { q });
   const args = { query: q };
   const title = `${rng.pick(['Guide to', 'Top 10', 'The best', 'All about', 'Review:'])} ${q}`;
   const output = JSON.stringify({ results: [{ title, url: `https://example.com/${rng.int(100, 999)}` }] });
@@ -477,7 +539,7 @@ function calculatorQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'exp
   const [x, y] = rng.chance(0.5) ? [a, b] : [b, a];
   const expression = `${x} ${op.sym} ${y}`;
   const shown = rng.chance(0.2) ? `${x} ${rng.pick(op.words)} ${y}` : expression;
-  const user = fill(rng.pick(P.calculator[ctx.split]), { e: shown });
+  const user = fill(rng.pick(phrasings('calculator', ctx.split)), { e: shown });
   const value = op.f(x, y);
   const args = { expression };
   const output = outputJson(rng, { result: value });
@@ -547,7 +609,7 @@ function jsonListQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expec
   const { rng, effort } = ctx;
   const place = (): string => (rng.chance(0.6) ? rng.pick(CITIES) : rng.pick(madeUpNames(ctx.split)));
   // v6 also quotes numbers (a calculator expression starts with one after its quote) and query phrases
-  const item = dataOptions.mix !== 'v6' ? place : (): string => {
+  const item = dataOptions.mix !== 'v6' && dataOptions.mix !== 'v7' ? place : (): string => {
     const r = rng.next();
     if (r < 0.5) return place();
     if (r < 0.75) return String(rng.chance(0.7) ? rng.pick([rng.int(0, 999), rng.int(1000, 9999)]) : rng.int(1, 99999) / 100);
@@ -557,14 +619,38 @@ function jsonListQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expec
   const x = items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
   const list = `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
   const analysis = reason(effort, `${items.length} name${items.length > 1 ? 's' : ''} as JSON.`, [`The user wants ${x} as a JSON array.`, `That is ${list}.`], ['No tool is needed for this.', 'Each name becomes a quoted string.']);
-  return { user: fill(rng.pick(P.jsonList[ctx.split]), { x }), steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: list }], expect: { answer: items } };
+  return { user: fill(rng.pick(phrasings('jsonList', ctx.split)), { x }), steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: list }], expect: { answer: items } };
+}
+
+/**
+ * Numbers copied from the prompt (v7). Every number up to 999 is one token, so copying one is writing
+ * that token back, and each needs its own practice: in v6's 80,000 conversations each three-digit
+ * token is a trained target about 75 times (two-digit ones 760), and stage 6 copied the two-digit
+ * numbers of calculator expressions and wrote a frequent three-digit token (`998`) for the others,
+ * on training phrasings too. A conversation here copies 3-8 of them, twice more in the analysis at
+ * medium and high effort; some items are expressions as the calculator takes them.
+ */
+function numbersQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'> {
+  const { rng, effort } = ctx;
+  const num = (): string => {
+    const r = rng.next();
+    return String(r < 0.65 ? rng.int(100, 999) : r < 0.85 ? rng.int(1000, 9999) : rng.int(21, 99));
+  };
+  const item = (): string => (rng.chance(0.25) ? `${num()} ${rng.pick(OPS).sym} ${num()}` : num());
+  const items = Array.from({ length: rng.int(3, 8) }, item);
+  const x = items.join(rng.chance(0.6) ? ', ' : ' ');
+  const asJson = rng.chance(0.3);
+  const out = asJson ? `[${items.map((i) => (/^\d+$/.test(i) ? i : JSON.stringify(i))).join(', ')}]` : x;
+  const analysis = reason(effort, `Copy ${items.length} numbers.`, [`The user wants ${x} back.`, `I will write ${out}.`], ['No tool is needed for this.', 'Each number is copied exactly.']);
+  const user = fill(rng.pick(phrasings('numbers', ctx.split)), { x }) + (asJson ? rng.pick([' As a JSON array.', ' Answer with a JSON list.']) : '');
+  return { user, steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: out }], expect: { answer: items } };
 }
 
 function repeatOf(ctx: Ctx, items: string[]): { user: string } & Pick<Example, 'steps' | 'expect'> {
   const { rng, effort } = ctx;
   const x = items.join(rng.chance(0.5) ? ' ' : ', ');
   const analysis = reason(effort, `Repeat: ${x}.`, [`The user wants me to repeat "${x}".`, `I will write ${x}.`], ['No tool is needed for this.', 'I will copy it exactly.']);
-  return { user: fill(rng.pick(P.repeat[ctx.split]), { x }), steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: x }], expect: { answer: [x] } };
+  return { user: fill(rng.pick(phrasings('repeat', ctx.split)), { x }), steps: [{ kind: 'analysis', text: analysis }, { kind: 'final', text: x }], expect: { answer: [x] } };
 }
 
 /** A tool exchange as earlier plain chat messages (what a client sends back on the next turn). */
@@ -615,6 +701,12 @@ const MIXES = {
     ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
     ['json_list', 12],
   ],
+  // v6 with copy practice for numbers (numbersQA) and more training phrasings (MORE_PHRASINGS)
+  v7: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+    ['json_list', 12], ['numbers', 20],
+  ],
 } as const satisfies Record<string, readonly (readonly [Family, number])[]>;
 export type MixName = keyof typeof MIXES;
 export const MIX_NAMES = Object.keys(MIXES) as MixName[];
@@ -645,7 +737,7 @@ export function makeExample(rng: Rng, splitName: Split, family?: Family): Exampl
     ...(rng.chance(0.3) ? { instructions: rng.pick(INSTRUCTIONS) } : {}),
     history: [] as PlainMessage[],
   };
-  const phr = <K extends keyof typeof P>(k: K): string => rng.pick(P[k][splitName]);
+  const phr = (k: keyof typeof P): string => rng.pick(phrasings(k, splitName));
   switch (fam) {
     case 'capital': {
       const [country, capital] = pickCountry(rng);
@@ -673,6 +765,8 @@ export function makeExample(rng: Rng, splitName: Split, family?: Family): Exampl
       const qa = arithmeticQA(ctx, rng.int(0, 20), rng.int(0, 20), rng.pick(OPS), rng.chance(0.3));
       return { ...base, history, trainHistory: true, tools: declareTools(rng, undefined, 0.3), ...qa };
     }
+    case 'numbers':
+      return { ...base, tools: declareTools(rng, undefined, 0.3), ...numbersQA(ctx) };
     case 'json_list':
       return { ...base, tools: declareTools(rng, undefined, 0.3), ...jsonListQA(ctx) };
     case 'repeat':
