@@ -240,7 +240,7 @@ const MORE_PHRASINGS: Partial<Record<keyof typeof P, readonly string[]>> = {
 
 /** The phrasings of `key` in a split: from v7 on, training has MORE_PHRASINGS too. */
 function phrasings(key: keyof typeof P, splitName: Split): readonly string[] {
-  const more = splitName === 'train' && dataOptions.mix === 'v7' ? MORE_PHRASINGS[key] : undefined;
+  const more = splitName === 'train' && mixFrom(7) ? MORE_PHRASINGS[key] : undefined;
   return more ? [...P[key][splitName], ...more] : P[key][splitName];
 }
 
@@ -347,6 +347,11 @@ function reason(effort: ReasoningEffort, low: string, medium: readonly string[],
  * unchanged; the last training stage uses 0.5 (`generate.ts --compact-json`).
  */
 export const dataOptions: { compactJson: number; mix: MixName } = { compactJson: 0, mix: 'v1' };
+
+/** Whether the mix is `v<n>` or later (a later mix keeps what the earlier ones added to the data). */
+function mixFrom(n: number): boolean {
+  return Number(dataOptions.mix.slice(1)) >= n;
+}
 
 function outputJson(rng: Rng, obj: Record<string, JsonValue>): string {
   return dataOptions.compactJson > 0 && rng.chance(dataOptions.compactJson) ? JSON.stringify(obj) : argsJson(obj);
@@ -498,7 +503,7 @@ function searchQA(ctx: Ctx): { user: string } & Pick<Example, 'steps' | 'expect'
   // From v4 on, some queries start with the place: the only way a held-out city's unspaced spelling
   // ("Turin" after a quote is `Tur` `in`, not ` Turin`) gets copied from the prompt's spaced one outside
   // a weather or time call. Older mixes draw nothing here, so their data is unchanged.
-  const placeFirst = (dataOptions.mix === 'v4' || dataOptions.mix === 'v5' || dataOptions.mix === 'v6' || dataOptions.mix === 'v7') && rng.chance(0.35);
+  const placeFirst = mixFrom(4) && rng.chance(0.35);
   const q = placeFirst
     ? `${rng.pick(pool)} ${rng.pick(SEARCH_SUBJECTS)}`
     : rng.chance(0.6)
@@ -706,6 +711,13 @@ const MIXES = {
     ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
     ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
     ['json_list', 12], ['numbers', 20],
+  ],
+  // v7 with v5's JSON lists (place names only: v6's numbers and phrases in them halved the quoted
+  // cities, and real held-out cities went from 13/23 to 4/23; the numbers family has the numbers now)
+  v8: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+    ['json_list', 14], ['numbers', 18],
   ],
 } as const satisfies Record<string, readonly (readonly [Family, number])[]>;
 export type MixName = keyof typeof MIXES;
