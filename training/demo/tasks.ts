@@ -238,9 +238,16 @@ const MORE_PHRASINGS: Partial<Record<keyof typeof P, readonly string[]>> = {
   repeat: ['Copy this: {x}', 'Please say {x}.', 'Write back {x}', 'Say after me: {x}'],
 };
 
+/**
+ * From v9, direct arithmetic gets the calculator's added phrasings too (but the one naming the tool):
+ * trained with them for the calculator alone, v8's model called a tool for 6 - 1 asked in a new way
+ * (7% spurious calls). The size of the numbers, not the wording, decides whether a tool is needed.
+ */
+const MORE_ARITHMETIC = MORE_PHRASINGS.calculator!.filter((t) => !t.includes('calculator'));
+
 /** The phrasings of `key` in a split: from v7 on, training has MORE_PHRASINGS too. */
 function phrasings(key: keyof typeof P, splitName: Split): readonly string[] {
-  const more = splitName === 'train' && mixFrom(7) ? MORE_PHRASINGS[key] : undefined;
+  const more = splitName !== 'train' ? undefined : key === 'arithmetic' ? (mixFrom(9) ? MORE_ARITHMETIC : undefined) : mixFrom(7) ? MORE_PHRASINGS[key] : undefined;
   return more ? [...P[key][splitName], ...more] : P[key][splitName];
 }
 
@@ -248,7 +255,7 @@ function phrasings(key: keyof typeof P, splitName: Split): readonly string[] {
 export function phrasingSplits(): { train: string[]; heldout: string[] } {
   const keys = Object.keys(P) as (keyof typeof P)[];
   return {
-    train: keys.flatMap((k) => [...P[k].train, ...(MORE_PHRASINGS[k] ?? [])]),
+    train: [...keys.flatMap((k) => [...P[k].train, ...(MORE_PHRASINGS[k] ?? [])]), ...MORE_ARITHMETIC],
     heldout: keys.flatMap((k) => [...P[k].heldout]),
   };
 }
@@ -715,6 +722,12 @@ const MIXES = {
   // v7 with v5's JSON lists (place names only: v6's numbers and phrases in them halved the quoted
   // cities, and real held-out cities went from 13/23 to 4/23; the numbers family has the numbers now)
   v8: [
+    ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
+    ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
+    ['json_list', 14], ['numbers', 18],
+  ],
+  // v8 with the calculator's added phrasings for direct arithmetic too (MORE_ARITHMETIC)
+  v9: [
     ['capital', 16], ['capital_reverse', 8], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
     ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
     ['json_list', 14], ['numbers', 18],
