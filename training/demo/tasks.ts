@@ -732,7 +732,7 @@ const MIXES = {
     ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
     ['json_list', 14], ['numbers', 18],
   ],
-  // v9 with the capitals at v5's share of the data (v7-v9's added families took it from 11% to 8%)
+  // v9 with the capitals at v5's share of the data (v7-v9's added families took it from 11% to 9%)
   v10: [
     ['capital', 22], ['capital_reverse', 10], ['arithmetic', 10], ['arithmetic_drill', 18], ['calculator', 16], ['weather', 14], ['time', 8],
     ['currency', 10], ['search', 12], ['greeting', 5], ['thanks', 3], ['follow_up', 8], ['no_tool_available', 3], ['repeat', 12],
