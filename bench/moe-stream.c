@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../native/kernels.h"
+#include "../native/f32-mxfp4w-moe-q8.h"
 #include "bench-alloc.h"
 
 /* One thread: the thread's CPU time, so that time spent descheduled on a shared machine is not counted
@@ -105,6 +106,11 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < (size_t)E * H; i++) b2[i] = (float)rnd() / (1 << 24) - 0.5f;
     q->gate = gate, q->gate_dtype = GO_DT_F32, q->gate_bias = gb, q->bias1 = b1, q->bias2 = b2;
     q->b1 = c, q->s1 = c + nb1, q->b2 = c + nb1 + ns1, q->s2 = c + nb1 + ns1 + nb2;
+    if (getenv("TILED")) { /* the layout `--experts copy` gives the fast AVX-512 path */
+      moe_tile16(c, (size_t)E * 2 * I, H);
+      moe_tile16(c + nb1 + ns1, (size_t)E * H, I);
+      q->tiled = 1;
+    }
   }
   float *x = malloc((size_t)n * H * 4), *out = malloc((size_t)n * H * 4);
   pool_t *p = pool_create(threads);

@@ -656,9 +656,9 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
 }
 
 /*
- * copyWeights({pool, dst, src}) -> 'read' | 'copy': src's bytes into dst on every thread. A view of a
- * live file mapping is read from the file with pread() ('read'; its pages never enter this process),
- * anything else copied ('copy').
+ * copyWeights({pool, dst, src, tileK?}) -> 'read' | 'copy': src's bytes into dst on every thread. A view
+ * of a live file mapping is read from the file with pread() ('read'; its pages never enter this process),
+ * anything else copied ('copy'). tileK: MXFP4 blocks of rows of that K, left in the tiled16 layout.
  */
 static napi_value js_copy_weights(napi_env env, napi_callback_info info) {
   args_t a;
@@ -667,10 +667,13 @@ static napi_value js_copy_weights(napi_env env, napi_callback_info info) {
   size_t n = 0;
   const uint8_t *src = arg_ta_len(&a, "src", napi_uint8_array, 0, 0, &n);
   uint8_t *dst = arg_ta(&a, "dst", napi_uint8_array, n, 0);
+  int tile_k = is_null(&a, "tileK") ? 0 : arg_int(&a, "tileK", 0);
+  if (!a.failed && tile_k && (tile_k % 32 || n % ((size_t)tile_k / 2))) fail(&a, "tileK", "must be a multiple of 32 whose rows (tileK/2 bytes) divide src");
+  if (!a.failed && tile_k && go_kernels.moe_q8 < GO_L_AVX512) fail(&a, "tileK", "needs the AVX-512 MoE kernels (none of this CPU's, or GPT_OSS_SIMD lowered them)");
   if (a.failed) return NULL;
   mapping_t *m = n > 0 ? live_mapping_of(src, n) : NULL;
   int fd = m ? m->fd : -1;
-  go_copy_weights(p, dst, src, n, fd, m ? (off_t)(src - (const uint8_t *)m->h.ptr) : 0, m != NULL);
+  go_copy_weights(p, dst, src, n, fd, m ? (off_t)(src - (const uint8_t *)m->h.ptr) : 0, m != NULL, tile_k);
   napi_value r;
   napi_create_string_utf8(env, fd >= 0 ? "read" : "copy", NAPI_AUTO_LENGTH, &r);
   return r;
@@ -741,6 +744,9 @@ static napi_value js_moe(napi_env env, napi_callback_info info) {
   m.alpha = (float)arg_num(&a, "swigluAlpha");
   m.fast = arg_int(&a, "fast", 0);
   m.gate_dtype = arg_int(&a, "gateDtype", 0);
+  m.tiled = is_null(&a, "tiled") ? 0 : arg_int(&a, "tiled", 0);
+  if (!a.failed && m.tiled > 1) fail(&a, "tiled", "must be 0 or 1");
+  if (!a.failed && m.tiled && !(m.fast && go_kernels.moe_q8 >= GO_L_AVX512)) fail(&a, "tiled", "experts need fast precision and the AVX-512 MoE kernels");
   if (!a.failed && m.H % 32) fail(&a, "H", "must be a multiple of 32");
   if (!a.failed && m.I % 32) fail(&a, "I", "must be a multiple of 32");
   if (!a.failed && m.k > m.E) fail(&a, "k", "must be at most E");

@@ -22,16 +22,6 @@ void moe_prep_derived(const int8_t *xq, const float *d, int K, float *hx, float 
   }
 }
 
-void moe_split4(int8_t *q4, const int8_t *xq, int K) {
-  int nb = moe_nb(K), ng = (nb + 3) / 4;
-  memset(q4, 0, (size_t)ng * 128);
-  for (int g = 0; g < nb; g++) {
-    int8_t *dst = q4 + (g / 4) * 128 + (g % 4) * 16;
-    memcpy(dst, xq + 32 * g, 16);
-    memcpy(dst + 64, xq + 32 * g + 16, 16);
-  }
-}
-
 void moe_transpose16(int8_t *xt, const int8_t *xq, int K) {
   int nb = moe_nb(K), nbp = moe_nbp(K);
   size_t xs = (size_t)moe_xq_stride(K), ts = (size_t)moe_xt_stride(K);
@@ -44,6 +34,21 @@ void moe_transpose16(int8_t *xt, const int8_t *xq, int K) {
         if (b < nb) memcpy(o, src + 32 * (size_t)b + 4 * i, 4);
         else memset(o, 0, 4);
       }
+  }
+}
+
+void moe_tile16(uint8_t *B, size_t rows, int K) {
+  int nb = moe_nb(K);
+  for (size_t r = 0; r < rows; r++) {
+    uint8_t *row = B + r * (size_t)nb * 16;
+    for (int g = 0; g < nb; g += 16) {
+      int m = nb - g < 16 ? nb - g : 16;
+      uint32_t in[64], out[64];
+      memcpy(in, row + 16 * (size_t)g, (size_t)m * 16);
+      for (int j = 0; j < m; j++)
+        for (int d = 0; d < 4; d++) out[d * m + j] = in[4 * j + d];
+      memcpy(row + 16 * (size_t)g, out, (size_t)m * 16);
+    }
   }
 }
 
@@ -62,14 +67,9 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
 }
 
 /*
- * Decode rows, one 64-byte load per 4 blocks: the low and high nibbles go through the lut as they
- * lie and meet the activations of the decode layout; both dpbusd land in the same int32 lanes
- * (lane group b = block b), so one convert and one FMA per 4 blocks with the blocks' scales spread
- * 4 lanes each from a 16-block register. With AVX512-VBMI the lookups need no nibble masks.
- *
- * Prefetch (f32-mxfp4w-moe-q8-rows.h): the hardware streamers stop at every 4 KiB page of a mapping
+ * Prefetch (f32-mxfp4w-moe-q8-dot16.h): the hardware streamers stop at every 4 KiB page of a mapping
  * and keep too few misses in flight for one core to stream at DRAM speed while it computes, so the
- * kernel prefetches MOE_PF_BYTES ahead, in address order.
+ * streaming kernel prefetches MOE_PF_BYTES ahead, in address order.
  */
 #ifndef MOE_PF_BYTES
 #define MOE_PF_BYTES 8192
@@ -83,51 +83,38 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
   lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(raw, mask)),          \
   hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask))
 
-#define ROWS_NAME rows4_vbmi
-#define ROWS_INNER rows4_vbmi_n
-#define ROWS_MT_NAME rowsmt_vbmi
-#define ROWS_MT_INNER rowsmt_vbmi_n
-#define ROWS_ATTR __attribute__((target("avx512vbmi,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
-#define ROWS_LOOKUP LOOKUP1
-#include "f32-mxfp4w-moe-q8-rows.h"
-#undef ROWS_NAME
-#undef ROWS_INNER
-#undef ROWS_MT_NAME
-#undef ROWS_MT_INNER
-#undef ROWS_ATTR
-#undef ROWS_LOOKUP
-#define ROWS_NAME rows4_bw
-#define ROWS_INNER rows4_bw_n
-#define ROWS_MT_NAME rowsmt_bw
-#define ROWS_MT_INNER rowsmt_bw_n
-#define ROWS_ATTR GO_AVX512
-#define ROWS_LOOKUP LOOKUP0
-#include "f32-mxfp4w-moe-q8-rows.h"
-#undef ROWS_NAME
-#undef ROWS_INNER
-#undef ROWS_MT_NAME
-#undef ROWS_MT_INNER
-#undef ROWS_ATTR
-#undef ROWS_LOOKUP
+#define DOT16_NAME dot16_vbmi
+#define DOT16_INNER dot16_vbmi_n
+#define DOT16_ATTR __attribute__((target("avx512vbmi,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#define DOT16_LOOKUP LOOKUP1
+#include "f32-mxfp4w-moe-q8-dot16.h"
+#undef DOT16_NAME
+#undef DOT16_INNER
+#undef DOT16_ATTR
+#undef DOT16_LOOKUP
+#define DOT16_NAME dot16_bw
+#define DOT16_INNER dot16_bw_n
+#define DOT16_ATTR GO_AVX512
+#define DOT16_LOOKUP LOOKUP0
+#include "f32-mxfp4w-moe-q8-dot16.h"
+#undef DOT16_NAME
+#undef DOT16_INNER
+#undef DOT16_ATTR
+#undef DOT16_LOOKUP
 #undef LOOKUP0
 #undef LOOKUP1
 
-GO_AVX512 void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4,
-                                   const float *hx, const float *cx, float *out, size_t os) {
-  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) rows4_vbmi(B, S, nr, K, q4, hx, cx, out, os);
-  else rows4_bw(B, S, nr, K, q4, hx, cx, out, os);
-}
-
-GO_AVX512 void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
-                                    const float *const *hx, const float *const *cx, float *const *out) {
-  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) rowsmt_vbmi(B, S, nr, K, nt, q4, hx, cx, out);
-  else rowsmt_bw(B, S, nr, K, nt, q4, hx, cx, out);
+GO_AVX512 void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled,
+                                   const int8_t *const *xt, const float *const *hx, const float *const *cx,
+                                   float *const *outs) {
+  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) dot16_vbmi(B, S, nr, K, nt, tiled, xt, hx, cx, outs);
+  else dot16_bw(B, S, nr, K, nt, tiled, xt, hx, cx, outs);
 }
 
 /* Per row and group of 16 packed blocks (256 bytes): dword d of each block gathered into one vector
    (two rounds of vpermt2d), whose low nibbles are the expanded bytes 4d..4d+3 of every block and whose
    high nibbles are bytes 16+4d..16+4d+3 (split order): 8 vectors of the block-transposed layout. */
-GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K) {
+GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K, int tiled) {
   const __m512i mask = _mm512_set1_epi8(15);
   const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
   /* lanes 0-7: dword 0 (idx01) or 2 (idx23) of blocks 0-7 of a pair of loads; lanes 8-15: dword 1 or 3 */
@@ -143,6 +130,18 @@ GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, 
     const uint8_t *b = B + (size_t)r * nb * 16, *s = S + (size_t)r * nb;
     uint8_t *w = wt + (size_t)r * ts;
     for (int g = 0; g < nbp; g += 16) {
+      uint8_t *wg = w + (size_t)g * 32;
+      if (tiled) { /* the copy's layout is already transposed: only the lookups are left */
+        int m = nb - g < 16 ? nb - g : 16;
+        __mmask64 mk = m == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * m)) - 1);
+        for (int d = 0; d < 4; d++) {
+          __m512i P = _mm512_maskz_loadu_epi8(mk, b + 16 * (size_t)g + 4 * m * d);
+          _mm512_store_si512((void *)(wg + 64 * d), _mm512_shuffle_epi8(lut, _mm512_and_si512(P, mask)));
+          _mm512_store_si512((void *)(wg + 64 * (d + 4)), _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(P, 4), mask)));
+        }
+        _mm512_store_ps(sw + (size_t)r * nbp + g, e8m0_16(s + g, nb - g));
+        continue;
+      }
       __m512i L[4];
       for (int k = 0; k < 4; k++) {
         long left = ((long)nb - g - 4 * k) * 16;
@@ -153,7 +152,6 @@ GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, 
       __m512i c01 = _mm512_permutex2var_epi32(L[2], idx01, L[3]), c23 = _mm512_permutex2var_epi32(L[2], idx23, L[3]);
       __m512i P[4] = {_mm512_permutex2var_epi32(a01, lo8, c01), _mm512_permutex2var_epi32(a01, hi8, c01),
                       _mm512_permutex2var_epi32(a23, lo8, c23), _mm512_permutex2var_epi32(a23, hi8, c23)};
-      uint8_t *wg = w + (size_t)g * 32;
       for (int d = 0; d < 4; d++) {
         _mm512_store_si512((void *)(wg + 64 * d), _mm512_shuffle_epi8(lut, _mm512_and_si512(P[d], mask)));
         _mm512_store_si512((void *)(wg + 64 * (d + 4)), _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(P[d], 4), mask)));
@@ -230,16 +228,12 @@ GO_AVX512 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const 
 #undef ROWS
 }
 #else
-void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
-                         const float *cx, float *out, size_t os) {
-  (void)B, (void)S, (void)nr, (void)K, (void)q4, (void)hx, (void)cx, (void)out, (void)os;
+void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K, int tiled) {
+  (void)mem, (void)B, (void)S, (void)nr, (void)K, (void)tiled;
 }
-void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
-                          const float *const *hx, const float *const *cx, float *const *out) {
-  (void)B, (void)S, (void)nr, (void)K, (void)nt, (void)q4, (void)hx, (void)cx, (void)out;
-}
-void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K) {
-  (void)mem, (void)B, (void)S, (void)nr, (void)K;
+void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, const int8_t *const *xt,
+                         const float *const *hx, const float *const *cx, float *const *outs) {
+  (void)B, (void)S, (void)nr, (void)K, (void)nt, (void)tiled, (void)xt, (void)hx, (void)cx, (void)outs;
 }
 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xt, const float *const *hx,
                         const float *const *cx, float *const *outs) {

@@ -18,23 +18,6 @@ static inline int moe_nbp(int K) { return (K / 32 + 15) & ~15; }
 static inline int moe_nbe(int K) { return (K / 32 + 1) & ~1; }
 static inline int moe_xq_stride(int K) { return moe_nbe(K) * 32; }
 
-/* Decode layout of the same int8 vector: per group of 4 blocks (128 bytes), the 4 blocks' even elements,
- * then their odd ones, so one 64-byte load of packed weights (4 blocks) meets its activations in two
- * 64-byte vectors (low nibbles, high nibbles). Zero padded to whole groups. */
-static inline int moe_q4_stride(int K) { return (K / 32 + 3) / 4 * 128; }
-/* (the lo plane of a decode-layout vector lies moe_q4_stride(K) bytes after its hi plane) */
-void moe_split4(int8_t *q4, const int8_t *xq, int K);
-
-/* out[r * out_stride] = row r of (B, S) . x for r < nr (no bias); one token, rows read once, x in the
- * decode layout (moe_split4) with its hx, cx. Uses AVX512-VBMI where go_kernels.moe_q8 says so. */
-void moe_rows4_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, const int8_t *q4, const float *hx,
-                         const float *cx, float *out, size_t out_stride);
-
-/* out[t][r] = row r . token t for r < nr, t < nt (2..4), each row read once for all tokens; token t in the
- * decode layout at q4[t] with its hx[t], cx[t]. Per token, bit-identical to moe_rows4_q8_avx512. */
-void moe_rowsmt_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, const int8_t *const *q4,
-                          const float *const *hx, const float *const *cx, float *const *out);
-
 /* Block-transposed layout for the prefill tile: per group of 16 blocks (512 bytes a plane), 8 vectors of
  * 16 dwords, dword j of vector i = bytes 4i..4i+3 of block 16g+j (split order). A vpdpbusd chain over the
  * 8 vectors then leaves each block's whole integer dot in its own lane, so the float work (convert,
@@ -46,7 +29,18 @@ void moe_transpose16(int8_t *xt, const int8_t *xq, int K);
 /* Weights of nr rows expanded once to u8 in the block-transposed layout (wt [nr][nbp*32]) with their
  * per-block scales (sw [nr][nbp]), in caller memory of moe_expand_bytes(nr, K). */
 size_t moe_expand_bytes(int nr, int K);
-void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K);
+void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K, int tiled);
+
+/* tiled16, the layout of copied experts: per row and group of 16 blocks (the row's last group may hold
+ * fewer, m), 4 runs of m dwords, dword j of run d = bytes 4d..4d+3 of block j. The same bytes in the same
+ * space as the file's packed rows, already in the lanes the kernels want. In place, rows of K/32 blocks. */
+void moe_tile16(uint8_t *B, size_t rows, int K);
+
+/* outs[t][r] = row r . token t for r < nr, t < nt (1..4), rows read once for all tokens; packed (tiled 0)
+ * or tiled16 (1) weights; tokens block-transposed (moe_transpose16). Per token, the bits of
+ * moe_tile_q8_avx512. */
+void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, const int8_t *const *xt,
+                         const float *const *hx, const float *const *cx, float *const *outs);
 
 /* outs[t][r] = row r . token t for r < nr, t < nt, from expanded weights; xt[t] points at token t's
  * block-transposed vector (moe_transpose16), hx/cx given as per-token pointers too. */

@@ -26,8 +26,8 @@
 #define STREAM_ROWS_PER_ITEM 1024
 #endif
 #define FUSED_MAX_TOKENS 2
-/* fast + AVX-512: experts with at most this many tokens stream their packed rows once for all of them
-   (moe_rowsmt_q8_avx512), the same per-token arithmetic as one token alone; more expand the rows first */
+/* fast + AVX-512: experts with at most this many tokens stream their rows once for all of them
+   (moe_dot16_q8_avx512); more expand the rows first (the tile). Both give a token the same bits. */
 #define ROWS_MAX_TOKENS 4
 
 typedef struct {
@@ -46,7 +46,6 @@ typedef struct {
   const int8_t *inq;
   const float *ind;
   const float *inhx, *incx; /* fast + AVX-512: per-block derived scales (f32-mxfp4w-moe-q8.h) */
-  const int8_t *inq4;        /* fast + AVX-512: the decode layout (moe_split4) */
   const int8_t *inxt;        /* fast + AVX-512: the block-transposed layout of the tiles (moe_transpose16) */
   int in_per_assignment; /* 1: indexed by assignment (mlp2), 0: by token (mlp1) */
   int K, R; /* input length, rows per expert */
@@ -248,27 +247,19 @@ static void stage_task(void *vctx, int task, int thread) {
 
 #define IN_INDEX(asg) ((size_t)(c->in_per_assignment ? (asg) : (asg) / a->k))
   size_t qs = 2 * (size_t)moe_xq_stride(K), ps = (size_t)moe_nbp(K), xts = 2 * (size_t)moe_xt_stride(K);
-  size_t q4s = 2 * (size_t)moe_q4_stride(K);
   if (a->fast && go_kernels.moe_q8 >= GO_L_AVX512) {
-    if (cnt == 1) {
-      size_t ix = IN_INDEX(as[0]);
-      float *o = c->outp + (size_t)as[0] * c->R + it.r0;
-      moe_rows4_q8_avx512(B, S, it.nr, K, c->inq4 + ix * q4s, c->inhx + ix * ps, c->incx + ix * ps, o, 1);
-      for (int r = 0; r < it.nr; r++) o[r] += bias[r];
-      return;
-    }
     if (cnt <= ROWS_MAX_TOKENS) {
-      const int8_t *q4[ROWS_MAX_TOKENS] = {0};
+      const int8_t *xs[ROWS_MAX_TOKENS] = {0};
       const float *hx[ROWS_MAX_TOKENS] = {0}, *cx[ROWS_MAX_TOKENS] = {0};
       float *outs[ROWS_MAX_TOKENS] = {0};
       for (int t = 0; t < cnt; t++) {
         size_t ix = IN_INDEX(as[t]);
-        q4[t] = c->inq4 + ix * q4s;
+        xs[t] = c->inxt + ix * xts;
         hx[t] = c->inhx + ix * ps;
         cx[t] = c->incx + ix * ps;
         outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
       }
-      moe_rowsmt_q8_avx512(B, S, it.nr, K, cnt, q4, hx, cx, outs);
+      moe_dot16_q8_avx512(B, S, it.nr, K, cnt, a->tiled, xs, hx, cx, outs);
       for (int t = 0; t < cnt; t++)
         for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
       return;
@@ -285,7 +276,7 @@ static void stage_task(void *vctx, int task, int thread) {
       cxs[t] = c->incx + ix * ps;
       outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
     }
-    moe_expand_avx512(mem, B, S, it.nr, K);
+    moe_expand_avx512(mem, B, S, it.nr, K, a->tiled);
     moe_tile_q8_avx512(mem, it.nr, K, cnt, xs, hxs, cxs, outs);
     for (int t = 0; t < cnt; t++)
       for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
@@ -366,7 +357,7 @@ static void *bump(bump_t *b, size_t bytes) {
 typedef struct {
   int K;
   float *f;
-  int8_t *q, *q4, *xt;
+  int8_t *q, *xt;
   float *d, *hx, *cx;
 } vecs_t;
 
@@ -385,9 +376,6 @@ static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
   if (go_kernels.moe_q8 >= GO_L_AVX512) {
     moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K));
     if (v->xt) moe_transpose16(v->xt + i * 2 * (size_t)moe_xt_stride(K), q, K);
-    size_t q4s = (size_t)moe_q4_stride(K);
-    moe_split4(v->q4 + i * 2 * q4s, q, K);
-    moe_split4(v->q4 + i * 2 * q4s + q4s, q + qs, K);
   }
 }
 
@@ -429,7 +417,7 @@ static void prep_task(void *vctx, int t, int thread) {
 
 /* Carves the prepared vectors of `count` inputs of length K out of the workspace. */
 static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
-  vecs_t v = {K, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  vecs_t v = {K, NULL, NULL, NULL, NULL, NULL, NULL};
   size_t qs = 2 * (size_t)moe_xq_stride(K);
   char *in = bump(b, count * (qs > (size_t)K * 4 ? qs : (size_t)K * 4));
   v.f = (float *)in;
@@ -438,7 +426,6 @@ static vecs_t carve_vecs(bump_t *b, size_t count, int K) {
   v.hx = bump(b, count * moe_nbp(K) * 4);
   v.cx = bump(b, count * moe_nbp(K) * 4);
   v.xt = bump(b, count * 2 * moe_xt_stride(K));
-  v.q4 = bump(b, count * 2 * moe_q4_stride(K));
   return v;
 }
 
@@ -475,6 +462,7 @@ void go_moe_counts(double *calls, double *experts) {
 
 int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   int n = a->n, H = a->H, I = a->I, E = a->E, k = a->k, nk = n * k;
+  if (a->tiled && !(a->fast && go_kernels.moe_q8 >= GO_L_AVX512)) return -2; /* only those kernels read tiled16 */
   int max_items = E * ((2 * I + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM + (H + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM);
 
   /* Two passes over the layout: measure, then carve the workspace. */
@@ -539,10 +527,6 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   moe_calls++;
   for (int e = 0; e < E; e++) moe_experts_read += offs[e + 1] > offs[e];
 
-  /* the tiles' layout only where some expert has more tokens than the streaming kernels take (prefill) */
-  int tiles = 0;
-  for (int e = 0; e < E; e++) tiles |= offs[e + 1] - offs[e] > ROWS_MAX_TOKENS;
-  if (!tiles) xin.xt = actin.xt = NULL;
   prep_ctx pc = {a, xin};
   pool_run(p, prep_task, &pc, n);
 
@@ -561,7 +545,6 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.inhx = xin.hx;
   sc.incx = xin.cx;
   sc.inxt = xin.xt;
-  sc.inq4 = xin.q4;
   sc.in_per_assignment = 0;
   sc.K = H;
   sc.R = 2 * I;
@@ -584,7 +567,6 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.inhx = actin.hx;
   sc.incx = actin.cx;
   sc.inxt = actin.xt;
-  sc.inq4 = actin.q4;
   sc.in_per_assignment = 1;
   sc.K = I;
   sc.R = H;

@@ -37,6 +37,7 @@ typedef struct {
   int n, H, I, E, k;
   float limit, alpha;
   int fast; /* 8-bit activations for the MXFP4 dot products */
+  int tiled; /* b1, b2 in the copy's tiled16 layout (moe_tile16; fast with AVX-512 only) */
   const float *x;
   const void *gate;
   int gate_dtype;
@@ -47,7 +48,7 @@ typedef struct {
   const float *bias2;
   float *out;
 } moe_args;
-/* Returns 0, or -1 when out of memory. */
+/* Returns 0, -1 when out of memory, -2 for tiled experts without the fast AVX-512 kernels. */
 int f32_mxfp4w_moe(pool_t *p, const moe_args *a);
 /* Since the process started: MoE calls made and the experts they read (each expert with at least one
    token counts once per call): what a batched step reads depends on how its tokens route. */

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "weight-copy.h"
 
+#include "f32-mxfp4w-moe-q8.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,6 +26,8 @@ typedef struct {
   int fd;
   off_t foff;
   int release;
+  size_t chunk;
+  int tile_k;
 } copy_ctx;
 
 static int read_chunk(const copy_ctx *c, size_t at, size_t len) {
@@ -40,9 +44,14 @@ static int read_chunk(const copy_ctx *c, size_t at, size_t len) {
 static void copy_task(void *vctx, int task, int thread) {
   (void)thread;
   const copy_ctx *c = vctx;
-  size_t at = (size_t)task * COPY_CHUNK, len = c->n - at < COPY_CHUNK ? c->n - at : COPY_CHUNK;
-  if (c->fd >= 0 && read_chunk(c, at, len)) return;
+  size_t at = (size_t)task * c->chunk, len = c->n - at < c->chunk ? c->n - at : c->chunk;
+  /* tiled while the chunk is still in this core's caches */
+  if (c->fd >= 0 && read_chunk(c, at, len)) {
+    if (c->tile_k) moe_tile16((uint8_t *)c->dst + at, len / ((size_t)c->tile_k / 2), c->tile_k);
+    return;
+  }
   memcpy(c->dst + at, c->src + at, len);
+  if (c->tile_k) moe_tile16((uint8_t *)c->dst + at, len / ((size_t)c->tile_k / 2), c->tile_k);
   if (c->release) {
     /* neighbours' pages refault from the page cache if still needed, so round outwards */
     uintptr_t a = (uintptr_t)(c->src + at) & ~(uintptr_t)4095, e = ((uintptr_t)(c->src + at + len) + 4095) & ~(uintptr_t)4095;
@@ -50,7 +59,9 @@ static void copy_task(void *vctx, int task, int thread) {
   }
 }
 
-void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release) {
-  copy_ctx c = {dst, src, n, fd, foff, release};
-  pool_run(p, copy_task, &c, (int)((n + COPY_CHUNK - 1) / COPY_CHUNK));
+void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release, int tile_k) {
+  /* tiling works on whole rows (K/2 bytes), so a chunk holds whole rows */
+  size_t row = tile_k > 0 ? (size_t)tile_k / 2 : 1, chunk = COPY_CHUNK / row * row;
+  copy_ctx c = {dst, src, n, fd, foff, release, chunk, tile_k > 0 ? tile_k : 0};
+  pool_run(p, copy_task, &c, (int)((n + chunk - 1) / chunk));
 }

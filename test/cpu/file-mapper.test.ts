@@ -88,4 +88,53 @@ describe('native file mapper', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('copyWeights with tileK leaves MXFP4 rows tiled16, read from the file or copied, and rejects rows that do not fit', (t) => {
+    const a = addon();
+    const level = a.kernels['moe-q8'];
+    if (level !== 'avx512-vnni' && level !== 'avx512-vbmi') {
+      t.skip(`the MoE runs the ${level} kernels here; tileK is refused there`);
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oss-tile-'));
+    const file = join(dir, 'blocks.bin');
+    const pool = a.createPool(2);
+    try {
+      // K = 2880: 90 blocks a row, five groups of 16 and one of 10; 6,000 rows span two 8 MiB chunks
+      const K = 2880, rowBytes = K / 2, rows = 6000;
+      const bytes = randomBytes(rows * rowBytes + 4096);
+      writeFileSync(file, bytes);
+      const want = tiled16(bytes.subarray(4096), K);
+      const m = mapper()(file);
+      assert.ok(m);
+      const src = m.view!(4096, bytes.length);
+      const dst = new Uint8Array(a.allocWeights!(src.length)!);
+      assert.equal(a.copyWeights?.({ pool, dst, src, tileK: K }), 'read');
+      assert.ok(Buffer.from(dst.buffer, dst.byteOffset, dst.length).equals(want), 'tiled bytes read from the file differ from the layout');
+      const plain = Uint8Array.from(bytes.subarray(4096));
+      const out = new Uint8Array(plain.length);
+      assert.equal(a.copyWeights?.({ pool, dst: out, src: plain, tileK: K }), 'copy');
+      assert.ok(Buffer.from(out).equals(want), 'tiled bytes copied differ from the layout');
+      assert.throws(() => a.copyWeights?.({ pool, dst: out, src: plain, tileK: 48 }), /copyWeights: tileK must be a multiple of 32/);
+      assert.throws(() => a.copyWeights?.({ pool, dst: out.subarray(1), src: plain.subarray(1), tileK: K }), /copyWeights: tileK .*divide src/);
+      m.close();
+    } finally {
+      a.destroy(pool);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** The tiled16 layout written out plainly: per row and group of m <= 16 blocks, dword j of run d is bytes 4d..4d+3 of block j. */
+function tiled16(packed: Uint8Array, K: number): Buffer {
+  const rowBytes = K / 2, nb = K / 32, out = Buffer.alloc(packed.length);
+  for (let row = 0; row < packed.length / rowBytes; row++) {
+    for (let g = 0; g < nb; g += 16) {
+      const m = Math.min(16, nb - g), base = row * rowBytes + g * 16;
+      for (let j = 0; j < m; j++)
+        for (let d = 0; d < 4; d++)
+          for (let b = 0; b < 4; b++) out[base + 4 * (d * m + j) + b] = packed[base + 16 * j + 4 * d + b]!;
+    }
+  }
+  return out;
+}

@@ -129,6 +129,8 @@ export interface MoeOptions {
   mlp2Blocks: Uint8Array;
   mlp2Scales: Uint8Array;
   mlp2Bias: Float32Array;
+  /** 1: both expert weights' blocks are tiled16 (copyWeights with tileK); needs fast and the AVX-512 MoE kernels. */
+  tiled?: 0 | 1;
 }
 
 export interface CpuAddon {
@@ -180,9 +182,10 @@ export interface CpuAddon {
   allocWeights?(bytes: number): ArrayBuffer | null;
   /**
    * `src` into `dst` (as long) on every thread: a view of a live file mapping is read from its file
-   * ('read': the mapping's pages never enter the process), anything else copied ('copy').
+   * ('read': the mapping's pages never enter the process), anything else copied ('copy'). `tileK`: the
+   * bytes are MXFP4 blocks of rows of that K, left in the tiled16 layout (native moe_tile16).
    */
-  copyWeights?(options: { pool: PoolHandle; dst: Uint8Array; src: Uint8Array }): 'read' | 'copy';
+  copyWeights?(options: { pool: PoolHandle; dst: Uint8Array; src: Uint8Array; tileK?: number }): 'read' | 'copy';
   rope(options: RopeOptions): void;
   attention(options: AttentionOptions): void;
   moe(options: MoeOptions): void;

@@ -24,7 +24,15 @@ export interface Mxfp4Matrices {
   readonly kind: 'mxfp4';
   readonly blocks: Uint8Array;
   readonly scales: Uint8Array;
+  /** Rows as in the file, or `tiled16` (a copy rearranged for the fast AVX-512 kernels: native moe_tile16). */
+  readonly layout: 'packed' | 'tiled16';
 }
+
+/**
+ * Moves an expert weight's bytes at load (experts 'copy'). `tileK`: they are blocks of rows of that K, to be
+ * left tiled16; `tiled` says whether they were (not where the copy fell back to reading in place).
+ */
+export type ExpertsCopier = (bytes: Uint8Array, tileK?: number) => { bytes: Uint8Array; tiled: boolean };
 
 export interface F32Values {
   readonly kind: 'f32';
@@ -39,7 +47,8 @@ export class CpuWeight implements Weight {
 
   /** `toQ8`: convert 'linear' weights to 8 bits (fast precision). */
   /** `copyExperts`: where 'experts' bytes are moved at load (experts 'copy'); absent, they are read in place. */
-  constructor(data: WeightData, use: WeightUse, toQ8?: Q8Converter, copyExperts?: (bytes: Uint8Array) => Uint8Array) {
+  /** `tileExperts`: ask copyExperts for the tiled16 layout of the blocks. */
+  constructor(data: WeightData, use: WeightUse, toQ8?: Q8Converter, copyExperts?: ExpertsCopier, tileExperts = false) {
     this.use = use;
     this.shape = [...data.shape];
     const rank: Record<WeightUse, number> = { embedding: 2, linear: 2, vector: 1, experts: 3, expertsBias: 2 };
@@ -49,7 +58,13 @@ export class CpuWeight implements Weight {
     if (use === 'experts') {
       if (data.dtype !== 'mxfp4') throw new InvalidArgumentError(`cpu: expert weight ${data.name} must be MXFP4, got ${data.dtype}`);
       const m = mxfp4(data);
-      this.store = copyExperts ? { ...m, blocks: copyExperts(m.blocks), scales: copyExperts(m.scales) } : m;
+      const k = data.shape[data.shape.length - 1]!;
+      if (copyExperts) {
+        const blocks = copyExperts(m.blocks, tileExperts ? k : undefined);
+        this.store = { ...m, blocks: blocks.bytes, scales: copyExperts(m.scales).bytes, layout: blocks.tiled ? 'tiled16' : 'packed' };
+      } else {
+        this.store = m;
+      }
     } else if (data.dtype === 'mxfp4') {
       throw new InvalidArgumentError(`cpu: weight ${data.name} is MXFP4 but used as '${use}'`);
     } else if (use === 'vector' || use === 'expertsBias') {
@@ -98,5 +113,5 @@ function mxfp4(data: Mxfp4Data): Mxfp4Matrices {
   if (k % 32 !== 0 || data.blocks.length !== rows * (k / 32) * 16 || data.scales.length !== rows * (k / 32)) {
     throw new InvalidArgumentError(`cpu: MXFP4 weight ${data.name} ${shapeToString(data.shape)} has blocks/scales of the wrong size`);
   }
-  return { kind: 'mxfp4', blocks: data.blocks, scales: data.scales };
+  return { kind: 'mxfp4', blocks: data.blocks, scales: data.scales, layout: 'packed' };
 }

@@ -1,0 +1,139 @@
+/*
+ * The streaming kernel of f32-mxfp4w-moe-q8.c (1 to 4 tokens against rows read once for all of them),
+ * included once per target (DOT16_NAME, DOT16_INNER, DOT16_ATTR, DOT16_LOOKUP): GCC will not inline
+ * VBMI code into an AVX-512BW-only function, and the BW-only copy must hold no VBMI instruction.
+ * Not a header of its own.
+ *
+ * Per group of 16 blocks and row: 4 vectors whose lane j holds bytes 4d..4d+3 of block j, loaded as
+ * they lie (tiled16, the copy's layout) or gathered from 4 packed loads by 6 vpermt2d (the file's
+ * layout, parked in L1); 2 lookups each and 16 vpdpbusd per token (8 per activation plane, one chain
+ * per plane) against the block-transposed activations (moe_transpose16). Each lane then holds one
+ * block's whole integer dot, so the float work is one convert, one scale and two FMAs per 16 blocks:
+ * the prefill tile's, in its order. Every path (one token, a few, the tile; copy or map) gives a token
+ * the same bits. From cache that is about 1.25x the bytes per cycle of the kernel before (4 blocks per
+ * load, scales spread per lane) on tiled16 rows, and the same on packed ones (BENCHMARKS.md).
+ *
+ * Reads: two rows at a time from the two halves of the call's rows, each one forward stream with lines
+ * prefetched MOE_PF_BYTES ahead (L2, or L1 with GPT_OSS_PREFETCH=l1): the hardware prefetchers keep up
+ * with such streams, where 4 rows side by side (4 streams 1,440 bytes apart) read 12-17 % slower from
+ * DRAM on a Zen 4 host (bench/moe-op-ab.c).
+ */
+
+DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const uint8_t *B, const uint8_t *S, int K,
+                                                                       const int8_t *const *xt, const float *const *hx,
+                                                                       const float *const *cx, float *const *outs,
+                                                                       int r0, int rs, const int NR, const int NT,
+                                                                       const int TILED, const int L1) {
+  const __m512i mask = _mm512_set1_epi8(15);
+  const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
+  const __m512i idx01 = _mm512_set_epi32(29, 25, 21, 17, 13, 9, 5, 1, 28, 24, 20, 16, 12, 8, 4, 0);
+  const __m512i idx23 = _mm512_set_epi32(31, 27, 23, 19, 15, 11, 7, 3, 30, 26, 22, 18, 14, 10, 6, 2);
+  const __m512i lo8 = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i hi8 = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
+  (void)mask, (void)idx01, (void)idx23, (void)lo8, (void)hi8;
+  int nb = moe_nb(K);
+  size_t rb = (size_t)nb * 16 * rs, ts = (size_t)moe_xt_stride(K);
+  __m512 acc[2][4];
+  uint8_t tmp[2][4][64] __attribute__((aligned(64)));
+  (void)tmp;
+  for (int r = 0; r < NR; r++)
+    for (int t = 0; t < NT; t++) acc[r][t] = _mm512_setzero_ps();
+  for (int g = 0; g < nb; g += 16) {
+    const int m = nb - g < 16 ? nb - g : 16;
+    const size_t go = (size_t)g * 32;
+    __m512i dh[2][4], dl[2][4];
+    for (int r = 0; r < NR; r++)
+      for (int t = 0; t < NT; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
+    for (int r = 0; r < NR; r++)
+      for (int i = 0; i < 4; i++) {
+        const char *pf = (const char *)B + r * rb + MOE_PF_BYTES + (size_t)g * 16 + 64 * i;
+        if (L1) _mm_prefetch(pf, _MM_HINT_T0);
+        else _mm_prefetch(pf, _MM_HINT_T1);
+      }
+    /* the file's layout: each row's 4 vectors gathered first, kept in L1 for the loop below */
+    if (!TILED)
+      for (int r = 0; r < NR; r++) {
+        const uint8_t *p = B + r * rb + 16 * (size_t)g;
+        __m512i L[4];
+        if (m == 16) {
+          for (int q = 0; q < 4; q++) L[q] = _mm512_loadu_si512((const void *)(p + 64 * q));
+        } else {
+          for (int q = 0; q < 4; q++) {
+            int left = 16 * m - 64 * q;
+            __mmask64 mk = left >= 64 ? ~(__mmask64)0 : left <= 0 ? 0 : (((__mmask64)1 << left) - 1);
+            L[q] = _mm512_maskz_loadu_epi8(mk, p + 64 * q);
+          }
+        }
+        __m512i a01 = _mm512_permutex2var_epi32(L[0], idx01, L[1]), a23 = _mm512_permutex2var_epi32(L[0], idx23, L[1]);
+        __m512i c01 = _mm512_permutex2var_epi32(L[2], idx01, L[3]), c23 = _mm512_permutex2var_epi32(L[2], idx23, L[3]);
+        _mm512_store_si512((void *)tmp[r][0], _mm512_permutex2var_epi32(a01, lo8, c01));
+        _mm512_store_si512((void *)tmp[r][1], _mm512_permutex2var_epi32(a01, hi8, c01));
+        _mm512_store_si512((void *)tmp[r][2], _mm512_permutex2var_epi32(a23, lo8, c23));
+        _mm512_store_si512((void *)tmp[r][3], _mm512_permutex2var_epi32(a23, hi8, c23));
+      }
+    /* vector d of every row, then the next d: each activation vector is loaded once for the NR rows */
+    const __mmask64 mk = m == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * m)) - 1);
+    for (int d = 0; d < 4; d++) {
+      __m512i xa[4], xb[4], ya[4], yb[4];
+      for (int t = 0; t < NT; t++) {
+        const int8_t *x = xt[t] + go;
+        xa[t] = _mm512_load_si512((const void *)(x + 64 * d));
+        xb[t] = _mm512_load_si512((const void *)(x + 64 * (d + 4)));
+        ya[t] = _mm512_load_si512((const void *)(x + ts + 64 * d));
+        yb[t] = _mm512_load_si512((const void *)(x + ts + 64 * (d + 4)));
+      }
+      for (int r = 0; r < NR; r++) {
+        const uint8_t *p = B + r * rb + 16 * (size_t)g + 4 * m * d;
+        __m512i P = !TILED ? _mm512_load_si512((const void *)tmp[r][d])
+                    : m == 16 ? _mm512_loadu_si512((const void *)p) : _mm512_maskz_loadu_epi8(mk, p), lo, hi;
+        DOT16_LOOKUP(P, lut, mask, lo, hi);
+        for (int t = 0; t < NT; t++) {
+          dh[r][t] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(dh[r][t], lo, xa[t]), hi, xb[t]);
+          dl[r][t] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(dl[r][t], lo, ya[t]), hi, yb[t]);
+        }
+      }
+    }
+    for (int r = 0; r < NR; r++) {
+      __m512 s = e8m0_16(S + (size_t)r * rs * nb + g, m);
+      for (int t = 0; t < NT; t++) {
+        __m512i d = _mm512_add_epi32(_mm512_slli_epi32(dh[r][t], 7), dl[r][t]);
+        __m512 h = _mm512_loadu_ps(hx[t] + g), c = _mm512_loadu_ps(cx[t] + g);
+        acc[r][t] = _mm512_fnmadd_ps(s, c, _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(s, h), acc[r][t]));
+      }
+    }
+  }
+  for (int r = 0; r < NR; r++)
+    for (int t = 0; t < NT; t++) outs[t][r0 + r * rs] = _mm512_reduce_add_ps(acc[r][t]);
+}
+
+/* One or two tokens: rows r and r + nr/2 together (two streams); three or four: one row at a time (their
+   accumulators must fit the 32 vector registers). An odd last row alone. */
+DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled,
+                                  const int8_t *const *xt, const float *const *hx, const float *const *cx,
+                                  float *const *outs) {
+  size_t rb = (size_t)moe_nb(K) * 16, sb = (size_t)moe_nb(K);
+#define DOT16_ROWS(G, NT, TL, L1)                                                                          \
+  {                                                                                                        \
+    int r = 0;                                                                                             \
+    if ((G) == 2) { /* two streams: row r and row r + half */                                              \
+      int half = nr / 2;                                                                                   \
+      for (; r < half; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, half, 2, NT, TL, L1);   \
+      r += half;                                                                                           \
+    }                                                                                                      \
+    for (; r < nr; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, 1, 1, NT, TL, L1);      \
+  }
+#define DOT16_NT(TL, L1)                                                                                   \
+  if (nt == 1) DOT16_ROWS(2, 1, TL, L1)                                                                    \
+  else if (nt == 2) DOT16_ROWS(2, 2, TL, L1)                                                               \
+  else if (nt == 3) DOT16_ROWS(1, 3, TL, L1)                                                               \
+  else DOT16_ROWS(1, 4, TL, L1)
+  if (tiled) {
+    if (go_cpu.prefetch_l1) DOT16_NT(1, 1)
+    else DOT16_NT(1, 0)
+  } else {
+    if (go_cpu.prefetch_l1) DOT16_NT(0, 1)
+    else DOT16_NT(0, 0)
+  }
+#undef DOT16_NT
+#undef DOT16_ROWS
+}
