@@ -26,11 +26,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
                                                                        const int TILED, const int L1) {
   const __m512i mask = _mm512_set1_epi8(15);
   const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
-  const __m512i idx01 = _mm512_set_epi32(29, 25, 21, 17, 13, 9, 5, 1, 28, 24, 20, 16, 12, 8, 4, 0);
-  const __m512i idx23 = _mm512_set_epi32(31, 27, 23, 19, 15, 11, 7, 3, 30, 26, 22, 18, 14, 10, 6, 2);
-  const __m512i lo8 = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i hi8 = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
-  (void)mask, (void)idx01, (void)idx23, (void)lo8, (void)hi8;
+  (void)mask;
   int nb = moe_nb(K);
   size_t rb = (size_t)nb * 16 * rs, ts = (size_t)moe_xt_stride(K);
   __m512 acc[2][4];
@@ -53,26 +49,11 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
     /* the file's layout: each row's 4 vectors gathered first, kept in L1 for the loop below */
     if (!TILED)
       for (int r = 0; r < NR; r++) {
-        const uint8_t *p = B + r * rb + 16 * (size_t)g;
-        __m512i L[4];
-        if (m == 16) {
-          for (int q = 0; q < 4; q++) L[q] = _mm512_loadu_si512((const void *)(p + 64 * q));
-        } else {
-          for (int q = 0; q < 4; q++) {
-            int left = 16 * m - 64 * q;
-            __mmask64 mk = left >= 64 ? ~(__mmask64)0 : left <= 0 ? 0 : (((__mmask64)1 << left) - 1);
-            L[q] = _mm512_maskz_loadu_epi8(mk, p + 64 * q);
-          }
-        }
-        __m512i a01 = _mm512_permutex2var_epi32(L[0], idx01, L[1]), a23 = _mm512_permutex2var_epi32(L[0], idx23, L[1]);
-        __m512i c01 = _mm512_permutex2var_epi32(L[2], idx01, L[3]), c23 = _mm512_permutex2var_epi32(L[2], idx23, L[3]);
-        _mm512_store_si512((void *)tmp[r][0], _mm512_permutex2var_epi32(a01, lo8, c01));
-        _mm512_store_si512((void *)tmp[r][1], _mm512_permutex2var_epi32(a01, hi8, c01));
-        _mm512_store_si512((void *)tmp[r][2], _mm512_permutex2var_epi32(a23, lo8, c23));
-        _mm512_store_si512((void *)tmp[r][3], _mm512_permutex2var_epi32(a23, hi8, c23));
+        __m512i P[4];
+        group16_packed(B + r * rb + 16 * (size_t)g, m, P);
+        for (int d = 0; d < 4; d++) _mm512_store_si512((void *)tmp[r][d], P[d]);
       }
     /* vector d of every row, then the next d: each activation vector is loaded once for the NR rows */
-    const __mmask64 mk = m == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * m)) - 1);
     for (int d = 0; d < 4; d++) {
       __m512i xa[4], xb[4], ya[4], yb[4];
       for (int t = 0; t < NT; t++) {
@@ -83,9 +64,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
         yb[t] = _mm512_load_si512((const void *)(x + ts + 64 * (d + 4)));
       }
       for (int r = 0; r < NR; r++) {
-        const uint8_t *p = B + r * rb + 16 * (size_t)g + 4 * m * d;
-        __m512i P = !TILED ? _mm512_load_si512((const void *)tmp[r][d])
-                    : m == 16 ? _mm512_loadu_si512((const void *)p) : _mm512_maskz_loadu_epi8(mk, p), lo, hi;
+        __m512i P = TILED ? group16_tiled(B + r * rb + 16 * (size_t)g, m, d) : _mm512_load_si512((const void *)tmp[r][d]), lo, hi;
         DOT16_LOOKUP(P, lut, mask, lo, hi);
         for (int t = 0; t < NT; t++) {
           dh[r][t] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(dh[r][t], lo, xa[t]), hi, xb[t]);

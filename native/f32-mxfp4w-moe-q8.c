@@ -75,6 +75,38 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
 #define MOE_PF_BYTES 8192
 #endif
 
+/*
+ * The 4 vectors of a group of m <= 16 blocks at p, lane j of vector d = bytes 4d..4d+3 of block j, lanes
+ * past m zero: gathered from the file's packed layout (4 loads, 6 vpermt2d) or loaded from the copy's
+ * tiled16 one (vector d lies at p + 4md). The tile's expansion and the streaming kernel both start here.
+ */
+GO_AVX512 static inline __attribute__((always_inline)) void group16_packed(const uint8_t *p, int m, __m512i P[4]) {
+  /* lanes 0-7: dword 0 (idx01) or 2 (idx23) of blocks 0-7 of a pair of loads; lanes 8-15: dword 1 or 3 */
+  const __m512i idx01 = _mm512_set_epi32(29, 25, 21, 17, 13, 9, 5, 1, 28, 24, 20, 16, 12, 8, 4, 0);
+  const __m512i idx23 = _mm512_set_epi32(31, 27, 23, 19, 15, 11, 7, 3, 30, 26, 22, 18, 14, 10, 6, 2);
+  const __m512i lo8 = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i hi8 = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
+  __m512i L[4];
+  if (m == 16) {
+    for (int q = 0; q < 4; q++) L[q] = _mm512_loadu_si512((const void *)(p + 64 * q));
+  } else {
+    for (int q = 0; q < 4; q++) {
+      int left = 16 * m - 64 * q;
+      __mmask64 mk = left >= 64 ? ~(__mmask64)0 : left <= 0 ? 0 : (((__mmask64)1 << left) - 1);
+      L[q] = _mm512_maskz_loadu_epi8(mk, p + 64 * q);
+    }
+  }
+  __m512i a01 = _mm512_permutex2var_epi32(L[0], idx01, L[1]), a23 = _mm512_permutex2var_epi32(L[0], idx23, L[1]);
+  __m512i c01 = _mm512_permutex2var_epi32(L[2], idx01, L[3]), c23 = _mm512_permutex2var_epi32(L[2], idx23, L[3]);
+  P[0] = _mm512_permutex2var_epi32(a01, lo8, c01), P[1] = _mm512_permutex2var_epi32(a01, hi8, c01);
+  P[2] = _mm512_permutex2var_epi32(a23, lo8, c23), P[3] = _mm512_permutex2var_epi32(a23, hi8, c23);
+}
+
+GO_AVX512 static inline __attribute__((always_inline)) __m512i group16_tiled(const uint8_t *p, int m, int d) {
+  if (m == 16) return _mm512_loadu_si512((const void *)(p + 64 * d));
+  return _mm512_maskz_loadu_epi8(((__mmask64)1 << (4 * m)) - 1, p + 4 * m * d);
+}
+
 /* VBMI: vpermb reads 6 index bits, so a 64-entry table (the 16 codes 4 times) needs no nibble masks */
 #define LOOKUP1(raw, lut, mask, lo, hi)                                \
   (void)mask, lo = _mm512_permutexvar_epi8(raw, lut),                  \
@@ -111,17 +143,12 @@ GO_AVX512 void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, i
   else dot16_bw(B, S, nr, K, nt, tiled, xt, hx, cx, outs);
 }
 
-/* Per row and group of 16 packed blocks (256 bytes): dword d of each block gathered into one vector
-   (two rounds of vpermt2d), whose low nibbles are the expanded bytes 4d..4d+3 of every block and whose
-   high nibbles are bytes 16+4d..16+4d+3 (split order): 8 vectors of the block-transposed layout. */
+/* Per row and group of 16 blocks (256 bytes): the group's 4 vectors (group16_*), whose low nibbles are
+   the expanded bytes 4d..4d+3 of every block and whose high nibbles are bytes 16+4d..16+4d+3 (split
+   order): 8 vectors of the block-transposed layout. */
 GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K, int tiled) {
   const __m512i mask = _mm512_set1_epi8(15);
   const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
-  /* lanes 0-7: dword 0 (idx01) or 2 (idx23) of blocks 0-7 of a pair of loads; lanes 8-15: dword 1 or 3 */
-  const __m512i idx01 = _mm512_set_epi32(29, 25, 21, 17, 13, 9, 5, 1, 28, 24, 20, 16, 12, 8, 4, 0);
-  const __m512i idx23 = _mm512_set_epi32(31, 27, 23, 19, 15, 11, 7, 3, 30, 26, 22, 18, 14, 10, 6, 2);
-  const __m512i lo8 = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i hi8 = _mm512_set_epi32(31, 30, 29, 28, 27, 26, 25, 24, 15, 14, 13, 12, 11, 10, 9, 8);
   int nb = moe_nb(K), nbp = moe_nbp(K);
   size_t ts = (size_t)moe_xt_stride(K);
   uint8_t *wt = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
@@ -131,27 +158,12 @@ GO_AVX512 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, 
     uint8_t *w = wt + (size_t)r * ts;
     for (int g = 0; g < nbp; g += 16) {
       uint8_t *wg = w + (size_t)g * 32;
-      if (tiled) { /* the copy's layout is already transposed: only the lookups are left */
-        int m = nb - g < 16 ? nb - g : 16;
-        __mmask64 mk = m == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * m)) - 1);
-        for (int d = 0; d < 4; d++) {
-          __m512i P = _mm512_maskz_loadu_epi8(mk, b + 16 * (size_t)g + 4 * m * d);
-          _mm512_store_si512((void *)(wg + 64 * d), _mm512_shuffle_epi8(lut, _mm512_and_si512(P, mask)));
-          _mm512_store_si512((void *)(wg + 64 * (d + 4)), _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(P, 4), mask)));
-        }
-        _mm512_store_ps(sw + (size_t)r * nbp + g, e8m0_16(s + g, nb - g));
-        continue;
-      }
-      __m512i L[4];
-      for (int k = 0; k < 4; k++) {
-        long left = ((long)nb - g - 4 * k) * 16;
-        __mmask64 m = left >= 64 ? ~(__mmask64)0 : left <= 0 ? 0 : (((__mmask64)1 << left) - 1);
-        L[k] = _mm512_maskz_loadu_epi8(m, b + 16 * (size_t)g + 64 * k);
-      }
-      __m512i a01 = _mm512_permutex2var_epi32(L[0], idx01, L[1]), a23 = _mm512_permutex2var_epi32(L[0], idx23, L[1]);
-      __m512i c01 = _mm512_permutex2var_epi32(L[2], idx01, L[3]), c23 = _mm512_permutex2var_epi32(L[2], idx23, L[3]);
-      __m512i P[4] = {_mm512_permutex2var_epi32(a01, lo8, c01), _mm512_permutex2var_epi32(a01, hi8, c01),
-                      _mm512_permutex2var_epi32(a23, lo8, c23), _mm512_permutex2var_epi32(a23, hi8, c23)};
+      int m = nb - g < 16 ? nb - g : 16;
+      __m512i P[4];
+      if (tiled) /* the copy's layout is already transposed: only the lookups are left */
+        for (int d = 0; d < 4; d++) P[d] = group16_tiled(b + 16 * (size_t)g, m, d);
+      else
+        group16_packed(b + 16 * (size_t)g, m, P);
       for (int d = 0; d < 4; d++) {
         _mm512_store_si512((void *)(wg + 64 * d), _mm512_shuffle_epi8(lut, _mm512_and_si512(P[d], mask)));
         _mm512_store_si512((void *)(wg + 64 * (d + 4)), _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(P[d], 4), mask)));
