@@ -802,7 +802,8 @@ static napi_value js_triad(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* readBandwidth({pool, bytes, passes, huge}) -> Float64Array of GB/s per pass (go_read_bandwidth) */
+/* readBandwidth({pool, bytes, passes, huge}) -> Float64Array of 2 x passes GB/s, the probe's and the
+ * STREAM-like loop's passes interleaved (go_read_bandwidth) */
 static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_opts(env, info, &a, "readBandwidth")) return NULL;
@@ -814,12 +815,12 @@ static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   napi_value ab, arr;
   double *out;
-  napi_create_arraybuffer(env, (size_t)passes * sizeof(double), (void **)&out, &ab);
+  napi_create_arraybuffer(env, (size_t)passes * 2 * sizeof(double), (void **)&out, &ab);
   if (go_read_bandwidth(p, (size_t)bytes, passes, huge, out) < 0) {
     napi_throw_error(env, NULL, "cpu readBandwidth: out of memory");
     return NULL;
   }
-  napi_create_typedarray(env, napi_float64_array, (size_t)passes, ab, 0, &arr);
+  napi_create_typedarray(env, napi_float64_array, (size_t)passes * 2, ab, 0, &arr);
   return arr;
 }
 

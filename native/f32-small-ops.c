@@ -171,6 +171,11 @@ static void read_fill_task(void *vctx, int t, int thread) {
   for (size_t i = lo; i < hi; i++) a[i] = 1.0;
 }
 
+/* Passes alternate between the vector probe (as the decode reads) and the STREAM-like plain C loop,
+ * on one buffer: this host's bandwidth drifts from one second to the next, so the two figures are only
+ * comparable when taken in the same moments and from the same pages. gbs[2r] is the probe's pass r,
+ * gbs[2r+1] the STREAM-like one. `huge` 1 backs the buffer with 2 MiB pages, as the weights are;
+ * 0 with plain memory, whose 4 KiB pages cost a page walk every 4 KiB (more in a VM). */
 int go_read_bandwidth(pool_t *p, size_t bytes, int passes, int huge, double *gbs) {
   const size_t align = (size_t)2 << 20;
   size_t size = (bytes + align - 1) & ~(align - 1);
@@ -187,10 +192,11 @@ int go_read_bandwidth(pool_t *p, size_t bytes, int passes, int huge, double *gbs
   int tasks = pool_threads(p);
   double sums[1024];
   if (tasks > 1024) tasks = 1024;
-  read_ctx c = {(const double *)base, size / sizeof(double), tasks, huge, sums};
+  read_ctx c = {(const double *)base, size / sizeof(double), tasks, 1, sums};
   pool_run(p, read_fill_task, &c, tasks); /* first touch by the threads that will read it */
   pool_run(p, read_task, &c, tasks);      /* one pass unmeasured: page tables and caches settle */
-  for (int r = 0; r < passes; r++) {
+  for (int r = 0; r < 2 * passes; r++) {
+    c.vector = (r & 1) == 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pool_run(p, read_task, &c, tasks);

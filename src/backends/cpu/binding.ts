@@ -192,7 +192,7 @@ export interface CpuAddon {
   add(options: { pool: PoolHandle; out: Float32Array; a: Float32Array; b: Float32Array; count: number }): void;
   /** STREAM-like triad over `bytes` (three arrays), best of `reps`, in GB/s. */
   triad(options: { pool: PoolHandle; bytes: number; reps: number }): number;
-  /** GB/s of each pass reading `bytes` with every thread: `huge` 1 a 2 MiB-page buffer and vector loads (as the decode reads), 0 plain memory and a scalar loop (STREAM-like). */
+  /** GB/s of 2 x `passes` passes reading `bytes` with every thread, alternately vector loads (as the decode reads; even indices) and a STREAM-like plain C loop (odd); `huge` 1 a 2 MiB-page buffer, 0 plain memory. */
   readBandwidth?(options: { pool: PoolHandle; bytes: number; passes: number; huge: number }): Float64Array;
   /** [MoE calls, experts they read] since the process started (an expert with any token counts once per call). */
   moeCounts?(): Float64Array;

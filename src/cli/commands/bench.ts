@@ -12,8 +12,9 @@ const USAGE = `Usage: gpt-oss bench --model DIR [options]
 Measures load time, prefill and decode speed (medians of --repeat runs on random token ids) and the
 process's peak resident memory (mapped checkpoint pages included). Also measures this machine's
 memory bandwidth: a STREAM triad and, on the cpu backend, the read bandwidth as a decode step reads
-(2 MiB pages, every thread, best of 8 passes, with the spread) beside a STREAM-like read of plain
-memory, and prints the decode limit: read bandwidth / bytes one decode step reads.
+(2 MiB pages, every thread, best of 8 passes, with the spread) beside a STREAM-like read of the same
+pages in interleaved passes (and of plain 4 KiB-page memory), and prints the decode limit: read
+bandwidth / bytes one decode step reads.
 The table goes to stderr; --json prints one line of JSON on stdout.
 
 Options:
@@ -65,9 +66,11 @@ export interface BenchResult {
   read_bandwidth_gb_s: number | null;
   read_bandwidth_median_gb_s: number | null;
   read_bandwidth_min_gb_s: number | null;
-  /** the STREAM-like read test's best pass, and |read - stream| / read */
+  /** the STREAM-like read test's best pass on the probe's pages (passes interleaved with the probe's), and |read - stream| / read */
   stream_read_gb_s: number | null;
   probes_differ: number | null;
+  /** the same STREAM-like loop over plain memory (4 KiB pages): what the page size costs on this host */
+  stream_read_plain_pages_gb_s: number | null;
   decode_bytes_per_token: number;
   /** the decode steps' bytes and limit from the experts they read (--parallel N: N sequences a step), on a backend that counts them */
   batched_step: BatchedStep | null;
@@ -301,6 +304,7 @@ export const benchCommand: Command = {
       const reads = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number) => ReadProbe | null }).measureReadBandwidth?.call(model.backend, readBytes, 8) ?? null;
       const read = reads ? summarize(reads.decodeLike) : null;
       const stream = reads ? summarize(reads.streamLike) : null;
+      const plainPages = reads ? summarize(reads.streamPlainPages) : null;
       // the decode limit counts the read bandwidth where it was measured (a decode step only reads)
       const bandwidth = read ? read.best : triad;
       // backends without the choice read the experts where the checkpoint left them
@@ -334,6 +338,7 @@ export const benchCommand: Command = {
         read_bandwidth_min_gb_s: read ? round(read.min, 2) : null,
         stream_read_gb_s: stream ? round(stream.best, 2) : null,
         probes_differ: read && stream ? round(Math.abs(read.best - stream.best) / read.best, 3) : null,
+        stream_read_plain_pages_gb_s: plainPages ? round(plainPages.best, 2) : null,
         decode_bytes_per_token: Math.round(bytesPerToken),
         decode_limit_tok_s: round(limit, 3),
         decode_fraction_of_limit: round(median(decodes) / limit, 3),
@@ -350,10 +355,11 @@ export const benchCommand: Command = {
         [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s${parallel > 1 ? ` per sequence, ${result.decode_aggregate_tok_s.toFixed(2)} tok/s over ${parallel} sequences` : ''}`],
         ['peak RSS', gib(result.peak_rss_bytes)],
         ['memory bandwidth', `${result.bandwidth_gb_s.toFixed(1)} GB/s (triad)`],
-        ...(read && stream
+        ...(read && stream && plainPages
           ? ([
               ['read bandwidth', `${read.best.toFixed(1)} GB/s (2 MiB pages, all threads, best of ${read.count}; median ${read.median.toFixed(1)}, min ${read.min.toFixed(1)})`],
-              ['STREAM-like read', `${stream.best.toFixed(1)} GB/s (plain memory, scalar loop, best of ${stream.count}): ${((result.probes_differ ?? 0) * 100).toFixed(1)} % from the read probe${(result.probes_differ ?? 0) > 0.1 ? ' (over 10 %: the probe is not steady on this host now)' : ''}`],
+              ['STREAM-like read', `${stream.best.toFixed(1)} GB/s (plain C loop on the same pages, passes interleaved with the probe's, best of ${stream.count}): ${((result.probes_differ ?? 0) * 100).toFixed(1)} % from the read probe${(result.probes_differ ?? 0) > 0.1 ? ' (over 10 %: the probe is not steady on this host now)' : ''}`],
+              ['on 4 KiB pages', `${plainPages.best.toFixed(1)} GB/s (the same loop over plain memory, best of ${plainPages.count}; the copied weights lie on 2 MiB pages)`],
             ] as [string, string][])
           : []),
         ['bytes per decode step', `${(bytesPerToken / 1e9).toFixed(2)} GB`],
@@ -433,6 +439,7 @@ async function runUnderMemoryLimit(argv: readonly string[], limit: number, json:
 interface ReadProbe {
   decodeLike: number[];
   streamLike: number[];
+  streamPlainPages: number[];
 }
 
 function summarize(passes: number[]): { best: number; median: number; min: number; count: number } {
