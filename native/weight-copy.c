@@ -33,13 +33,14 @@ typedef struct {
 } copy_ctx;
 
 /*
- * Why drop a copied chunk's page cache when free memory runs low: a 2-core 24 GiB machine holds the
- * 20b's file in its page cache (13.8 GB) or the copied experts and 8-bit weights (12.6 GB), not both.
- * Left to itself, the kernel makes room for the copy by evicting the file's least recently used
- * pages, and those are the very pages this load reads next (a previous load or a warm-up read them
- * in the same order), so most of the copy came from disk (8-25 s instead of 2-3). Dropping the chunk
- * just copied gives back what the copy took, so nothing unread is evicted, and what was cached before
- * this load (up to the point where memory ran short) stays cached for the next one.
+ * Why give back a copied chunk's page cache when free memory runs low: a 2-core 24 GiB machine holds
+ * the 20b's file in its page cache (13.8 GB) or the copied experts and 8-bit weights (12.6 GB), not
+ * both. Left to itself, the kernel makes room for the copy by evicting the file's least recently used
+ * pages, which are the pages this load reads next (a previous load read them in the same order), so
+ * a load read 6-7 GB of them back from disk. Only chunks that were not cached before this load read
+ * them are given back: those that were cached stay cached for the next load (dropping them too left
+ * the next process to read all 10 GB of experts from disk), and the ones read from disk cost nothing
+ * that was there before.
  */
 #define FREE_FLOOR ((long long)768 << 20)
 
@@ -53,6 +54,19 @@ int go_memory_short(void) {
   buf[n] = 0;
   const char *f = strstr(buf, "MemFree:");
   return f && strtoll(f + 8, NULL, 10) * 1024 < FREE_FLOOR;
+}
+
+/* Whether most of [p, p + len) of a file mapping is in the page cache (mincore; 0 when unknown). */
+static int mostly_cached(const char *p, size_t len) {
+  uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+  size_t pages = (e - a) / 4096, in = 0;
+  unsigned char vec[4096];
+  for (size_t at = 0; at < pages; at += sizeof vec) {
+    size_t n = pages - at < sizeof vec ? pages - at : sizeof vec;
+    if (mincore((void *)(a + at * 4096), n * 4096, vec) != 0) return 0;
+    for (size_t i = 0; i < n; i++) in += vec[i] & 1;
+  }
+  return 2 * in >= pages;
 }
 
 static int read_chunk(const copy_ctx *c, size_t at, size_t len) {
@@ -71,9 +85,10 @@ static void copy_task(void *vctx, int task, int thread) {
   const copy_ctx *c = vctx;
   size_t at = (size_t)task * c->chunk, len = c->n - at < c->chunk ? c->n - at : c->chunk;
   /* tiled while the chunk is still in this core's caches */
+  int was_cached = c->fd >= 0 && mostly_cached(c->src + at, len);
   if (c->fd >= 0 && read_chunk(c, at, len)) {
     if (c->tile_k) moe_tile16((uint8_t *)c->dst + at, len / ((size_t)c->tile_k / 2), c->tile_k);
-    if (go_memory_short()) posix_fadvise(c->fd, c->foff + (off_t)at, (off_t)len, POSIX_FADV_DONTNEED);
+    if (!was_cached && go_memory_short()) posix_fadvise(c->fd, c->foff + (off_t)at, (off_t)len, POSIX_FADV_DONTNEED);
     return;
   }
   memcpy(c->dst + at, c->src + at, len);

@@ -11,7 +11,8 @@
  * offset foff, and the bytes are read with pread() (the mapping's pages never enter the process;
  * a chunk whose read fails is copied from src instead). fd < 0: memcpy, and with release the
  * source's pages (a read-only file mapping's) are dropped from the process after each chunk.
- * With fd >= 0 and free memory short, each chunk's page cache is dropped once copied.
+ * With fd >= 0 and free memory short, a chunk that was not in the page cache before is dropped from it
+ * once copied.
  * tile_k > 0: the bytes are MXFP4 rows of K = tile_k, left in the tiled16 layout (moe_tile16), n a
  * multiple of K/2.
  */
