@@ -673,7 +673,8 @@ static napi_value js_copy_weights(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   mapping_t *m = n > 0 ? live_mapping_of(src, n) : NULL;
   int fd = m ? m->fd : -1;
-  go_copy_weights(p, dst, src, n, fd, m ? (off_t)(src - (const uint8_t *)m->h.ptr) : 0, m != NULL, tile_k);
+  go_copy_weights(p, dst, src, n, fd, m ? (off_t)(src - (const uint8_t *)m->h.ptr) : 0, m != NULL, tile_k, m ? m->h.ptr : NULL,
+                  m ? m->size : 0);
   napi_value r;
   napi_create_string_utf8(env, fd >= 0 ? "read" : "copy", NAPI_AUTO_LENGTH, &r);
   return r;

@@ -37,36 +37,50 @@ typedef struct {
  * the 20b's file in its page cache (13.8 GB) or the copied experts and 8-bit weights (12.6 GB), not
  * both. Left to itself, the kernel makes room for the copy by evicting the file's least recently used
  * pages, which are the pages this load reads next (a previous load read them in the same order), so
- * a load read 6-7 GB of them back from disk. Only chunks that were not cached before this load read
- * them are given back: those that were cached stay cached for the next load (dropping them too left
- * the next process to read all 10 GB of experts from disk), and the ones read from disk cost nothing
- * that was there before.
+ * a load read 6-7 GB of them back from disk, or took 30 s. So, with free memory short:
+ * - a chunk read from disk is given back (it displaces nothing that was there before);
+ * - a chunk that was cached is given back only when little else is cached (other files' pages are what
+ *   the kernel should take first): dropping those too left the next process, after another engine's
+ *   run, to read all 10 GB of experts from disk.
+ * `own` estimates this file's cached bytes: counted once per mapping (mincore, about 0.2 s for the
+ * 20b), then kept up to date with what the copy reads from disk and gives back.
  */
 #define FREE_FLOOR ((long long)768 << 20)
+#define OTHERS_FLOOR ((long long)1 << 30)
 
-int go_memory_short(void) {
+static struct {
+  const void *map;
+  size_t size;
+  long long cached;
+} own;
+
+/* MemFree and Cached of /proc/meminfo in bytes; 0 when unknown (then nothing is given back). */
+static int meminfo(long long *free_bytes, long long *cached_bytes) {
   int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
-  char buf[512];
+  char buf[1024];
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
   if (n <= 0) return 0;
   buf[n] = 0;
-  const char *f = strstr(buf, "MemFree:");
-  return f && strtoll(f + 8, NULL, 10) * 1024 < FREE_FLOOR;
+  const char *f = strstr(buf, "MemFree:"), *c = strstr(buf, "\nCached:");
+  if (!f || !c) return 0;
+  *free_bytes = strtoll(f + 8, NULL, 10) * 1024;
+  *cached_bytes = strtoll(c + 8, NULL, 10) * 1024;
+  return 1;
 }
 
-/* Whether most of [p, p + len) of a file mapping is in the page cache (mincore; 0 when unknown). */
-static int mostly_cached(const char *p, size_t len) {
+/* Bytes of [p, p + len) of a file mapping in the page cache (mincore; -1 when unknown). */
+static long long resident_bytes(const char *p, size_t len) {
   uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
   size_t pages = (e - a) / 4096, in = 0;
   unsigned char vec[4096];
   for (size_t at = 0; at < pages; at += sizeof vec) {
     size_t n = pages - at < sizeof vec ? pages - at : sizeof vec;
-    if (mincore((void *)(a + at * 4096), n * 4096, vec) != 0) return 0;
+    if (mincore((void *)(a + at * 4096), n * 4096, vec) != 0) return -1;
     for (size_t i = 0; i < n; i++) in += vec[i] & 1;
   }
-  return 2 * in >= pages;
+  return (long long)in * 4096;
 }
 
 static int read_chunk(const copy_ctx *c, size_t at, size_t len) {
@@ -85,10 +99,18 @@ static void copy_task(void *vctx, int task, int thread) {
   const copy_ctx *c = vctx;
   size_t at = (size_t)task * c->chunk, len = c->n - at < c->chunk ? c->n - at : c->chunk;
   /* tiled while the chunk is still in this core's caches */
-  int was_cached = c->fd >= 0 && mostly_cached(c->src + at, len);
+  int was_cached = c->fd >= 0 && 2 * resident_bytes(c->src + at, len) >= (long long)len;
   if (c->fd >= 0 && read_chunk(c, at, len)) {
     if (c->tile_k) moe_tile16((uint8_t *)c->dst + at, len / ((size_t)c->tile_k / 2), c->tile_k);
-    if (!was_cached && go_memory_short()) posix_fadvise(c->fd, c->foff + (off_t)at, (off_t)len, POSIX_FADV_DONTNEED);
+    long long free_bytes, cached_bytes;
+    int short_now = meminfo(&free_bytes, &cached_bytes) && free_bytes < FREE_FLOOR;
+    long long ours = __atomic_load_n(&own.cached, __ATOMIC_RELAXED);
+    if (short_now && (!was_cached || cached_bytes - ours < OTHERS_FLOOR)) {
+      posix_fadvise(c->fd, c->foff + (off_t)at, (off_t)len, POSIX_FADV_DONTNEED);
+      if (was_cached) __atomic_sub_fetch(&own.cached, (long long)len, __ATOMIC_RELAXED);
+    } else if (!was_cached) {
+      __atomic_add_fetch(&own.cached, (long long)len, __ATOMIC_RELAXED);
+    }
     return;
   }
   memcpy(c->dst + at, c->src + at, len);
@@ -100,7 +122,12 @@ static void copy_task(void *vctx, int task, int thread) {
   }
 }
 
-void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release, int tile_k) {
+void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release, int tile_k,
+                     const void *file_map, size_t file_size) {
+  if (fd >= 0 && file_map && (own.map != file_map || own.size != file_size)) {
+    long long r = resident_bytes(file_map, file_size);
+    own.map = file_map, own.size = file_size, own.cached = r < 0 ? 0 : r;
+  }
   /* tiling works on whole rows (K/2 bytes), so a chunk holds whole rows */
   size_t row = tile_k > 0 ? (size_t)tile_k / 2 : 1, chunk = COPY_CHUNK / row * row;
   copy_ctx c = {dst, src, n, fd, foff, release, chunk, tile_k > 0 ? tile_k : 0};

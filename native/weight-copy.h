@@ -11,15 +11,12 @@
  * offset foff, and the bytes are read with pread() (the mapping's pages never enter the process;
  * a chunk whose read fails is copied from src instead). fd < 0: memcpy, and with release the
  * source's pages (a read-only file mapping's) are dropped from the process after each chunk.
- * With fd >= 0 and free memory short, a chunk that was not in the page cache before is dropped from it
- * once copied.
+ * With fd >= 0 and free memory short, a copied chunk's page cache is given back when it was read from
+ * disk, or when little besides this file (file_map, file_size: the whole mapping) is cached (weight-copy.c).
  * tile_k > 0: the bytes are MXFP4 rows of K = tile_k, left in the tiled16 layout (moe_tile16), n a
  * multiple of K/2.
  */
-/* 1 when the machine's free memory (MemFree) is below the floor under which the copy gives back the
- * page cache of what it has read (weight-copy.c says why). */
-int go_memory_short(void);
-
-void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release, int tile_k);
+void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release, int tile_k,
+                     const void *file_map, size_t file_size);
 
 #endif
