@@ -43,7 +43,8 @@ typedef struct {
  *   the kernel should take first): dropping those too left the next process, after another engine's
  *   run, to read all 10 GB of experts from disk.
  * `own` estimates this file's cached bytes: counted once per mapping (mincore, about 0.2 s for the
- * 20b), then kept up to date with what the copy reads from disk and gives back.
+ * 20b) when free memory is below the file's size, then kept up to date with what the copy reads from
+ * disk and gives back.
  */
 #define FREE_FLOOR ((long long)768 << 20)
 #define OTHERS_FLOOR ((long long)1 << 30)
@@ -124,7 +125,10 @@ static void copy_task(void *vctx, int task, int thread) {
 
 void go_copy_weights(pool_t *p, void *dst, const void *src, size_t n, int fd, off_t foff, int release, int tile_k,
                      const void *file_map, size_t file_size) {
-  if (fd >= 0 && file_map && (own.map != file_map || own.size != file_size)) {
+  /* counted only where this load may run short of memory: where it cannot, nothing is given back */
+  long long free_bytes, cached_bytes;
+  if (fd >= 0 && file_map && (own.map != file_map || own.size != file_size) && meminfo(&free_bytes, &cached_bytes) &&
+      free_bytes < (long long)file_size) {
     long long r = resident_bytes(file_map, file_size);
     own.map = file_map, own.size = file_size, own.cached = r < 0 ? 0 : r;
   }
