@@ -279,6 +279,13 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
 #ifndef Q8_PF512
 #define Q8_PF512 1024
 #endif
+/* The rows' lines are prefetched into L2, not L1, as the MoE kernel's are: an L1 prefetch holds one of
+ * the core's few L1 miss buffers until the line arrives. bench/dense-q8-stream.c on the Zen 4 host
+ * (2026-12-04, matmuls / plain read, alternated): one thread 0.89-0.91 against 0.84-0.86, two threads
+ * 0.94-1.01 against 0.75-0.94; a longer distance with L2 did worse (0.65-0.74 at 2-4 KiB). */
+#ifndef Q8_HINT
+#define Q8_HINT _MM_HINT_T1
+#endif
 GO_DENSE_AVX512 static inline __attribute__((always_inline)) void row_q8_avx512(
     int T, const int8_t *w, const uint16_t *s, int nb, const int8_t *xq, const float *xd, const float *xc, float *out,
     size_t ostride) {
@@ -294,7 +301,7 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void row_q8_avx512(
       acc[t] = _mm512_fmadd_ps(sw, _mm512_maskz_loadu_ps(m, xc + t * nb + b), acc[t]);
       c[t] = _mm512_mul_ps(sw, _mm512_maskz_loadu_ps(m, xd + t * nb + b));
     }
-    for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w + 32 * (size_t)b + Q8_PF512 + l), _MM_HINT_T0);
+    for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w + 32 * (size_t)b + Q8_PF512 + l), Q8_HINT);
     for (int j = 0; 2 * j < left; j++) {
       size_t o = (size_t)32 * (b + 2 * j);
       /* an odd last block: its half of the load is masked off (scale 0 there as well) */
@@ -329,8 +336,8 @@ GO_DENSE_AVX512 static void row2_q8_avx512(const int8_t *w0, const uint16_t *s0,
     acc1 = _mm512_fmadd_ps(sw1, xcv, acc1);
     __m512 c0 = _mm512_mul_ps(sw0, xs), c1 = _mm512_mul_ps(sw1, xs);
     for (int l = 0; l < 512; l += 64) {
-      _mm_prefetch((const char *)(w0 + 32 * (size_t)b + Q8_PF512 + l), _MM_HINT_T0);
-      _mm_prefetch((const char *)(w1 + 32 * (size_t)b + Q8_PF512 + l), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w0 + 32 * (size_t)b + Q8_PF512 + l), Q8_HINT);
+      _mm_prefetch((const char *)(w1 + 32 * (size_t)b + Q8_PF512 + l), Q8_HINT);
     }
     for (int j = 0; 2 * j < left; j++) {
       size_t o = (size_t)32 * (b + 2 * j);
