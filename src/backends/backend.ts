@@ -37,6 +37,12 @@ export interface BackendOptions {
   precision?: Precision;
   /** Worker threads (cpu backend); defaults to the number of physical cores. */
   threads?: number;
+  /**
+   * Threads for the load's own work (cpu backend: the expert copy and the 8-bit conversion); defaults
+   * to the larger of `threads` and the physical cores, since a load is a burst of page faults and
+   * copies that a single thread leaves half done (BENCHMARKS.md, issue 13).
+   */
+  loadThreads?: number;
   /** cpu backend: default `q8` under `fast`; `exact` always reads in place (asking it for `q8` is an error). */
   denseWeights?: DenseWeights;
   /** cpu backend: default `map`; load-model.ts picks it when asked for `auto`. */

@@ -21,6 +21,8 @@ export interface LoadModelOptions {
   backend?: BackendName;
   precision?: Precision;
   threads?: number;
+  /** cpu backend: threads for the load's expert copy and 8-bit conversion; default the larger of `threads` and the physical cores. */
+  loadThreads?: number;
   /** cpu backend: `q8` (default under fast) converts the dense matrices at load, `in-place` reads them from the mapping. */
   denseWeights?: DenseWeights;
   /** cpu backend: `copy` the MXFP4 experts into the process's memory at load, read them in place (`map`), or `auto` (default): copy when the available memory (cgroup limits included) holds them with room for the KV cache. */
@@ -63,6 +65,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     const backendOptions = {
       ...(options.precision !== undefined ? { precision: options.precision } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.loadThreads !== undefined ? { loadThreads: options.loadThreads } : {}),
       ...(options.denseWeights !== undefined ? { denseWeights: options.denseWeights } : {}),
       experts: resolveExperts(parseExpertsChoice(options.experts ?? 'auto', 'loadModel'), checkpoint.config),
     };

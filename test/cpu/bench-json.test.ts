@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
 import { benchCommand } from '../../src/cli/commands/bench.js';
 import { openCheckpoint } from '../../src/format/checkpoint.js';
 import { loadFixture } from '../model/fixtures.js';
@@ -60,7 +61,7 @@ describe('gpt-oss bench --json', () => {
   it('says where the load went: the expert copy and the 8-bit conversion move the checkpoint\'s bytes', () => {
     const r = spawnSync(
       process.execPath,
-      [join(root, 'dist/cli/main.js'), 'bench', '--model', fixture.dir, '--backend', 'cpu', '--precision', 'fast', '--prompt', '2', '--gen', '1', '--repeat', '1', '--experts', 'copy', '--json'],
+      [join(root, 'dist/cli/main.js'), 'bench', '--model', fixture.dir, '--backend', 'cpu', '--precision', 'fast', '--prompt', '2', '--gen', '1', '--repeat', '1', '--experts', 'copy', '--threads', '1', '--json'],
       { cwd: root, encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -87,6 +88,12 @@ describe('gpt-oss bench --json', () => {
     for (const k of ['open_s', 'backend_s', 'weights_s', 'copy_s', 'q8_s']) assert.ok(p[k]! >= 0, `${k}: ${p[k]}`);
     assert.ok(p.copy_s! + p.q8_s! <= p.weights_s! + 1e-3 && p.open_s! + p.backend_s! + p.weights_s! <= j.load_s + 1e-3, JSON.stringify(j));
     assert.match(r.stderr, /load\s+[\d.]+ s \(.*copy [\d.]+ [MG]B in [\d.]+ s.*q8 [\d.]+ [MG]B in/);
+    // the load's copy and conversion run on every physical core even when decode asks for one thread
+    const addon = loadCpuAddon();
+    if (addon instanceof Error) throw addon;
+    const cores = addon.physicalCores;
+    assert.equal(p.load_threads, Math.max(1, cores));
+    assert.match(r.stderr, new RegExp(`load\\s+[\\d.]+ s \\(.*, ${cores} load threads?\\)`));
   });
 
   it('refuses --parallel 0 before loading', async () => {

@@ -49,17 +49,25 @@ export class CpuBackend implements Backend {
   /** Where the experts are read from; `copy` falls back to `map` for a tensor whose copy cannot be allocated. */
   experts: ExpertsPlacement;
   readonly threads: number;
+  readonly loadThreads: number;
   readonly simd: string;
   private readonly addon: CpuAddon;
   private pool: PoolHandle | null;
+  /** A pool of `loadThreads` for the load's copies and conversions, made on first use where it differs from `threads`. */
+  private loadPool: PoolHandle | null = null;
   private readonly caches = new Set<CpuKvCache>();
-  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0 };
+  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, load_threads: 0 };
 
   constructor(addon: CpuAddon, options: BackendOptions = {}) {
     const threads = options.threads ?? addon.physicalCores;
     if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
       throw new InvalidArgumentError(`cpu backend: threads must be an integer in [1, 1024], got ${threads}`);
     }
+    const loadThreads = options.loadThreads ?? Math.max(threads, addon.physicalCores);
+    if (!Number.isInteger(loadThreads) || loadThreads < 1 || loadThreads > 1024) {
+      throw new InvalidArgumentError(`cpu backend: loadThreads must be an integer in [1, 1024], got ${loadThreads}`);
+    }
+    this.loadThreads = loadThreads;
     this.addon = addon;
     this.precision = options.precision ?? 'fast';
     if (options.denseWeights !== undefined && options.denseWeights !== 'q8' && options.denseWeights !== 'in-place') {
@@ -81,6 +89,14 @@ export class CpuBackend implements Backend {
   private get p(): PoolHandle {
     if (!this.pool) throw new InvalidArgumentError('cpu backend: used after dispose()');
     return this.pool;
+  }
+
+  /** The load's pool; its workers sleep once the load is done, so keeping it costs no CPU. */
+  private get lp(): PoolHandle {
+    const main = this.p;
+    const p = this.loadThreads === this.threads ? main : (this.loadPool ??= this.addon.createPool(this.loadThreads));
+    this.stats.load_threads = Math.max(this.stats.load_threads, this.addon.poolThreads(p));
+    return p;
   }
 
   /** This machine's memory bandwidth (STREAM triad over `bytes`, best of `reps`), GB/s. */
@@ -153,7 +169,7 @@ export class CpuBackend implements Backend {
     const dst = new Uint8Array(buffer);
     let tiled = false;
     if (this.addon.copyWeights) {
-      this.addon.copyWeights({ pool: this.p, dst, src, ...(tileK !== undefined ? { tileK } : {}) });
+      this.addon.copyWeights({ pool: this.lp, dst, src, ...(tileK !== undefined ? { tileK } : {}) });
       tiled = tileK !== undefined;
     } else {
       dst.set(src);
@@ -185,7 +201,7 @@ export class CpuBackend implements Backend {
     const huge = this.addon.allocWeights?.(bytes);
     const q8 = huge ? new Uint8Array(huge) : new Uint8Array(bytes);
     const t1 = performance.now();
-    this.addon.quantizeQ8({ pool: this.p, dst: q8, src: m.bytes, dtype: m.dtype, N: m.rows, K: m.cols });
+    this.addon.quantizeQ8({ pool: this.lp, dst: q8, src: m.bytes, dtype: m.dtype, N: m.rows, K: m.cols });
     this.stats.alloc_s += (t1 - t0) / 1000;
     this.stats.q8_s += (performance.now() - t1) / 1000;
     this.stats.q8_in_bytes += m.bytes.length;
@@ -262,6 +278,8 @@ export class CpuBackend implements Backend {
   dispose(): void {
     for (const c of this.caches) this.addon.destroy(c.handle);
     this.caches.clear();
+    if (this.loadPool) this.addon.destroy(this.loadPool);
+    this.loadPool = null;
     if (this.pool) this.addon.destroy(this.pool);
     this.pool = null;
   }

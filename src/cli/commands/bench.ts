@@ -108,6 +108,8 @@ export function loadPhasesText(p: Readonly<Record<string, number>>): string {
     if (bytes > 0) parts.push(`${name} ${size(bytes)} in ${v.toFixed(2)} s${v > 0 ? ` (${(bytes / 1e9 / v).toFixed(2)} GB/s)` : ''}`);
     else if (v >= 0.005) parts.push(`${name} ${v.toFixed(2)} s`);
   }
+  const lt = p.load_threads ?? 0;
+  if (lt > 0) parts.push(`${lt} load thread${lt === 1 ? '' : 's'}`);
   return parts.join(', ');
 }
 
