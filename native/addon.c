@@ -529,6 +529,40 @@ static napi_value js_alloc_weights(napi_env env, napi_callback_info info) {
   return buffer;
 }
 
+/*
+ * freeWeights(buffer) -> whether it was detached. The memory of allocWeights is otherwise given back only
+ * when the garbage collector finalizes its buffer, which a process that loads another model right after
+ * disposing one may not see in time (three 20b loads in a row were killed for memory). Detaching leaves
+ * every view of the buffer empty (the ops then refuse them); its pages are dropped here, and its
+ * finalizer unmaps the memory on a later turn of the event loop.
+ */
+static napi_value js_free_weights(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "freeWeights", 1)) return NULL;
+  bool is_ab = false;
+  napi_is_arraybuffer(env, a.argv[0], &is_ab);
+  if (!is_ab) {
+    napi_throw_type_error(env, NULL, "freeWeights: buffer must be an ArrayBuffer made by allocWeights");
+    return NULL;
+  }
+  bool detached = false;
+  napi_is_detached_arraybuffer(env, a.argv[0], &detached);
+  void *data = NULL;
+  size_t len = 0;
+  if (!detached) napi_get_arraybuffer_info(env, a.argv[0], &data, &len);
+  int ok = !detached && napi_detach_arraybuffer(env, a.argv[0]) == napi_ok;
+  if (ok && data && len > 0) {
+    /* No view can reach these bytes now: their pages go back at once, the mapping with the finalizer
+       (only whole pages inside the buffer: a small one shares its arena's pages with others). */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t b = ((uintptr_t)data + page - 1) & ~(page - 1), e = ((uintptr_t)data + len) & ~(page - 1);
+    if (e > b) madvise((void *)b, e - b, MADV_DONTNEED);
+  }
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 /* ---- ops ------------------------------------------------------------------------------------- */
 
 static napi_value js_embed(napi_env env, napi_callback_info info) {
@@ -902,6 +936,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "quantizeQ8", js_quantize_q8);
   set_fn(env, exports, "prefault", js_prefault);
   set_fn(env, exports, "allocWeights", js_alloc_weights);
+  set_fn(env, exports, "freeWeights", js_free_weights);
   set_fn(env, exports, "release", js_release);
   set_fn(env, exports, "copyWeights", js_copy_weights);
   set_fn(env, exports, "rope", js_rope);

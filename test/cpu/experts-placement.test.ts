@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../../src/cli/commands/bench.js';
+import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
 import type { CpuWeight } from '../../src/backends/cpu/cpu-weights.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { PRESETS } from '../../src/format/config-types.js';
@@ -65,6 +66,38 @@ describe('experts placement', () => {
         model.dispose();
       }
     }
+  });
+
+  it('dispose() gives the copied experts and 8-bit weights back at once, not at a later garbage collection', async () => {
+    const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'copy' });
+    const weights = (model.transformer as unknown as { weights: ModelWeights }).weights;
+    const mlp1 = weights.layers[0]!.moe.mlp1 as CpuWeight;
+    const q = weights.layers[0]!.q as CpuWeight;
+    assert.ok(mlp1.store.kind === 'mxfp4' && q.store.kind === 'dense' && q.store.q8 !== undefined);
+    const held = [mlp1.store.blocks, mlp1.store.scales, q.store.q8];
+    assert.ok(held.every((v) => v.byteLength > 0));
+    model.dispose();
+    // detached: every view of the backend's own buffers is empty, so nothing can read freed memory
+    assert.deepEqual(held.map((v) => v.byteLength), [0, 0, 0]);
+  });
+
+  it('freeWeights returns a buffer of allocWeights to the system before the garbage collector runs', () => {
+    const addon = loadCpuAddon();
+    if (addon instanceof Error) throw addon;
+    assert.ok(addon.allocWeights && addon.freeWeights, 'the addon has allocWeights and freeWeights');
+    const rss = (): number => process.memoryUsage().rss;
+    const bytes = 256 << 20;
+    const b = addon.allocWeights(bytes);
+    assert.ok(b);
+    new Uint8Array(b).fill(7);
+    const filled = rss();
+    const view = new Uint8Array(b, 4096, 100);
+    assert.equal(addon.freeWeights(b), true);
+    assert.equal(b.byteLength, 0);
+    assert.equal(view.length, 0);
+    assert.ok(filled - rss() > bytes * 0.9, `rss fell by ${(filled - rss()) / 2 ** 20} MiB, expected about 256`);
+    assert.equal(addon.freeWeights(b), false, 'a second free does nothing');
+    assert.throws(() => addon.freeWeights!(new Uint8Array(4) as unknown as ArrayBuffer), /freeWeights: buffer must be an ArrayBuffer/);
   });
 
   it('auto copies when the memory left holds the experts and the cache room, else reads in place', () => {

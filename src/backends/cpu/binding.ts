@@ -181,6 +181,12 @@ export interface CpuAddon {
    */
   allocWeights?(bytes: number): ArrayBuffer | null;
   /**
+   * Detaches a buffer of allocWeights (every view of it becomes empty) so that its memory is unmapped on
+   * the next turn of the event loop rather than whenever the garbage collector gets to it; false if it
+   * was already detached.
+   */
+  freeWeights?(buffer: ArrayBuffer): boolean;
+  /**
    * `src` into `dst` (as long) on every thread: a view of a live file mapping is read from its file
    * ('read': the mapping's pages never enter the process), anything else copied ('copy'). `tileK`: the
    * bytes are MXFP4 blocks of rows of that K, left in the tiled16 layout (native moe_tile16).
