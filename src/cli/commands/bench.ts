@@ -25,7 +25,7 @@ Options:
                               8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
                               mapped (the only choice under exact). Sets the bytes the decode limit counts.
   --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
-  --threads N                 worker threads (cpu backend; default: physical cores)
+  --threads N                 worker threads (cpu backend; default: physical cores; the load uses them all)
   --prompt N                  prompt tokens processed in prefill (default 512)
   --gen N                     tokens generated one at a time (default 128)
   --repeat N                  runs; medians are reported (default 3)

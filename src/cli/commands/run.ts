@@ -45,7 +45,7 @@ Options:
   --max-tokens N         most tokens per answer (default: until the context is full)
   --context N            context length in tokens (default 8192, at most the model's 131072)
   --backend ${BACKEND_NAMES.join('|')} compute backend (default: the best available)
-  --threads N            worker threads of the cpu backend
+  --threads N            worker threads of the cpu backend (the load itself uses every physical core)
   --precision exact|fast
   --experts auto|copy|map cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
   --date YYYY-MM-DD      conversation start date (default today)

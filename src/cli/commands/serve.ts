@@ -33,7 +33,7 @@ Options:
   --context N              context length of each session in tokens (default 8192)
   --reasoning-budget N     default most reasoning tokens per request (default: no limit)
   --backend ref|cpu        compute backend (default: the best available)
-  --threads N              worker threads of the cpu backend
+  --threads N              worker threads of the cpu backend (the load itself uses every physical core)
   --precision exact|fast
   --experts auto|copy|map  cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
 
