@@ -178,7 +178,7 @@ GO_AVX2 static void tile_f32_avx2(const float *W, int nr, int K, const float *co
  * AVX-512 bf16 rows: 64 bytes of weights are 32 bf16; a shift by 16 gives the even elements as f32
  * and masking the low halves the odd ones, so x is handed over de-interleaved per 32 elements
  * ([16 even][16 odd], zero padded; see deinterleave32) and no widening shuffle is needed. One row
- * at a time against all T tokens, one forward stream per thread (as row_q8_avx512).
+ * at a time against all T tokens, one forward stream per thread (as q8-dense.c's kernels).
  */
 #ifndef PF_BF16_512
 #define PF_BF16_512 1024
@@ -403,13 +403,13 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
   float *xs_own = NULL;
   if (n <= DIRECT_MAX_TOKENS) {
     if (dtype == GO_DT_Q8) {
-      int nb = (K + 31) / 32;
+      int nbk = go_q8_act_blocks(K);
       size_t qs = go_q8_act_stride(K);
-      char *ws = pool_workspace(p, (size_t)n * (qs + (size_t)nb * 8));
+      char *ws = pool_workspace(p, (size_t)n * (qs + (size_t)nbk * 8));
       int8_t *xq = (int8_t *)ws;
-      float *xd = (float *)(ws + (size_t)n * qs), *xc = xd + (size_t)n * nb;
+      float *xd = (float *)(ws + (size_t)n * qs), *xc = xd + (size_t)n * nbk;
       for (int t = 0; t < n; t++)
-        go_q8_quantize_act(x + (size_t)t * K, K, xq + (size_t)t * qs, xd + (size_t)t * nb, xc + (size_t)t * nb);
+        go_q8_quantize_act(x + (size_t)t * K, K, xq + (size_t)t * qs, xd + (size_t)t * nbk, xc + (size_t)t * nbk);
       c.xq = xq;
       c.xd = xd;
       c.xc = xc;

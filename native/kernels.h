@@ -16,7 +16,11 @@ void go_tile_f32(const float *W, int nr, int K, const float *const *xs, int nt, 
 #define GO_DENSE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
 #endif
 
-/* ---- 8-bit dense weights (q8-dense.c): [N, roundup(K,32)] int8, then [N, roundup(K,32)/32] f16 scales */
+/* ---- 8-bit dense weights (q8-dense.c): [N, roundup(K,32)] int8, then [N, roundup(K,32)/32] f16 scales.
+ * With the AVX-512 VNNI kernels (go_q8_tiled) each row's bytes are tiled instead: per group of 16 blocks
+ * (the row's last group may hold m < 16), 8 runs of m dwords, dword j of run i = bytes 4i..4i+3 of block j,
+ * each byte stored as w + 128 (u8). A vpdpbusd chain over the 8 runs then leaves each block's whole dot in
+ * its own lane; the same bytes in the same space as the plain layout. */
 size_t go_q8_bytes(int N, int K);
 /* Converts a bf16/f32 matrix; release: madvise(DONTNEED) the source rows once done (file mappings only). */
 void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, int K, int release);
@@ -26,7 +30,11 @@ void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, in
  * the reference's bf16 run, issue 13 item 8). c[b] = -128 * d[b] * sum(q of block b) (the AVX-512 kernel's
  * offset term). One token takes go_q8_act_stride(K) bytes of q. */
 #define GO_ACT_QMAX 16256.0f
-static inline size_t go_q8_act_stride(int K) { return (size_t)2 * 32 * ((K + 31) / 32); }
+int go_q8_tiled(void);
+/* Blocks per token in d and c (zero padded to whole groups of 16), and bytes per token of q (two planes of
+ * that many blocks: plain order, or with go_q8_tiled the weights' tiled order over whole groups). */
+static inline int go_q8_act_blocks(int K) { return (((K + 31) / 32) + 15) & ~15; }
+static inline size_t go_q8_act_stride(int K) { return (size_t)2 * 32 * go_q8_act_blocks(K); }
 void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c);
 void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
                     const float *xc, int n, float *out, size_t ostride);

@@ -5,6 +5,8 @@
  * quants [N, Kp] int8, then scales [N, Kp / 32] f16. Activations are quantized the same way once
  * per token, and a block's dot product is an integer multiply-add scaled by the two block scales
  * (AVX2: vpmaddubsw with the sign trick; AVX-512 VNNI: vpdpbusd on offset weights, chosen at run time).
+ * With AVX-512 VNNI the rows' bytes are tiled at load (kernels.h) so that each lane of a vpdpbusd chain
+ * holds one block's whole dot; the activations are tiled to match once per call (go_q8_quantize_act).
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -19,6 +21,32 @@
 size_t go_q8_bytes(int N, int K) {
   size_t nb = (size_t)(K + 31) / 32;
   return (size_t)N * nb * 34;
+}
+
+int go_q8_tiled(void) {
+#ifdef GO_X86
+  return go_kernels.dense_q8 >= GO_L_AVX512;
+#else
+  return 0;
+#endif
+}
+
+/* A row of nb plain int8 blocks into the tiled layout (kernels.h), in place. */
+static void q8_tile_row(int8_t *row, int nb) {
+  uint32_t in[128], out[128];
+  for (int g = 0; g < nb; g += 16) {
+    int m = nb - g < 16 ? nb - g : 16;
+    memcpy(in, row + 32 * (size_t)g, (size_t)32 * m);
+    for (int j = 0; j < m; j++)
+      for (int i = 0; i < 8; i++) out[i * m + j] = in[8 * j + i] ^ 0x80808080u;
+    memcpy(row + 32 * (size_t)g, out, (size_t)32 * m);
+  }
+}
+
+/* The weight of element e of a tiled row. */
+static inline int q8_tiled_at(const int8_t *row, int nb, int e) {
+  int b = e / 32, g = b & ~15, j = b - g, i = (e % 32) / 4, m = nb - g < 16 ? nb - g : 16;
+  return (int8_t)((uint8_t)row[32 * (size_t)g + 4 * (i * m + j) + e % 4] ^ 0x80);
 }
 
 /* One 32-block of f32 to int8 with scale amax/127 rounded to f16 first (so q matches what is stored). */
@@ -241,7 +269,7 @@ GO_AVX2 static void dot4_q8_avx2(const int8_t *w, size_t Kp, const uint16_t *s, 
   rows_q8_avx2(4, ws, ss, nb, xq, xd, out);
 }
 
-/* one token, two rows from different parts of the run: two forward streams (as row2_q8_avx512) */
+/* one token, two rows from different parts of the run: two forward streams (as rows_q8t_avx512) */
 GO_AVX2 static void row2_q8_avx2(const int8_t *w0, const uint16_t *s0, const int8_t *w1, const uint16_t *s1, int nb,
                                  const int8_t *xq, const float *xd, float *o0, float *o1) {
   const int8_t *ws[2] = {w0, w1};
@@ -269,115 +297,98 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
 }
 
 /*
- * AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so each weight byte is flipped to
- * w + 128 (an xor) and the excess 128 * sum(x) of a block is taken back once per block through
- * the activation's precomputed c[b] = -128 * d[b] * sum(q). One 64-byte load covers 2 blocks: 16
- * int32 lanes (8 per block), scaled per lane by that block's sw * sx. One row at a time, against
- * all T tokens: a single forward stream per thread reads ~30 % faster here than 4 rows side by
- * side (the hardware prefetchers keep up with one stream; measured 26 -> 32 GB/s on huge pages).
+ * AVX-512 VNNI, on the tiled layout (kernels.h): vpdpbusd multiplies unsigned by signed bytes, so the
+ * weights are stored as w + 128 and the excess 128 * sum(x) of a block is taken back once per block
+ * through the activation's precomputed c[b] = -128 * d[b] * sum(q). Per group of 16 blocks, 8 vpdpbusd per
+ * activation plane leave each block's integer dot in its own lane, so the float work (convert, scale,
+ * offset) is done once per 16 blocks and token instead of once per 2 (about half the vector operations of
+ * the plain layout's kernel per weight byte; 2-4 tokens share each weight load and nothing else).
+ * Rows are read as one forward stream each, prefetched Q8_PF512 bytes ahead into L2, not L1: an L1
+ * prefetch holds one of the core's few L1 miss buffers until the line arrives (bench/dense-q8-stream.c on
+ * the Zen 4 host, 2026-12-04, plain layout: one thread 0.89-0.91 of a plain read against 0.84-0.86 with
+ * L1, two threads 0.94-1.01 against 0.75-0.94; a longer distance did worse).
  */
 #ifndef Q8_PF512
 #define Q8_PF512 1024
 #endif
-/* The rows' lines are prefetched into L2, not L1, as the MoE kernel's are: an L1 prefetch holds one of
- * the core's few L1 miss buffers until the line arrives. bench/dense-q8-stream.c on the Zen 4 host
- * (2026-12-04, matmuls / plain read, alternated): one thread 0.89-0.91 against 0.84-0.86, two threads
- * 0.94-1.01 against 0.75-0.94; a longer distance with L2 did worse (0.65-0.74 at 2-4 KiB). */
 #ifndef Q8_HINT
 #define Q8_HINT _MM_HINT_T1
 #endif
-GO_DENSE_AVX512 static inline __attribute__((always_inline)) void row_q8_avx512(
-    int T, const int8_t *w, const uint16_t *s, int nb, const int8_t *xq, const float *xd, const float *xc, float *out,
-    size_t ostride) {
-  const __m512i flip = _mm512_set1_epi8((char)0x80);
-  size_t Kp = (size_t)32 * nb;
-  __m512 acc[4];
-  for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
-  for (int b = 0; b < nb; b += 16) {
-    int left = nb - b < 16 ? nb - b : 16;
-    __mmask16 m = (__mmask16)((1u << left) - 1);
-    __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, s + b)), c[4];
-    for (int t = 0; t < T; t++) {
-      acc[t] = _mm512_fmadd_ps(sw, _mm512_maskz_loadu_ps(m, xc + t * nb + b), acc[t]);
-      c[t] = _mm512_mul_ps(sw, _mm512_maskz_loadu_ps(m, xd + t * nb + b));
-    }
-    for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w + 32 * (size_t)b + Q8_PF512 + l), Q8_HINT);
-    for (int j = 0; 2 * j < left; j++) {
-      size_t o = (size_t)32 * (b + 2 * j);
-      /* an odd last block: its half of the load is masked off (scale 0 there as well) */
-      __mmask64 lm = 2 * j + 1 < left ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
-      __m512i wv = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w + o), flip);
-      __m512i idx = _mm512_set_epi32(2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1,
-                                     2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j);
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const int R, const int T,
+                                                                          const int8_t *const *w, const uint16_t *const *s,
+                                                                          int nb, const int8_t *xq, size_t qs, const float *xd,
+                                                                          const float *xc, size_t nbk, float *const *out,
+                                                                          size_t ostride) {
+  size_t plane = (size_t)32 * nbk;
+  __m512 acc[2][4];
+  for (int r = 0; r < R; r++)
+    for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+  for (int g = 0; g < nb; g += 16) {
+    const int m = nb - g < 16 ? nb - g : 16;
+    const size_t go = (size_t)32 * g;
+    __m512i dh[2][4], dl[2][4];
+    for (int r = 0; r < R; r++)
+      for (int t = 0; t < T; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
+    for (int r = 0; r < R; r++)
+      for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), Q8_HINT);
+    for (int i = 0; i < 8; i++) {
+      __m512i wv[2];
+      for (int r = 0; r < R; r++)
+        wv[r] = m == 16 ? _mm512_loadu_si512((const void *)(w[r] + go + 64 * i))
+                        : _mm512_maskz_loadu_epi8(((__mmask64)1 << (4 * m)) - 1, w[r] + go + 4 * (size_t)m * i);
       for (int t = 0; t < T; t++) {
-        const int8_t *xt = xq + 2 * t * Kp + o;
-        __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_maskz_loadu_epi8(lm, xt));
-        p = _mm512_dpbusd_epi32(_mm512_slli_epi32(p, 7), wv, _mm512_maskz_loadu_epi8(lm, xt + Kp)); /* the shift inside the chain: no add */
-        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, c[t]), acc[t]);
+        const int8_t *x = xq + t * qs + go + 64 * i;
+        __m512i xh = _mm512_loadu_si512((const void *)x), xl = _mm512_loadu_si512((const void *)(x + plane));
+        for (int r = 0; r < R; r++) {
+          dh[r][t] = _mm512_dpbusd_epi32(dh[r][t], wv[r], xh);
+          dl[r][t] = _mm512_dpbusd_epi32(dl[r][t], wv[r], xl);
+        }
+      }
+    }
+    const __mmask16 mk = (__mmask16)((1u << m) - 1);
+    for (int r = 0; r < R; r++) {
+      __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, s[r] + g));
+      for (int t = 0; t < T; t++) {
+        __m512i d = _mm512_add_epi32(_mm512_slli_epi32(dh[r][t], 7), dl[r][t]);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(sw, _mm512_loadu_ps(xd + t * nbk + g)), acc[r][t]);
+        acc[r][t] = _mm512_fmadd_ps(sw, _mm512_loadu_ps(xc + t * nbk + g), acc[r][t]);
       }
     }
   }
-  for (int t = 0; t < T; t++) out[t * ostride] = _mm512_reduce_add_ps(acc[t]);
+  for (int r = 0; r < R; r++)
+    for (int t = 0; t < T; t++) out[r][t * ostride] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
-/* one token, two rows from different parts of the run: two independent streams, whose page walks and
- * misses overlap (measured +5 % on 4 KiB pages, even on huge pages; +10 % for bf16, see row2_bf16_avx512) */
-GO_DENSE_AVX512 static void row2_q8_avx512(const int8_t *w0, const uint16_t *s0, const int8_t *w1, const uint16_t *s1,
-                                          int nb, const int8_t *xq, const float *xd, const float *xc, float *o0,
-                                          float *o1) {
-  const __m512i flip = _mm512_set1_epi8((char)0x80);
-  __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
-  for (int b = 0; b < nb; b += 16) {
-    int left = nb - b < 16 ? nb - b : 16;
-    __mmask16 m = (__mmask16)((1u << left) - 1);
-    __m512 xs = _mm512_maskz_loadu_ps(m, xd + b), xcv = _mm512_maskz_loadu_ps(m, xc + b);
-    __m512 sw0 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, s0 + b)), sw1 = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, s1 + b));
-    acc0 = _mm512_fmadd_ps(sw0, xcv, acc0);
-    acc1 = _mm512_fmadd_ps(sw1, xcv, acc1);
-    __m512 c0 = _mm512_mul_ps(sw0, xs), c1 = _mm512_mul_ps(sw1, xs);
-    for (int l = 0; l < 512; l += 64) {
-      _mm_prefetch((const char *)(w0 + 32 * (size_t)b + Q8_PF512 + l), Q8_HINT);
-      _mm_prefetch((const char *)(w1 + 32 * (size_t)b + Q8_PF512 + l), Q8_HINT);
-    }
-    for (int j = 0; 2 * j < left; j++) {
-      size_t o = (size_t)32 * (b + 2 * j);
-      __mmask64 lm = 2 * j + 1 < left ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
-      __m512i x = _mm512_maskz_loadu_epi8(lm, xq + o), xl = _mm512_maskz_loadu_epi8(lm, xq + 32 * (size_t)nb + o);
-      __m512i idx = _mm512_set_epi32(2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1, 2 * j + 1,
-                                     2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j, 2 * j);
-      __m512i wv0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w0 + o), flip);
-      __m512i wv1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lm, w1 + o), flip);
-      __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv0, x), p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv1, x);
-      p0 = _mm512_dpbusd_epi32(_mm512_slli_epi32(p0, 7), wv0, xl);
-      p1 = _mm512_dpbusd_epi32(_mm512_slli_epi32(p1, 7), wv1, xl);
-      acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), _mm512_permutexvar_ps(idx, c0), acc0);
-      acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), _mm512_permutexvar_ps(idx, c1), acc1);
-    }
-  }
-  *o0 = _mm512_reduce_add_ps(acc0);
-  *o1 = _mm512_reduce_add_ps(acc1);
-}
-
-/* rows [r0, r1) against n <= 4 tokens; the token count is a compile-time constant in each loop */
-GO_DENSE_AVX512 static void rows_q8_avx512(const int8_t *q, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
-                                          const float *xd, const float *xc, int n, float *out, size_t ostride) {
+/* rows [r0, r1) against n <= 4 tokens: one token reads two rows at a time from the two halves of the run
+ * (two forward streams, whose misses overlap: measured +5 % on the plain layout), more tokens one row. */
+GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
+                                           size_t qs, const float *xd, const float *xc, size_t nbk, int n, float *out,
+                                           size_t ostride) {
   size_t Kp = (size_t)32 * nb;
+  const int8_t *q = (const int8_t *)wq;
   int r = r0;
-  if (n == 1) { /* two streams (row2_q8_avx512) */
-    int half = (r1 - r0) / 2;
-    for (; r < r0 + half; r++)
-      row2_q8_avx512(q + (size_t)r * Kp, s + (size_t)r * nb, q + (size_t)(r + half) * Kp, s + (size_t)(r + half) * nb, nb, xq,
-                     xd, xc, out + r, out + r + half);
-    r += half;
-  }
-  for (; r < r1; r++) {
-    const int8_t *w = q + (size_t)r * Kp;
-    const uint16_t *sr = s + (size_t)r * nb;
+  int half = (r1 - r0) / 2;
+  for (; r < r0 + half; r++) {
+    const int8_t *w[2] = {q + (size_t)r * Kp, q + (size_t)(r + half) * Kp};
+    const uint16_t *sr[2] = {s + (size_t)r * nb, s + (size_t)(r + half) * nb};
+    float *o[2] = {out + r, out + r + half};
     switch (n) {
-      case 1: row_q8_avx512(1, w, sr, nb, xq, xd, xc, out + r, ostride); break;
-      case 2: row_q8_avx512(2, w, sr, nb, xq, xd, xc, out + r, ostride); break;
-      case 3: row_q8_avx512(3, w, sr, nb, xq, xd, xc, out + r, ostride); break;
-      default: row_q8_avx512(4, w, sr, nb, xq, xd, xc, out + r, ostride); break;
+      case 1: q8t_rows(2, 1, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 2: q8t_rows(2, 2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 3: q8t_rows(2, 3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      default: q8t_rows(2, 4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+    }
+  }
+  r += half;
+  for (; r < r1; r++) {
+    const int8_t *w[1] = {q + (size_t)r * Kp};
+    const uint16_t *sr[1] = {s + (size_t)r * nb};
+    float *o[1] = {out + r};
+    switch (n) {
+      case 1: q8t_rows(1, 1, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 2: q8t_rows(1, 2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 3: q8t_rows(1, 3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      default: q8t_rows(1, 4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
     }
   }
 }
@@ -419,6 +430,7 @@ static void quant_task(void *vctx, int task, int thread) {
         tmp[i] = c->dtype == GO_DT_BF16 ? go_bf16_to_f32(((const uint16_t *)src)[32 * b + i]) : ((const float *)src)[32 * b + i];
       sr[b] = quant_block_scalar(tmp, count, qr + 32 * b);
     }
+    if (go_q8_tiled()) q8_tile_row(qr, nb);
   }
   if (c->release) {
     /* The source is a read-only shared file mapping: dropping its pages from this process only
@@ -440,33 +452,66 @@ void go_q8_quantize(pool_t *p, uint8_t *dst, const void *w, int dtype, int N, in
 /* ---- pieces the dense matmul uses ------------------------------------------------------------- */
 
 void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c) {
+  int nb = (K + 31) / 32, nbk = go_q8_act_blocks(K);
+  /* tiled: quantized in plain order here first, then transposed into q */
+  static __thread int8_t *plain;
+  static __thread size_t plain_bytes;
+  int tiled = go_q8_tiled();
+  int8_t *p = q;
+  if (tiled) {
+    size_t need = go_q8_act_stride(K);
+    if (plain_bytes < need) {
+      free(plain);
+      plain = aligned_alloc(64, (need + 63) & ~(size_t)63);
+      plain_bytes = plain ? need : 0;
+    }
+    if (!plain) { /* out of memory: NaN scales, which the engine reports as non-finite logits */
+      memset(q, 0, go_q8_act_stride(K));
+      for (int b = 0; b < nbk; b++) d[b] = NAN;
+      if (c)
+        for (int b = 0; b < nbk; b++) c[b] = NAN;
+      return;
+    }
+    p = plain;
+  }
 #ifdef GO_X86
-  if (go_kernels.dense_q8 >= GO_L_AVX2) quant_act_avx2(x, K, q, d);
+  if (go_kernels.dense_q8 >= GO_L_AVX2) quant_act_avx2(x, K, p, d);
   else
 #endif
-    quant_act_scalar(x, K, q, d);
-  if (!c) return;
-  int nb = (K + 31) / 32;
-  for (int b = 0; b < nb; b++) {
-    int sum = 0;
-    for (int i = 0; i < 32; i++) sum += 128 * q[32 * b + i] + q[(size_t)32 * nb + 32 * b + i];
-    c[b] = -128.0f * d[b] * (float)sum;
+    quant_act_scalar(x, K, p, d);
+  for (int b = nb; b < nbk; b++) d[b] = 0.0f;
+  if (c) {
+    for (int b = 0; b < nb; b++) {
+      int sum = 0;
+      for (int i = 0; i < 32; i++) sum += 128 * p[32 * b + i] + p[(size_t)32 * nb + 32 * b + i];
+      c[b] = -128.0f * d[b] * (float)sum;
+    }
+    for (int b = nb; b < nbk; b++) c[b] = 0.0f;
+  }
+  if (tiled) {
+    /* plane k of the token: [group][run i][lane j] = bytes 4i..4i+3 of block 16g + j, zero past the last block */
+    size_t plane = (size_t)32 * nbk;
+    memset(q, 0, 2 * plane);
+    for (int k = 0; k < 2; k++)
+      for (int b = 0; b < nb; b++)
+        for (int i = 0; i < 8; i++)
+          memcpy(q + k * plane + 32 * (size_t)(b & ~15) + 64 * i + 4 * (b & 15), p + (size_t)k * 32 * nb + 32 * (size_t)b + 4 * i, 4);
   }
 }
 
 /* out[t * ostride + r] for rows [r0, r1) and n quantized tokens (xq [n, Kp], xd [n, nb]) */
 void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
                     const float *xc, int n, float *out, size_t ostride) {
-  int nb = (K + 31) / 32;
-  size_t Kp = (size_t)32 * nb;
+  int nb = (K + 31) / 32, nbk = go_q8_act_blocks(K);
+  size_t Kp = (size_t)32 * nb, qs = go_q8_act_stride(K);
   const int8_t *q = (const int8_t *)wq;
   const uint16_t *s = (const uint16_t *)(wq + (size_t)N * Kp);
   int r = r0;
 #ifdef GO_X86
-  if (xc && go_kernels.dense_q8 >= GO_L_AVX512) {
+  if (go_q8_tiled()) {
     for (int t0 = 0; t0 < n; t0 += 4)
-      rows_q8_avx512(q, s, nb, r0, r1, xq + (size_t)t0 * 2 * Kp, xd + (size_t)t0 * nb, xc + (size_t)t0 * nb,
-                     n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride);
+      rows_q8t_avx512(wq, s, nb, r0, r1, xq + (size_t)t0 * qs, qs, xd + (size_t)t0 * nbk, xc + (size_t)t0 * nbk, nbk,
+                      n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride);
     return;
   }
   if (go_kernels.dense_q8 >= GO_L_AVX2) {
@@ -480,18 +525,18 @@ void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_
     }
     for (; r + 4 <= r1; r += 4)
       for (int t = 0; t < n; t++) {
-        dot4_q8_avx2(q + (size_t)r * Kp, Kp, s + (size_t)r * nb, nb, xq + (size_t)t * 2 * Kp, xd + (size_t)t * nb, o4);
+        dot4_q8_avx2(q + (size_t)r * Kp, Kp, s + (size_t)r * nb, nb, xq + (size_t)t * qs, xd + (size_t)t * nbk, o4);
         for (int i = 0; i < 4; i++) out[(size_t)t * ostride + r + i] = o4[i];
       }
     for (; r < r1; r++)
       for (int t = 0; t < n; t++)
-        out[(size_t)t * ostride + r] = dot1_q8_avx2(q + (size_t)r * Kp, s + (size_t)r * nb, nb, xq + (size_t)t * 2 * Kp, xd + (size_t)t * nb);
+        out[(size_t)t * ostride + r] = dot1_q8_avx2(q + (size_t)r * Kp, s + (size_t)r * nb, nb, xq + (size_t)t * qs, xd + (size_t)t * nbk);
     return;
   }
 #endif
   for (; r < r1; r++)
     for (int t = 0; t < n; t++)
-      out[(size_t)t * ostride + r] = dot_q8_scalar(q + (size_t)r * Kp, s + (size_t)r * nb, xq + (size_t)t * 2 * Kp, xd + (size_t)t * nb, nb);
+      out[(size_t)t * ostride + r] = dot_q8_scalar(q + (size_t)r * Kp, s + (size_t)r * nb, xq + (size_t)t * qs, xd + (size_t)t * nbk, nb);
 }
 
 /* rows [r0, r0 + nr) decoded to f32 [nr, K] */
@@ -504,6 +549,10 @@ void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int 
     float *d = dst + (size_t)(r - r0) * K;
     const int8_t *qr = q + (size_t)r * Kp;
     const uint16_t *sr = s + (size_t)r * nb;
+    if (go_q8_tiled()) {
+      for (int i = 0; i < K; i++) d[i] = (float)q8_tiled_at(qr, nb, i) * go_f16_to_f32(sr[i / 32]);
+      continue;
+    }
     int b = 0;
 #ifdef GO_X86
     if (go_kernels.dense_q8 >= GO_L_AVX2) {
