@@ -43,11 +43,6 @@ static void q8_tile_row(int8_t *row, int nb) {
   }
 }
 
-/* The weight of element e of a tiled row. */
-static inline int q8_tiled_at(const int8_t *row, int nb, int e) {
-  int b = e / 32, g = b & ~15, j = b - g, i = (e % 32) / 4, m = nb - g < 16 ? nb - g : 16;
-  return (int8_t)((uint8_t)row[32 * (size_t)g + 4 * (i * m + j) + e % 4] ^ 0x80);
-}
 
 /* One 32-block of f32 to int8 with scale amax/127 rounded to f16 first (so q matches what is stored). */
 static uint16_t quant_block_scalar(const float *v, int count, int8_t *q) {
@@ -550,7 +545,23 @@ void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int 
     const int8_t *qr = q + (size_t)r * Kp;
     const uint16_t *sr = s + (size_t)r * nb;
     if (go_q8_tiled()) {
-      for (int i = 0; i < K; i++) d[i] = (float)q8_tiled_at(qr, nb, i) * go_f16_to_f32(sr[i / 32]);
+      /* a group at a time back to plain order (16 blocks, 512 bytes), then the plain conversion */
+      int8_t plain[512];
+      uint32_t in[128], out[128];
+      for (int g = 0; g < nb; g += 16) {
+        int m = nb - g < 16 ? nb - g : 16;
+        memcpy(in, qr + 32 * (size_t)g, (size_t)32 * m);
+        for (int j = 0; j < m; j++)
+          for (int i = 0; i < 8; i++) out[8 * j + i] = in[i * m + j] ^ 0x80808080u;
+        memcpy(plain, out, (size_t)32 * m);
+        int whole = 32 * (g + m) <= K ? m : m - 1; /* the row's last block may be padding past K */
+#ifdef GO_X86
+        if (go_kernels.dense_q8 >= GO_L_AVX2) dequant_avx2(d + 32 * (size_t)g, plain, sr + g, whole);
+        else
+#endif
+          for (int i = 0; i < 32 * whole; i++) d[32 * (size_t)g + i] = plain[i] * go_f16_to_f32(sr[g + i / 32]);
+        for (int i = 32 * (g + whole); i < K && i < 32 * (g + m); i++) d[i] = plain[i - 32 * g] * go_f16_to_f32(sr[i / 32]);
+      }
       continue;
     }
     int b = 0;
