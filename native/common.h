@@ -89,6 +89,21 @@ static inline uint16_t go_f32_to_f16(float f) {
  */
 #define GO_F16_NAN ((uint16_t)0x7e00)
 
+/*
+ * The group tiling shared by the copied experts (4 dwords a block) and the 8-bit dense rows (8): a group
+ * of m <= 16 blocks of `runs` dwords each becomes `runs` runs of m dwords, dword j of run i = dword i of
+ * block j, so that a vector load of run i holds one dword of every block (one block per lane). `flip` is
+ * xored into every dword (the dense rows store w + 128). go_untile_group is the inverse.
+ */
+static inline void go_tile_group(uint32_t *out, const uint32_t *in, int m, int runs, uint32_t flip) {
+  for (int j = 0; j < m; j++)
+    for (int i = 0; i < runs; i++) out[i * m + j] = in[runs * j + i] ^ flip;
+}
+static inline void go_untile_group(uint32_t *out, const uint32_t *in, int m, int runs, uint32_t flip) {
+  for (int j = 0; j < m; j++)
+    for (int i = 0; i < runs; i++) out[runs * j + i] = in[i * m + j] ^ flip;
+}
+
 /* FP4 E2M1 codes times two (exact small integers), and 2^(e-128) so that value = code2 * scale_half[e]. */
 extern const int8_t go_fp4_x2[16];
 extern float go_e8m0_half[256];

@@ -45,8 +45,7 @@ void moe_tile16(uint8_t *B, size_t rows, int K) {
       int m = nb - g < 16 ? nb - g : 16;
       uint32_t in[64], out[64];
       memcpy(in, row + 16 * (size_t)g, (size_t)m * 16);
-      for (int j = 0; j < m; j++)
-        for (int d = 0; d < 4; d++) out[d * m + j] = in[4 * j + d];
+      go_tile_group(out, in, m, 4, 0);
       memcpy(row + 16 * (size_t)g, out, (size_t)m * 16);
     }
   }

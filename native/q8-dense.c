@@ -37,8 +37,7 @@ static void q8_tile_row(int8_t *row, int nb) {
   for (int g = 0; g < nb; g += 16) {
     int m = nb - g < 16 ? nb - g : 16;
     memcpy(in, row + 32 * (size_t)g, (size_t)32 * m);
-    for (int j = 0; j < m; j++)
-      for (int i = 0; i < 8; i++) out[i * m + j] = in[8 * j + i] ^ 0x80808080u;
+    go_tile_group(out, in, m, 8, 0x80808080u);
     memcpy(row + 32 * (size_t)g, out, (size_t)32 * m);
   }
 }
@@ -551,8 +550,7 @@ void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int 
       for (int g = 0; g < nb; g += 16) {
         int m = nb - g < 16 ? nb - g : 16;
         memcpy(in, qr + 32 * (size_t)g, (size_t)32 * m);
-        for (int j = 0; j < m; j++)
-          for (int i = 0; i < 8; i++) out[8 * j + i] = in[i * m + j] ^ 0x80808080u;
+        go_untile_group(out, in, m, 8, 0x80808080u);
         memcpy(plain, out, (size_t)32 * m);
         int whole = 32 * (g + m) <= K ? m : m - 1; /* the row's last block may be padding past K */
 #ifdef GO_X86
