@@ -665,6 +665,37 @@ static napi_value js_prefault(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/*
+ * readAhead(view) -> bytes advised (0 where it did not run): asks the kernel to read a view of a live file
+ * mapping into the page cache now, in the background (MADV_WILLNEED), without mapping it here. One
+ * call over a range reads at most the device's largest request (a few MiB on Linux 6), so the view
+ * goes in chunks of 4 MiB: about 0.2 s of calls for 1.2 GB that must come from disk.
+ */
+static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, &a, "readAhead", 1)) return NULL;
+  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
+  if (a.failed) return NULL;
+  size_t len = 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void *data;
+  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
+  double advised = 0;
+  if (len > 0 && in_live_mapping(v, len)) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), chunk = (uintptr_t)4 << 20;
+    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
+    for (uintptr_t c = b; c < e; c += chunk) {
+      uintptr_t n = e - c < chunk ? e - c : chunk;
+      if (madvise((void *)c, n, MADV_WILLNEED) == 0) advised += (double)n;
+    }
+  }
+  napi_value r;
+  napi_create_double(env, advised, &r);
+  return r;
+}
+
 /* release(view): the view's pages (rounded outwards; neighbours refault from the page cache if read
  * again) dropped from this process with MADV_DONTNEED, once its bytes were copied elsewhere. */
 static napi_value js_release(napi_env env, napi_callback_info info) {
@@ -935,6 +966,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "matmul", js_matmul);
   set_fn(env, exports, "quantizeQ8", js_quantize_q8);
   set_fn(env, exports, "prefault", js_prefault);
+  set_fn(env, exports, "readAhead", js_read_ahead);
   set_fn(env, exports, "allocWeights", js_alloc_weights);
   set_fn(env, exports, "freeWeights", js_free_weights);
   set_fn(env, exports, "release", js_release);

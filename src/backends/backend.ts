@@ -159,6 +159,8 @@ export interface Backend {
   /** A copy of `t` (callers may keep it across later steps). */
   read(t: Tensor): Promise<Float32Array>;
   dispose(): void;
+  /** Every weight of the model has been handed over (loadWeights calls it last): memory may be settled now. */
+  loadDone?(): void;
   /** Seconds and bytes spent by the load's steps on this backend (e.g. the expert copy), for `bench`; absent where none are counted. */
   loadStats?(): Readonly<Record<string, number>>;
 

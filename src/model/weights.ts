@@ -61,10 +61,12 @@ export function loadWeights(checkpoint: Checkpoint, backend: Backend, options: L
     });
     options.onLayerLoaded?.(i + 1);
   }
-  return {
+  const weights = {
     embedding,
     layers,
     finalNorm: backend.loadWeight(checkpoint.finalNorm(), 'vector'),
     unembedding: backend.loadWeight(checkpoint.unembedding(), 'linear'),
   };
+  backend.loadDone?.();
+  return weights;
 }

@@ -173,6 +173,12 @@ export interface CpuAddon {
   quantizeQ8(options: QuantizeQ8Options): boolean;
   /** Maps a view of a live file mapping into the process now (MADV_POPULATE_READ); false where it did not run. */
   prefault?(view: Uint8Array): boolean;
+  /**
+   * Asks the kernel to read a view of a live file mapping into the page cache in the background
+   * (MADV_WILLNEED, in 4 MiB chunks), without mapping it into this process; the bytes advised, 0 where
+   * it did not run.
+   */
+  readAhead?(view: Uint8Array): number;
   /** Drops the pages of a view of a live file mapping from this process (MADV_DONTNEED; they stay in the page cache). */
   release?(view: Uint8Array): boolean;
   /**

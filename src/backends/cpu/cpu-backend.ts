@@ -58,7 +58,9 @@ export class CpuBackend implements Backend {
   /** The buffers of allocWeights holding this backend's copied and converted weights, freed by dispose(). */
   private readonly owned: ArrayBuffer[] = [];
   private readonly caches = new Set<CpuKvCache>();
-  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, load_threads: 0 };
+  /** Embedding tables read in place: a token reads one row, anywhere in the table (see loadDone). */
+  private readonly inPlaceTables: Uint8Array[] = [];
+  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0 };
 
   constructor(addon: CpuAddon, options: BackendOptions = {}) {
     const threads = options.threads ?? addon.physicalCores;
@@ -149,7 +151,24 @@ export class CpuBackend implements Backend {
       this.addon.prefault?.(w.store.scales);
       this.stats.prefault_s += (performance.now() - t0) / 1000;
     }
+    if (use === 'embedding' && w.store.kind === 'dense') this.inPlaceTables.push(w.store.bytes);
     return w;
+  }
+
+  /**
+   * After a load that copied the experts, the embedding table is read back into the page cache in the
+   * background. It is the first tensor of the checkpoint, so a read-through of the file leaves it the
+   * oldest in the page cache, and the copy's allocations (12.6 GB for the 20b) evict it first; each token
+   * then read its row from disk (a major fault, 5-8 ms per 20b decode step on a VM's disk, BENCHMARKS.md).
+   * Only after a copy, which 'auto' makes when memory is ample: reading experts in place under a tight
+   * memory limit, the table's 1.2 GB would push out the experts every step reads.
+   */
+  loadDone(): void {
+    const tables = this.inPlaceTables.splice(0);
+    if (this.experts !== 'copy') return;
+    const t0 = performance.now();
+    for (const t of tables) this.stats.readahead_bytes += this.addon.readAhead?.(t) ?? 0;
+    this.stats.readahead_s += (performance.now() - t0) / 1000;
   }
 
   /**

@@ -102,12 +102,14 @@ export function loadPhasesText(p: Readonly<Record<string, number>>): string {
   const size = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
   const parts: string[] = [];
   for (const [k, v] of Object.entries(p)) {
-    if (!k.endsWith('_s')) continue;
+    if (!k.endsWith('_s') || k === 'readahead_s') continue;
     const name = k.slice(0, -2);
     const bytes = p[`${name}_bytes`] ?? p[`${name}_in_bytes`] ?? 0;
     if (bytes > 0) parts.push(`${name} ${size(bytes)} in ${v.toFixed(2)} s${v > 0 ? ` (${(bytes / 1e9 / v).toFixed(2)} GB/s)` : ''}`);
     else if (v >= 0.005) parts.push(`${name} ${v.toFixed(2)} s`);
   }
+  // advice: the kernel reads in the background, so the calls' time is no rate
+  if ((p.readahead_bytes ?? 0) > 0) parts.push(`read ahead ${size(p.readahead_bytes!)} (${(p.readahead_s ?? 0).toFixed(2)} s)`);
   const lt = p.load_threads ?? 0;
   if (lt > 0) parts.push(`${lt} load thread${lt === 1 ? '' : 's'}`);
   return parts.join(', ');
