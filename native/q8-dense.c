@@ -323,8 +323,9 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const
     __m512i dh[2][4], dl[2][4];
     for (int r = 0; r < R; r++)
       for (int t = 0; t < T; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
-    for (int r = 0; r < R; r++)
-      for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), Q8_HINT);
+    if (Q8_PF512 > 0) /* -DQ8_PF512=0: no prefetch (BENCHMARKS.md compares) */
+      for (int r = 0; r < R; r++)
+        for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), Q8_HINT);
     for (int i = 0; i < 8; i++) {
       __m512i wv[2];
       for (int r = 0; r < R; r++)
