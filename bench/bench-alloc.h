@@ -6,9 +6,9 @@
 #include <sys/mman.h>
 
 static unsigned seed = 1;
-static unsigned rnd(void) { return (seed = seed * 1103515245u + 12345u) >> 8; }
+static inline unsigned rnd(void) { return (seed = seed * 1103515245u + 12345u) >> 8; }
 
-static void *huge_alloc(size_t bytes) {
+static inline void *huge_alloc(size_t bytes) {
   size_t align = (size_t)2 << 20, size = (bytes + align - 1) & ~(align - 1);
   char *raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return NULL;

@@ -17,8 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
+
+#include "bench-alloc.h"
 
 #define BYTES ((size_t)1536 << 20)
 #define ISA __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vl,avx512vbmi"), noinline))
@@ -96,11 +97,8 @@ int main(int argc, char **argv) {
   double ghz = 1.0 / (now() - t0);
   printf("dependent adds: %.2f G/s (the clock assumed below)\n", ghz);
 
-  const size_t align = (size_t)2 << 20;
-  uint8_t *raw = mmap(NULL, BYTES + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return 1;
-  uint8_t *buf = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
-  madvise(buf, BYTES, MADV_HUGEPAGE);
+  uint8_t *buf = huge_alloc(BYTES);
+  if (!buf) return 1;
   memset(buf, 1, BYTES);
   struct {
     uint64_t (*f)(const uint8_t *, size_t);
@@ -138,6 +136,5 @@ int main(int argc, char **argv) {
     qsort(c[i], passes, sizeof(double), cmpd);
     printf("L1, %-24s median %.2f cycles per 64 B of nibbles (%.0f GB/s)\n", k[i].name, c[i][passes / 2], 64.0 / c[i][passes / 2] * ghz);
   }
-  munmap(raw, BYTES + align);
   return sink == 0;
 }

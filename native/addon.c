@@ -639,29 +639,34 @@ static napi_value js_quantize_q8(napi_env env, napi_callback_info info) {
 #endif
 
 /*
+ * The pages of the one argument `view` (a Uint8Array) rounded outwards into [*b, *e): 1 when the view is
+ * non-empty and lies in a live file mapping, 0 when not (nothing to do), -1 with a JS exception pending.
+ * The shared start of prefault, readAhead and release.
+ */
+static int mapped_view_pages(napi_env env, napi_callback_info info, const char *name, uintptr_t *b, uintptr_t *e) {
+  args_t a;
+  if (!get_args(env, info, &a, name, 1)) return -1;
+  size_t len = 0;
+  const uint8_t *v = arg_ta_len(&a, "view", napi_uint8_array, 0, 0, &len);
+  if (a.failed) return -1;
+  if (len == 0 || !in_live_mapping(v, len)) return 0;
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  *b = (uintptr_t)v & ~(page - 1);
+  *e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
+  return 1;
+}
+
+/*
  * prefault(view) -> whether it ran: maps the pages of a view of a live file mapping into this process
  * now (MADV_POPULATE_READ, Linux 5.14+), in one pass over the page cache, instead of one page fault at
  * a time when a kernel first reads them (the first decode steps, which touch new experts every step).
  */
 static napi_value js_prefault(napi_env env, napi_callback_info info) {
-  args_t a;
-  if (!get_args(env, info, &a, "prefault", 1)) return NULL;
-  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
-  if (a.failed) return NULL;
-  size_t len = 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
-  void *data;
-  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
-  int ok = 0;
-  if (len > 0 && in_live_mapping(v, len)) {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
-    ok = madvise((void *)b, e - b, MADV_POPULATE_READ) == 0;
-  }
+  uintptr_t b = 0, e = 0;
+  int in = mapped_view_pages(env, info, "prefault", &b, &e);
+  if (in < 0) return NULL;
   napi_value r;
-  napi_get_boolean(env, ok, &r);
+  napi_get_boolean(env, in && madvise((void *)b, e - b, MADV_POPULATE_READ) == 0, &r);
   return r;
 }
 
@@ -672,24 +677,13 @@ static napi_value js_prefault(napi_env env, napi_callback_info info) {
  * goes in chunks of 4 MiB: about 0.2 s of calls for 1.2 GB that must come from disk.
  */
 static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
-  args_t a;
-  if (!get_args(env, info, &a, "readAhead", 1)) return NULL;
-  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
-  if (a.failed) return NULL;
-  size_t len = 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
-  void *data;
-  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
+  uintptr_t b = 0, e = 0, chunk = (uintptr_t)4 << 20;
+  int in = mapped_view_pages(env, info, "readAhead", &b, &e);
+  if (in < 0) return NULL;
   double advised = 0;
-  if (len > 0 && in_live_mapping(v, len)) {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), chunk = (uintptr_t)4 << 20;
-    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
-    for (uintptr_t c = b; c < e; c += chunk) {
-      uintptr_t n = e - c < chunk ? e - c : chunk;
-      if (madvise((void *)c, n, MADV_WILLNEED) == 0) advised += (double)n;
-    }
+  for (uintptr_t c = b; in && c < e; c += chunk) {
+    uintptr_t n = e - c < chunk ? e - c : chunk;
+    if (madvise((void *)c, n, MADV_WILLNEED) == 0) advised += (double)n;
   }
   napi_value r;
   napi_create_double(env, advised, &r);
@@ -699,24 +693,11 @@ static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
 /* release(view): the view's pages (rounded outwards; neighbours refault from the page cache if read
  * again) dropped from this process with MADV_DONTNEED, once its bytes were copied elsewhere. */
 static napi_value js_release(napi_env env, napi_callback_info info) {
-  args_t a;
-  if (!get_args(env, info, &a, "release", 1)) return NULL;
-  const uint8_t *v = arg_ta(&a, "view", napi_uint8_array, 0, 0);
-  if (a.failed) return NULL;
-  size_t len = 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
-  void *data;
-  napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, &ab, &off);
-  int ok = 0;
-  if (len > 0 && in_live_mapping(v, len)) {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t b = (uintptr_t)v & ~(page - 1), e = ((uintptr_t)v + len + page - 1) & ~(page - 1);
-    ok = madvise((void *)b, e - b, MADV_DONTNEED) == 0;
-  }
+  uintptr_t b = 0, e = 0;
+  int in = mapped_view_pages(env, info, "release", &b, &e);
+  if (in < 0) return NULL;
   napi_value r;
-  napi_get_boolean(env, ok, &r);
+  napi_get_boolean(env, in && madvise((void *)b, e - b, MADV_DONTNEED) == 0, &r);
   return r;
 }
 
