@@ -159,7 +159,7 @@ export class CpuBackend implements Backend {
    * After a load that copied the experts, the embedding table is read back into the page cache in the
    * background. It is the first tensor of the checkpoint, so a read-through of the file leaves it the
    * oldest in the page cache, and the copy's allocations (12.6 GB for the 20b) evict it first; each token
-   * then read its row from disk (a major fault, 5-8 ms per 20b decode step on a VM's disk, BENCHMARKS.md).
+   * then read its row from disk (a major fault: 545 ms of a 64-token 20b bench run with the table evicted, BENCHMARKS.md).
    * Only after a copy, which 'auto' makes when memory is ample: reading experts in place under a tight
    * memory limit, the table's 1.2 GB would push out the experts every step reads.
    */
