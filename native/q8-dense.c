@@ -305,6 +305,12 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
 #ifndef Q8_PF512
 #define Q8_PF512 1024
 #endif
+/* 2-4 tokens take 2-4x the cycles per row, and at Q8_PF512 their rows came in late: one thread over 200 MB
+ * of rows took 11.4 / 14.3 / 17.0 ms (2 / 3 / 4 tokens) at 1024 bytes ahead and 7.1-7.9 / 8.5 / 11.0 at 4096,
+ * against 7.5-8.3 for one token (bench/dense-multi-hot.c 65536 20; the one-token path stays at Q8_PF512) */
+#ifndef Q8_PF_MULTI
+#define Q8_PF_MULTI 4096
+#endif
 #ifndef Q8_HINT
 #define Q8_HINT _MM_HINT_T1
 #endif
@@ -354,8 +360,63 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const
     for (int t = 0; t < T; t++) out[r][t * ostride] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
-/* rows [r0, r1) against n <= 4 tokens: one token reads two rows at a time from the two halves of the run
- * (two forward streams, whose misses overlap: measured +5 % on the plain layout), more tokens one row. */
+/*
+ * Two rows against 2-4 tokens. q8t_rows with T > 1 folds each x load into two vpdpbusd (one per row), so
+ * it loads 2 + 4T vectors per 4T vpdpbusd, and the core loads one 64-byte vector a cycle: it was bound by
+ * loads. Here each activation vector is loaded once into a register for both rows, and the planes run one
+ * after the other in one accumulator (hi, then << 7, then lo: the same integers, so the same bits), which
+ * frees the registers that takes; the rows' bytes are read twice, the second time from L1.
+ */
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_multi(const int T, const int8_t *const *w,
+                                                                                 const uint16_t *const *s, int nb,
+                                                                                 const int8_t *xq, size_t qs, const float *xd,
+                                                                                 const float *xc, size_t nbk, float *const *out,
+                                                                                 size_t ostride) {
+  size_t plane = (size_t)32 * nbk;
+  __m512 acc[2][4];
+  for (int r = 0; r < 2; r++)
+    for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+  for (int g = 0; g < nb; g += 16) {
+    const int m = nb - g < 16 ? nb - g : 16;
+    const size_t go = (size_t)32 * g;
+    const __mmask64 wm = m == 16 ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
+    const size_t wstep = m == 16 ? 64 : (size_t)4 * m;
+    __m512i d[2][4];
+    for (int r = 0; r < 2; r++)
+      for (int t = 0; t < T; t++) d[r][t] = _mm512_setzero_si512();
+    if (Q8_PF_MULTI > 0)
+      for (int r = 0; r < 2; r++)
+        for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF_MULTI + l), Q8_HINT);
+    for (int p = 0; p < 2; p++) {
+      if (p == 1)
+        for (int r = 0; r < 2; r++)
+          for (int t = 0; t < T; t++) d[r][t] = _mm512_slli_epi32(d[r][t], 7);
+      for (int i = 0; i < 8; i++) {
+        __m512i w0 = _mm512_maskz_loadu_epi8(wm, w[0] + go + wstep * i);
+        __m512i w1 = _mm512_maskz_loadu_epi8(wm, w[1] + go + wstep * i);
+        for (int t = 0; t < T; t++) {
+          __m512i x = _mm512_loadu_si512((const void *)(xq + t * qs + p * plane + go + 64 * i));
+          __asm__("" : "+v"(x)); /* one load for both rows, not one folded into each vpdpbusd */
+          d[0][t] = _mm512_dpbusd_epi32(d[0][t], w0, x);
+          d[1][t] = _mm512_dpbusd_epi32(d[1][t], w1, x);
+        }
+      }
+    }
+    const __mmask16 mk = (__mmask16)((1u << m) - 1);
+    for (int r = 0; r < 2; r++) {
+      __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, s[r] + g));
+      for (int t = 0; t < T; t++) {
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[r][t]), _mm512_mul_ps(sw, _mm512_loadu_ps(xd + t * nbk + g)), acc[r][t]);
+        acc[r][t] = _mm512_fmadd_ps(sw, _mm512_loadu_ps(xc + t * nbk + g), acc[r][t]);
+      }
+    }
+  }
+  for (int r = 0; r < 2; r++)
+    for (int t = 0; t < T; t++) out[r][t * ostride] = _mm512_reduce_add_ps(acc[r][t]);
+}
+
+/* rows [r0, r1) against n <= 4 tokens, two rows at a time from the two halves of the run (two forward
+ * streams, whose misses overlap: measured +5 % on the plain layout); an odd last row alone. */
 GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
                                            size_t qs, const float *xd, const float *xc, size_t nbk, int n, float *out,
                                            size_t ostride) {
@@ -369,9 +430,9 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
     float *o[2] = {out + r, out + r + half};
     switch (n) {
       case 1: q8t_rows(2, 1, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      case 2: q8t_rows(2, 2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      case 3: q8t_rows(2, 3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      default: q8t_rows(2, 4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 2: q8t_rows2_multi(2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 3: q8t_rows2_multi(3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      default: q8t_rows2_multi(4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
     }
   }
   r += half;
