@@ -17,12 +17,6 @@
 #include "../native/kernels.h"
 #include "bench-alloc.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv) {
   int N = argc > 1 ? atoi(argv[1]) : 256, K = 2880, reps = argc > 2 ? atoi(argv[2]) : 2000;
   int huge = getenv("HUGE") && atoi(getenv("HUGE"));
@@ -40,9 +34,9 @@ int main(int argc, char **argv) {
   for (int n = 1; n <= 4; n++) {
     double best = 1e9;
     for (int trial = 0; trial < 5; trial++) {
-      double t = now();
+      double t = wall_seconds();
       for (int k = 0; k < reps; k++) f32_densew_matmul(p, out, x, n, K, q, GO_DT_Q8, N, NULL);
-      double dt = (now() - t) / reps;
+      double dt = (wall_seconds() - t) / reps;
       if (dt < best) best = dt;
     }
     double cyc = best * 3.66e9 / ((double)bytes / 64);

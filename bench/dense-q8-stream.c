@@ -21,18 +21,6 @@
 #include "../native/kernels.h"
 #include "bench-alloc.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 typedef struct {
   const uint8_t *p;
   size_t bytes;
@@ -100,20 +88,20 @@ int main(int argc, char **argv) {
   printf("threads %d, %.2f GB of 8-bit weights a step, %.2f GB distinct (dense-q8 level %s)\n", threads, step_bytes / 1e9, total / 1e9, go_level_name(go_kernels.dense_q8));
   for (int st = -1; st < steps; st++) {
     double shape_t[SHAPES] = {0};
-    double t0 = now();
+    double t0 = wall_seconds();
     for (int l = 0; l < LAYERS; l++)
       for (int s = 0; s < 4; s++) {
-        double a = now();
+        double a = wall_seconds();
         f32_densew_matmul(p, out, x, 1, Ks[s], W + off[l * 4 + s], GO_DT_Q8, Ns[s], NULL);
-        shape_t[s] += now() - a;
+        shape_t[s] += wall_seconds() - a;
       }
-    double a = now();
+    double a = wall_seconds();
     f32_densew_matmul(p, out, x, 1, H, W + off[LAYERS * 4], GO_DT_Q8, Ns[4], NULL);
-    shape_t[4] = now() - a;
-    double all = now() - t0;
-    a = now();
+    shape_t[4] = wall_seconds() - a;
+    double all = wall_seconds() - t0;
+    a = wall_seconds();
     pool_run(p, read_task, &rc, threads);
-    double rd = now() - a;
+    double rd = wall_seconds() - a;
     if (st < 0) continue;
     for (int s = 0; s < SHAPES; s++) t_shape[s][st] = shape_t[s];
     t_all[st] = all;
@@ -134,12 +122,12 @@ int main(int argc, char **argv) {
   int reps = 2000;
   double *lat = calloc(reps, 8);
   for (int r = 0; r < reps; r++) {
-    double g0 = now();
-    while ((now() - g0) * 1e6 < gap_us) {
+    double g0 = wall_seconds();
+    while ((wall_seconds() - g0) * 1e6 < gap_us) {
     }
-    double a0 = now();
+    double a0 = wall_seconds();
     pool_run(p, nop_task, NULL, threads * 2);
-    lat[r] = now() - a0;
+    lat[r] = wall_seconds() - a0;
   }
   qsort(lat, reps, 8, cmpd);
   printf("empty pool_run after %.0f us: median %.2f us, p90 %.2f us, max %.1f us\n", gap_us, lat[reps / 2] * 1e6, lat[reps * 9 / 10] * 1e6,

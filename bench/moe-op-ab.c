@@ -51,10 +51,6 @@ static double now(void) {
   clock_gettime(clock_id, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 static double median(double *v, int n) {
   qsort(v, n, sizeof *v, cmpd);
   return v[n / 2];

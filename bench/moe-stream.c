@@ -33,7 +33,6 @@ static double now(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-
 /* sum of 64-bit words with 512-bit loads where the CPU has them: the read the kernel competes with */
 #ifdef GO_X86
 __attribute__((target("avx512f"))) static uint64_t read512(const uint8_t *p, size_t bytes) {
@@ -71,11 +70,6 @@ static void rd_task(void *v, int t, int thread) {
   }
 #endif
   c->sum[t] = read_plain(c->base + part * t, part);
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv) {

@@ -24,17 +24,6 @@
 #define BYTES ((size_t)1536 << 20)
 #define ISA __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vl,avx512vbmi"), noinline))
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* W is a constant in each copy: a runtime count would keep the accumulators in memory */
 #define STREAM(W)                                                                                   \
   ISA static uint64_t stream_##W(const uint8_t *p, size_t n) {                                      \
@@ -88,13 +77,13 @@ int main(int argc, char **argv) {
   int passes = argc > 1 ? atoi(argv[1]) : 5;
   if (passes < 1 || passes > 64) passes = 5;
   uint64_t x = 1;
-  double t0 = now();
+  double t0 = wall_seconds();
   /* 8 dependent adds an iteration: the chain (1 cycle an add), not the loop, sets the pace */
   for (long i = 0; i < 125000000L; i++)
     __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
                      "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
                      : "+r"(x));
-  double ghz = 1.0 / (now() - t0);
+  double ghz = 1.0 / (wall_seconds() - t0);
   printf("dependent adds: %.2f G/s (the clock assumed below)\n", ghz);
 
   uint8_t *buf = huge_alloc(BYTES);
@@ -108,9 +97,9 @@ int main(int argc, char **argv) {
   volatile uint64_t sink = x;
   for (int r = 0; r < passes; r++)
     for (int i = 0; i < 5; i++) {
-      double a = now();
+      double a = wall_seconds();
       sink += s[i].f(buf, BYTES);
-      g[i][r] = BYTES / (now() - a) / 1e9;
+      g[i][r] = BYTES / (wall_seconds() - a) / 1e9;
     }
   for (int i = 0; i < 5; i++) {
     qsort(g[i], passes, sizeof(double), cmpd);
@@ -128,9 +117,9 @@ int main(int argc, char **argv) {
   double c[3][64];
   for (int r = 0; r < passes; r++)
     for (int i = 0; i < 3; i++) {
-      double a = now();
+      double a = wall_seconds();
       sink += k[i].f(buf, l1, reps);
-      c[i][r] = (now() - a) * ghz * 1e9 / ((double)l1 / 64 * reps);
+      c[i][r] = (wall_seconds() - a) * ghz * 1e9 / ((double)l1 / 64 * reps);
     }
   for (int i = 0; i < 3; i++) {
     qsort(c[i], passes, sizeof(double), cmpd);
