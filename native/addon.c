@@ -656,18 +656,23 @@ static int mapped_view_pages(napi_env env, napi_callback_info info, const char *
   return 1;
 }
 
+/* madvise(advice) over the whole view's pages -> whether it ran (prefault, release) */
+static napi_value advise_view(napi_env env, napi_callback_info info, const char *fn, int advice) {
+  uintptr_t b = 0, e = 0;
+  int in = mapped_view_pages(env, info, fn, &b, &e);
+  if (in < 0) return NULL;
+  napi_value r;
+  napi_get_boolean(env, in && madvise((void *)b, e - b, advice) == 0, &r);
+  return r;
+}
+
 /*
  * prefault(view) -> whether it ran: maps the pages of a view of a live file mapping into this process
  * now (MADV_POPULATE_READ, Linux 5.14+), in one pass over the page cache, instead of one page fault at
  * a time when a kernel first reads them (the first decode steps, which touch new experts every step).
  */
 static napi_value js_prefault(napi_env env, napi_callback_info info) {
-  uintptr_t b = 0, e = 0;
-  int in = mapped_view_pages(env, info, "prefault", &b, &e);
-  if (in < 0) return NULL;
-  napi_value r;
-  napi_get_boolean(env, in && madvise((void *)b, e - b, MADV_POPULATE_READ) == 0, &r);
-  return r;
+  return advise_view(env, info, "prefault", MADV_POPULATE_READ);
 }
 
 /*
@@ -693,12 +698,7 @@ static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
 /* release(view): the view's pages (rounded outwards; neighbours refault from the page cache if read
  * again) dropped from this process with MADV_DONTNEED, once its bytes were copied elsewhere. */
 static napi_value js_release(napi_env env, napi_callback_info info) {
-  uintptr_t b = 0, e = 0;
-  int in = mapped_view_pages(env, info, "release", &b, &e);
-  if (in < 0) return NULL;
-  napi_value r;
-  napi_get_boolean(env, in && madvise((void *)b, e - b, MADV_DONTNEED) == 0, &r);
-  return r;
+  return advise_view(env, info, "release", MADV_DONTNEED);
 }
 
 /*
