@@ -10,6 +10,7 @@ import { loadModel } from '../src/engine/load-model.js';
 const { values } = parseArgs({ options: { model: { type: 'string' }, precision: { type: 'string', default: 'fast' }, steps: { type: 'string', default: '8' } } });
 if (!values.model) throw new Error('--model DIR is required');
 const model = await loadModel(values.model, { precision: values.precision === 'exact' ? 'exact' : 'fast', maxBatch: 1 });
+await model.backend.expertsReady?.();
 const context = model.config.maxContextLength;
 const steps = Number(values.steps);
 const cache = model.transformer.createKvCache({ slots: 1, capacity: context });

@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
     p->gate = gate, p->gate_dtype = GO_DT_F32, p->gate_bias = gb, p->bias1 = b1, p->bias2 = b2;
     p->b1 = c, p->s1 = c + nb1, p->b2 = c + nb1 + ns1, p->s2 = c + nb1 + ns1 + nb2;
     moe_args *q = &a[l];
-    q->n = n, q->H = H, q->I = I, q->E = E, q->k = k, q->limit = 7, q->alpha = 1.702f, q->fast = 1, q->tiled = tiled;
+    q->n = n, q->H = H, q->I = I, q->E = E, q->k = k, q->limit = 7, q->alpha = 1.702f, q->fast = 1, q->tiled = tiled ? 3 : 0;
     q->gate = gate, q->gate_dtype = GO_DT_F32, q->gate_bias = gb, q->bias1 = b1, q->bias2 = b2;
     q->b1 = d, q->s1 = d + nb1, q->b2 = d + nb1 + ns1, q->s2 = d + nb1 + ns1 + nb2;
   }

@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
     if (getenv("TILED")) { /* the layout `--experts copy` gives the fast AVX-512 path */
       moe_tile16(c, (size_t)E * 2 * I, H);
       moe_tile16(c + nb1 + ns1, (size_t)E * H, I);
-      q->tiled = 1;
+      q->tiled = 3;
     }
   }
   float *x = malloc((size_t)n * H * 4), *out = malloc((size_t)n * H * 4);

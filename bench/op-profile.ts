@@ -35,6 +35,8 @@ const model = await loadModel(values.model, {
   experts: values.experts as ExpertsChoice,
   ...(values.threads ? { threads: Number(values.threads) } : {}),
 });
+// under auto the experts are copied after the load: profile the model as it runs once that is done
+await model.backend.expertsReady?.();
 const prompt = Number(values.prompt);
 const gen = Number(values.gen);
 const cfg = model.config;

@@ -792,7 +792,7 @@ static napi_value js_moe(napi_env env, napi_callback_info info) {
   m.fast = arg_int(&a, "fast", 0);
   m.gate_dtype = arg_int(&a, "gateDtype", 0);
   m.tiled = is_null(&a, "tiled") ? 0 : arg_int(&a, "tiled", 0);
-  if (!a.failed && m.tiled > 1) fail(&a, "tiled", "must be 0 or 1");
+  if (!a.failed && (m.tiled < 0 || m.tiled > 3)) fail(&a, "tiled", "must be 0 to 3 (bit 0: mlp1 tiled16, bit 1: mlp2)");
   if (!a.failed && m.tiled && !(m.fast && go_kernels.moe_q8 >= GO_L_AVX512)) fail(&a, "tiled", "experts need fast precision and the AVX-512 MoE kernels");
   if (!a.failed && m.H % 32) fail(&a, "H", "must be a multiple of 32");
   if (!a.failed && m.I % 32) fail(&a, "I", "must be a multiple of 32");

@@ -259,7 +259,7 @@ static void stage_task(void *vctx, int task, int thread) {
         cx[t] = c->incx + ix * ps;
         outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
       }
-      moe_dot16_q8_avx512(B, S, it.nr, K, cnt, a->tiled, xs, hx, cx, outs);
+      moe_dot16_q8_avx512(B, S, it.nr, K, cnt, (a->tiled >> (c->stage - 1)) & 1, xs, hx, cx, outs);
       for (int t = 0; t < cnt; t++)
         for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
       return;
@@ -276,7 +276,7 @@ static void stage_task(void *vctx, int task, int thread) {
       cxs[t] = c->incx + ix * ps;
       outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
     }
-    moe_expand_avx512(mem, B, S, it.nr, K, a->tiled);
+    moe_expand_avx512(mem, B, S, it.nr, K, (a->tiled >> (c->stage - 1)) & 1);
     moe_tile_q8_avx512(mem, it.nr, K, cnt, xs, hxs, cxs, outs);
     for (int t = 0; t < cnt; t++)
       for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];

@@ -45,7 +45,8 @@ typedef struct {
   int n, H, I, E, k;
   float limit, alpha;
   int fast; /* 8-bit activations for the MXFP4 dot products */
-  int tiled; /* b1, b2 in the copy's tiled16 layout (moe_tile16; fast with AVX-512 only) */
+  int tiled; /* bit 0: b1, bit 1: b2 in the copy's tiled16 layout (moe_tile16; fast with AVX-512 only);
+               one per matrix, since a copy made after the load swaps them in one at a time */
   const float *x;
   const void *gate;
   int gate_dtype;

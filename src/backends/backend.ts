@@ -31,6 +31,8 @@ export type DenseWeights = 'q8' | 'in-place';
  * load (the cpu backend: anonymous memory with 2 MiB pages, as llama.cpp does).
  */
 export type ExpertsPlacement = 'map' | 'copy';
+/** When experts `copy` copies them (BackendOptions.expertsCopy). */
+export type ExpertsCopyTime = 'load' | 'after-load';
 
 export interface BackendOptions {
   /** `exact`: f32 activations and KV cache, meets the reference's float32 tolerance. `fast`: the backend's fastest path. */
@@ -47,6 +49,14 @@ export interface BackendOptions {
   denseWeights?: DenseWeights;
   /** cpu backend: default `map`; load-model.ts picks it when asked for `auto`. */
   experts?: ExpertsPlacement;
+  /**
+   * cpu backend, experts `copy`: `load` (default) copies them while loading; `after-load` loads with
+   * them read in place and copies them afterwards, a slice at a time whenever the event loop is free,
+   * each weight read from its copy once that is done (`expertsReady()`). The model then answers
+   * seconds after the start instead of after a copy that faulting in fresh memory can stretch to 15-20 s
+   * for the 20b (BENCHMARKS.md, issue 13).
+   */
+  expertsCopy?: ExpertsCopyTime;
 }
 
 /** An f32 activation matrix [rows, cols] living on the backend. */
@@ -163,6 +173,11 @@ export interface Backend {
   loadDone?(): void;
   /** Seconds and bytes spent by the load's steps on this backend (e.g. the expert copy), for `bench`; absent where none are counted. */
   loadStats?(): Readonly<Record<string, number>>;
+  /**
+   * Resolves when the work the load left running is done (the cpu backend's copy of the experts after
+   * the load), or at once where there is none. The model answers meanwhile, with the same results.
+   */
+  expertsReady?(): Promise<void>;
 
   // -- ops (outputs are preallocated; shapes in [rows, cols]) ----------------------------------
   /** out[n, H] = table[tokens[i]] as f32. */

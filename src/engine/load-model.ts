@@ -1,4 +1,4 @@
-import type { Backend, BackendName, DenseWeights, Precision } from '../backends/backend.js';
+import type { Backend, BackendName, DenseWeights, ExpertsCopyTime, Precision } from '../backends/backend.js';
 import { throwIfAborted } from '../core/errors.js';
 import { openCheckpoint } from '../format/checkpoint.js';
 import type { Checkpoint } from '../format/checkpoint-types.js';
@@ -27,6 +27,12 @@ export interface LoadModelOptions {
   denseWeights?: DenseWeights;
   /** cpu backend: `copy` the MXFP4 experts into the process's memory at load, read them in place (`map`), or `auto` (default): copy when the available memory (cgroup limits included) holds them with room for the KV cache. */
   experts?: ExpertsChoice;
+  /**
+   * cpu backend, when the experts are copied: `after-load` (the default under `auto`) returns with them
+   * read in place and copies them while the model already runs (`backend.expertsReady()` says when it
+   * is done); `load` (the default under `copy`) copies them before returning.
+   */
+  expertsCopy?: ExpertsCopyTime;
   /** Largest number of tokens one forward step processes (activations are sized for it). Default 128. */
   maxBatch?: number;
   onProgress?: (progress: LoadProgress) => void;
@@ -62,12 +68,14 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const t1 = performance.now();
   let backend: Backend | undefined;
   try {
+    const expertsChoice = parseExpertsChoice(options.experts ?? 'auto', 'loadModel');
     const backendOptions = {
       ...(options.precision !== undefined ? { precision: options.precision } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.loadThreads !== undefined ? { loadThreads: options.loadThreads } : {}),
       ...(options.denseWeights !== undefined ? { denseWeights: options.denseWeights } : {}),
-      experts: resolveExperts(parseExpertsChoice(options.experts ?? 'auto', 'loadModel'), checkpoint.config),
+      experts: resolveExperts(expertsChoice, checkpoint.config),
+      expertsCopy: options.expertsCopy ?? (expertsChoice === 'auto' ? 'after-load' : 'load'),
     };
     backend = await createBackend(options.backend, backendOptions, options.onWarning);
     const t2 = performance.now();

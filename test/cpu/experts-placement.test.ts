@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../../src/cli/commands/bench.js';
 import { loadCpuAddon } from '../../src/backends/cpu/binding.js';
+import { CpuBackend } from '../../src/backends/cpu/cpu-backend.js';
 import type { CpuWeight } from '../../src/backends/cpu/cpu-weights.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { PRESETS } from '../../src/format/config-types.js';
@@ -65,6 +66,72 @@ describe('experts placement', () => {
       } finally {
         model.dispose();
       }
+    }
+  });
+
+  it('a copy after the load: answers at once from the mapping, the same logits between slices and after, then every expert from its own buffer', async () => {
+    const n = fixture.tokens.length;
+    const logitsOf = async (model: Awaited<ReturnType<typeof loadModel>>): Promise<Float32Array> => {
+      const cache = model.transformer.createKvCache({ slots: 1, capacity: n });
+      const batch = { n, tokens: Int32Array.from(fixture.tokens), positions: Int32Array.from({ length: n }, (_, i) => i), slots: new Int32Array(n) };
+      return model.transformer.forward(batch, cache, Int32Array.from({ length: n }, (_, i) => i));
+    };
+    const expertWeights = (model: Awaited<ReturnType<typeof loadModel>>): CpuWeight[] =>
+      (model.transformer as unknown as { weights: ModelWeights }).weights.layers.flatMap((l) => [l.moe.mlp1 as CpuWeight, l.moe.mlp2 as CpuWeight]);
+    const ownBuffer = (w: CpuWeight): boolean => w.store.kind === 'mxfp4' && w.store.blocks.byteOffset === 0 && w.store.blocks.buffer.byteLength === w.store.blocks.byteLength;
+
+    const mapped = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'map' });
+    const want = await logitsOf(mapped);
+    const rowBytes = mapped.config.hiddenSize / 2;
+    mapped.dispose();
+
+    const slice = CpuBackend.copySliceBytes;
+    // a few rows a slice, so that weights are met half copied
+    CpuBackend.copySliceBytes = 3 * rowBytes;
+    const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
+    try {
+      assert.equal((model.backend as CpuBackend).expertsCopy, 'after-load', 'auto copies after the load');
+      const experts = expertWeights(model);
+      assert.ok(experts.every((w) => !ownBuffer(w)), 'right after the load the experts are read in place');
+      assert.ok(Buffer.from((await logitsOf(model)).buffer).equals(Buffer.from(want.buffer)), 'logits before the copy differ from map');
+      let turns = 0;
+      let mixed = 0;
+      while (!experts.every(ownBuffer)) {
+        await new Promise((r) => setImmediate(r));
+        assert.ok(++turns < 10_000, 'the copy does not finish');
+        // a layer whose mlp1 is copied (tiled16 on AVX-512) while its mlp2 is still read from the file
+        const layers = (model.transformer as unknown as { weights: ModelWeights }).weights.layers;
+        if (layers.some((l) => ownBuffer(l.moe.mlp1 as CpuWeight) && !ownBuffer(l.moe.mlp2 as CpuWeight))) mixed++;
+        assert.ok(Buffer.from((await logitsOf(model)).buffer).equals(Buffer.from(want.buffer)), `logits after ${turns} slices differ from map`);
+      }
+      assert.ok(mixed > 0, 'no step ran with a layer half copied');
+      assert.ok(turns > experts.length, `${turns} slices for ${experts.length} weights: the weights were not sliced`);
+      await model.backend.expertsReady!();
+      assert.equal((model.backend as CpuBackend).experts, 'copy');
+      const tiled = (model.backend as unknown as { tileExperts: boolean }).tileExperts;
+      assert.ok(experts.every((w) => w.store.kind === 'mxfp4' && w.store.layout === (tiled ? 'tiled16' : 'packed')));
+      assert.ok(Buffer.from((await logitsOf(model)).buffer).equals(Buffer.from(want.buffer)), 'logits after the copy differ from map');
+      assert.ok((model.backend.loadStats!().copied_after_load_s ?? 0) > 0);
+    } finally {
+      CpuBackend.copySliceBytes = slice;
+      model.dispose();
+    }
+  });
+
+  it('dispose() during a copy after the load stops it; the copy at load stays for --experts copy', async () => {
+    const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
+    const ready = model.backend.expertsReady!();
+    model.dispose();
+    await ready;
+    const w = (model.transformer as unknown as { weights: ModelWeights }).weights.layers[0]!.moe.mlp1 as CpuWeight;
+    assert.ok(w.store.kind === 'mxfp4');
+    const copied = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'copy' });
+    try {
+      assert.equal((copied.backend as CpuBackend).expertsCopy, 'load');
+      const stats = copied.backend.loadStats!();
+      assert.ok((stats.copy_bytes ?? 0) > 0 && stats.copied_after_load_s === 0, JSON.stringify(stats));
+    } finally {
+      copied.dispose();
     }
   });
 

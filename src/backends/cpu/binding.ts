@@ -129,8 +129,8 @@ export interface MoeOptions {
   mlp2Blocks: Uint8Array;
   mlp2Scales: Uint8Array;
   mlp2Bias: Float32Array;
-  /** 1: both expert weights' blocks are tiled16 (copyWeights with tileK); needs fast and the AVX-512 MoE kernels. */
-  tiled?: 0 | 1;
+  /** Bit 0: mlp1's blocks are tiled16 (copyWeights with tileK), bit 1: mlp2's; needs fast and the AVX-512 MoE kernels. */
+  tiled?: 0 | 1 | 2 | 3;
 }
 
 export interface CpuAddon {

@@ -6,6 +6,7 @@ import type {
   BackendOptions,
   Batch,
   DenseWeights,
+  ExpertsCopyTime,
   ExpertsPlacement,
   KvCache,
   KvCacheSpec,
@@ -43,11 +44,14 @@ export class CpuKvCache implements KvCache {
  * dense matrices converted to 8 bits at load.
  */
 export class CpuBackend implements Backend {
+  /** experts copied after the load: bytes per slice, rounded down to whole rows (about 30 ms of copying on the 20b's hosts); tests make it small. */
+  static copySliceBytes = 32 << 20;
   readonly name = 'cpu';
   readonly precision: Precision;
   readonly denseWeights: DenseWeights;
   /** Where the experts are read from; `copy` falls back to `map` for a tensor whose copy cannot be allocated. */
   experts: ExpertsPlacement;
+  readonly expertsCopy: ExpertsCopyTime;
   readonly threads: number;
   readonly loadThreads: number;
   readonly simd: string;
@@ -60,7 +64,10 @@ export class CpuBackend implements Backend {
   private readonly caches = new Set<CpuKvCache>();
   /** Embedding tables read in place: a token reads one row, anywhere in the table (see loadDone). */
   private readonly inPlaceTables: Uint8Array[] = [];
-  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0 };
+  /** experts 'copy' after the load: the expert weights loaded in place, to be copied once loadDone() comes. */
+  private readonly copyLater: CpuWeight[] = [];
+  private copying: Promise<void> | null = null;
+  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0, copied_after_load_s: 0 };
 
   constructor(addon: CpuAddon, options: BackendOptions = {}) {
     const threads = options.threads ?? addon.physicalCores;
@@ -85,6 +92,11 @@ export class CpuBackend implements Backend {
       throw new InvalidArgumentError(`cpu backend: experts must be 'map' or 'copy', got '${String(options.experts)}'`);
     }
     this.experts = options.experts ?? 'map';
+    if (options.expertsCopy !== undefined && options.expertsCopy !== 'load' && options.expertsCopy !== 'after-load') {
+      throw new InvalidArgumentError(`cpu backend: expertsCopy must be 'load' or 'after-load', got '${String(options.expertsCopy)}'`);
+    }
+    // an addon without copyWeights copies with dst.set() at load
+    this.expertsCopy = options.expertsCopy === 'after-load' && addon.copyWeights ? 'after-load' : 'load';
     this.threads = threads;
     this.simd = addon.simd;
     this.pool = addon.createPool(threads);
@@ -136,13 +148,16 @@ export class CpuBackend implements Backend {
   }
 
   loadWeight(data: WeightData, use: WeightUse): Weight {
+    const later = this.experts === 'copy' && this.expertsCopy === 'after-load';
     const w = new CpuWeight(
       data,
       use,
       this.denseWeights === 'q8' ? (m) => this.toQ8(m) : undefined,
-      this.experts === 'copy' ? (v, tileK) => this.copyOut(v, tileK) : undefined,
+      this.experts === 'copy' && !later ? (v, tileK) => this.copyOut(v, tileK) : undefined,
       this.tileExperts,
     );
+    // not prefaulted: the copy reads the file without mapping it, and only what the first steps read is faulted in
+    if (later && w.store.kind === 'mxfp4') this.copyLater.push(w);
     // Every expert is read sooner or later; mapping their pages now (~0.3 s for the 20b from the page
     // cache) spares the first replies a page fault per new 64 KiB of experts.
     if (w.store.kind === 'mxfp4' && this.experts === 'map') {
@@ -166,9 +181,85 @@ export class CpuBackend implements Backend {
   loadDone(): void {
     const tables = this.inPlaceTables.splice(0);
     if (this.experts !== 'copy') return;
+    if (this.copyLater.length > 0) {
+      this.copying = this.copyAfterLoad(this.copyLater.splice(0), tables);
+      return;
+    }
+    this.readAheadTables(tables);
+  }
+
+  private readAheadTables(tables: readonly Uint8Array[]): void {
     const t0 = performance.now();
     for (const t of tables) this.stats.readahead_bytes += this.addon.readAhead?.(t) ?? 0;
     this.stats.readahead_s += (performance.now() - t0) / 1000;
+  }
+
+  expertsReady(): Promise<void> {
+    return this.copying ?? Promise.resolve();
+  }
+
+  /**
+   * experts 'copy' after the load: one slice (copySliceBytes of whole rows) per turn of the event
+   * loop, so that a step or a request waits for one slice at most (a few tens of ms); a weight is read
+   * from its copy from the next op on, and its mapped pages leave the resident set. Stops, leaving the
+   * rest read in place, when the memory cannot be had or the backend is disposed.
+   */
+  private copyAfterLoad(queue: CpuWeight[], tables: readonly Uint8Array[]): Promise<void> {
+    const started = performance.now();
+    const tile = this.tileExperts;
+    let job: { w: CpuWeight; src: Mxfp4Matrices; blocks: Uint8Array; scales: Uint8Array; done: number; rowBytes: number } | null = null;
+    return new Promise<void>((resolve) => {
+      const finish = (): void => {
+        this.stats.copied_after_load_s = (performance.now() - started) / 1000;
+        if (this.pool) this.readAheadTables(tables);
+        resolve();
+      };
+      const slice = (): void => {
+        if (!this.pool) return resolve(); // disposed: the buffers went with it
+        if (!job) {
+          const w = queue.shift();
+          if (!w) return finish();
+          const src = w.store as Mxfp4Matrices;
+          const t0 = performance.now();
+          const blocks = this.allocOwned(src.blocks.length);
+          const scales = blocks && this.allocOwned(src.scales.length);
+          this.stats.alloc_s += (performance.now() - t0) / 1000;
+          if (!blocks || !scales) {
+            this.experts = 'map';
+            return finish();
+          }
+          job = { w, src, blocks, scales, done: 0, rowBytes: w.shape[w.shape.length - 1]! / 2 };
+        }
+        const { w, src, blocks, scales, rowBytes } = job;
+        const t0 = performance.now();
+        const end = Math.min(src.blocks.length, job.done + Math.max(1, Math.floor(CpuBackend.copySliceBytes / rowBytes)) * rowBytes);
+        this.copyWeights(blocks.subarray(job.done, end), src.blocks.subarray(job.done, end), tile ? 2 * rowBytes : undefined);
+        job.done = end;
+        if (end === src.blocks.length) {
+          this.copyWeights(scales, src.scales);
+          w.moveExperts({ kind: 'mxfp4', blocks, scales, layout: tile ? 'tiled16' : 'packed' });
+          // what the steps so far faulted in of the mapping
+          this.addon.release?.(src.blocks);
+          this.addon.release?.(src.scales);
+          job = null;
+        }
+        this.stats.copy_s += (performance.now() - t0) / 1000;
+        setImmediate(slice);
+      };
+      setImmediate(slice);
+    });
+  }
+
+  private allocOwned(bytes: number): Uint8Array | null {
+    const buffer = bytes > 0 ? this.addon.allocWeights?.(bytes) : null;
+    if (!buffer) return null;
+    this.owned.push(buffer);
+    return new Uint8Array(buffer);
+  }
+
+  private copyWeights(dst: Uint8Array, src: Uint8Array, tileK?: number): void {
+    this.addon.copyWeights!({ pool: this.lp, dst, src, ...(tileK !== undefined ? { tileK } : {}) });
+    this.stats.copy_bytes += src.length;
   }
 
   /**
@@ -179,26 +270,24 @@ export class CpuBackend implements Backend {
    */
   private copyOut(src: Uint8Array, tileK?: number): { bytes: Uint8Array; tiled: boolean } {
     const t0 = performance.now();
-    const buffer = src.length > 0 && this.experts === 'copy' ? this.addon.allocWeights?.(src.length) : null;
+    const dst = this.experts === 'copy' ? this.allocOwned(src.length) : null;
     const t1 = performance.now();
     this.stats.alloc_s += (t1 - t0) / 1000;
-    if (!buffer) {
+    if (!dst) {
       this.experts = 'map';
       this.addon.prefault?.(src);
       return { bytes: src, tiled: false };
     }
-    this.owned.push(buffer);
-    const dst = new Uint8Array(buffer);
     let tiled = false;
     if (this.addon.copyWeights) {
-      this.addon.copyWeights({ pool: this.lp, dst, src, ...(tileK !== undefined ? { tileK } : {}) });
+      this.copyWeights(dst, src, tileK);
       tiled = tileK !== undefined;
     } else {
       dst.set(src);
       this.addon.release?.(src);
+      this.stats.copy_bytes += src.length;
     }
     this.stats.copy_s += (performance.now() - t1) / 1000;
-    this.stats.copy_bytes += src.length;
     return { bytes: dst, tiled };
   }
 
@@ -454,9 +543,9 @@ function experts(w: Weight, what: string): Mxfp4Matrices {
   return s;
 }
 
-function tiled(m1: Mxfp4Matrices, m2: Mxfp4Matrices): 0 | 1 {
-  if (m1.layout !== m2.layout) throw new InvalidArgumentError(`cpu.moe: mlp1 is ${m1.layout} but mlp2 is ${m2.layout}; both must be read the same way`);
-  return m1.layout === 'tiled16' ? 1 : 0;
+/** The addon's per-matrix flags (bit 0 mlp1, bit 1 mlp2): a copy after the load moves them over one at a time. */
+function tiled(m1: Mxfp4Matrices, m2: Mxfp4Matrices): 0 | 1 | 2 | 3 {
+  return ((m1.layout === 'tiled16' ? 1 : 0) | (m2.layout === 'tiled16' ? 2 : 0)) as 0 | 1 | 2 | 3;
 }
 
 function vector(w: Weight, op: string, what: string, length: number): Float32Array {

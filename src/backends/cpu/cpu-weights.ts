@@ -43,7 +43,7 @@ export interface F32Values {
 export class CpuWeight implements Weight {
   readonly use: WeightUse;
   readonly shape: readonly number[];
-  readonly store: DenseMatrix | Mxfp4Matrices | F32Values;
+  private current: DenseMatrix | Mxfp4Matrices | F32Values;
 
   /** `toQ8`: convert 'linear' weights to 8 bits (fast precision). */
   /** `copyExperts`: where 'experts' bytes are moved at load (experts 'copy'); absent, they are read in place. */
@@ -61,18 +61,34 @@ export class CpuWeight implements Weight {
       const k = data.shape[data.shape.length - 1]!;
       if (copyExperts) {
         const blocks = copyExperts(m.blocks, tileExperts ? k : undefined);
-        this.store = { ...m, blocks: blocks.bytes, scales: copyExperts(m.scales).bytes, layout: blocks.tiled ? 'tiled16' : 'packed' };
+        this.current = { ...m, blocks: blocks.bytes, scales: copyExperts(m.scales).bytes, layout: blocks.tiled ? 'tiled16' : 'packed' };
       } else {
-        this.store = m;
+        this.current = m;
       }
     } else if (data.dtype === 'mxfp4') {
       throw new InvalidArgumentError(`cpu: weight ${data.name} is MXFP4 but used as '${use}'`);
     } else if (use === 'vector' || use === 'expertsBias') {
-      this.store = { kind: 'f32', values: toF32(data) };
+      this.current = { kind: 'f32', values: toF32(data) };
     } else {
       const m = dense(data);
-      this.store = use === 'linear' && toQ8 && m.dtype !== WEIGHT_DTYPE.q8 ? { ...m, q8: toQ8(m) } : m;
+      this.current = use === 'linear' && toQ8 && m.dtype !== WEIGHT_DTYPE.q8 ? { ...m, q8: toQ8(m) } : m;
     }
+  }
+
+  get store(): DenseMatrix | Mxfp4Matrices | F32Values {
+    return this.current;
+  }
+
+  /**
+   * Experts copied after the load (the backend's background copy): the same values in other memory,
+   * maybe another layout. Ops read `store` at each call, so the next call reads the copy.
+   */
+  moveExperts(next: Mxfp4Matrices): void {
+    const s = this.current;
+    if (s.kind !== 'mxfp4' || next.blocks.length !== s.blocks.length || next.scales.length !== s.scales.length) {
+      throw new InvalidArgumentError(`cpu: moveExperts needs an expert weight and blocks/scales of the same sizes`);
+    }
+    this.current = next;
   }
 }
 

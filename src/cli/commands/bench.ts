@@ -58,6 +58,11 @@ export interface BenchResult {
   load_s: number;
   /** where load_s went: seconds per step (`open_s`, `backend_s`, `weights_s`) and the backend's counts (cpu: `copy_s`, `copy_bytes`, `q8_s`, ...) */
   load_phases: Record<string, number>;
+  /**
+   * experts copied after the load (`--experts auto`): `s` from the load's end until the copy was done,
+   * `copy_s` of it copying, `bytes`; the runs start after it. null where the load copied them itself or not at all.
+   */
+  experts_after_load: { s: number; copy_s: number; bytes: number } | null;
   prefill_tok_s: number;
   decode_tok_s: number;
   peak_rss_bytes: number;
@@ -239,6 +244,13 @@ export const benchCommand: Command = {
     });
     const loadS = (performance.now() - t0) / 1000;
     try {
+      // the runs measure the model as it will be: after a copy of the experts that the load left running
+      await model.backend.expertsReady?.();
+      const stats = model.backend.loadStats?.() ?? {};
+      const afterLoad =
+        (stats.copied_after_load_s ?? 0) > 0
+          ? { s: round(stats.copied_after_load_s!, 3), copy_s: round((stats.copy_s ?? 0) - (model.loadPhases.copy_s ?? 0), 3), bytes: (stats.copy_bytes ?? 0) - (model.loadPhases.copy_bytes ?? 0) }
+          : null;
       const config = model.config;
       if (prompt + gen > config.maxContextLength) {
         throw new InvalidArgumentError(`gpt-oss bench: --prompt + --gen (${prompt + gen}) exceeds the model's context of ${config.maxContextLength}`);
@@ -330,6 +342,7 @@ export const benchCommand: Command = {
         repeat,
         load_s: round(loadS, 3),
         load_phases: Object.fromEntries(Object.entries(model.loadPhases).map(([k, v]) => [k, k.endsWith('_s') ? round(v, 3) : v])),
+        experts_after_load: afterLoad,
         prefill_tok_s: round(median(prefills), 3),
         decode_tok_s: round(median(decodes), 3),
         parallel,
@@ -355,6 +368,14 @@ export const benchCommand: Command = {
         ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense}, experts ${placement}${experts === 'auto' ? ' (auto)' : ''})`],
         ['kernels', native && 'summary' in native ? native.summary : 'plain TypeScript'],
         ['load', `${result.load_s.toFixed(2)} s (${loadPhasesText(result.load_phases)})`],
+        ...(afterLoad
+          ? ([
+              [
+                'experts copy',
+                `after the load: ${(afterLoad.bytes / 1e9).toFixed(2)} GB in ${afterLoad.copy_s.toFixed(2)} s (${(afterLoad.bytes / 1e9 / Math.max(afterLoad.copy_s, 1e-9)).toFixed(2)} GB/s), done ${afterLoad.s.toFixed(2)} s after the load; the runs began then`,
+              ],
+            ] as [string, string][])
+          : []),
         [`prefill pp${prompt}`, `${result.prefill_tok_s.toFixed(2)} tok/s`],
         [`decode tg${gen}`, `${result.decode_tok_s.toFixed(2)} tok/s${parallel > 1 ? ` per sequence, ${result.decode_aggregate_tok_s.toFixed(2)} tok/s over ${parallel} sequences` : ''}`],
         ['peak RSS', gib(result.peak_rss_bytes)],
