@@ -24,7 +24,7 @@ Options:
   --dense-weights q8|in-place cpu backend: q8 (default under fast) converts the dense matrices to
                               8-bit blocks at load; in-place reads the checkpoint's bf16 where it is
                               mapped (the only choice under exact). Sets the bytes the decode limit counts.
-  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
+  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: read in place at load, then copied while the model runs when the available memory, cgroup limits included, holds them with room for the KV cache)
   --threads N                 worker threads (cpu backend; default: physical cores; the load uses them all)
   --prompt N                  prompt tokens processed in prefill (default 512)
   --gen N                     tokens generated one at a time (default 128)

@@ -22,7 +22,7 @@ Options:
   --chunk N                   prefill in forward calls of N tokens (default: all at once)
   --precision exact|fast      exact (default) meets the reference's float32 tolerance
   --threads N                 worker threads (cpu backend)
-  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)`;
+  --experts auto|copy|map     cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: read in place at load, then copied while the model runs when the available memory, cgroup limits included, holds them with room for the KV cache)`;
 
 export const logitsCommand: Command = {
   name: 'logits',

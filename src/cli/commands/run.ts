@@ -47,7 +47,7 @@ Options:
   --backend ${BACKEND_NAMES.join('|')} compute backend (default: the best available)
   --threads N            worker threads of the cpu backend (the load itself uses every physical core)
   --precision exact|fast
-  --experts auto|copy|map cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
+  --experts auto|copy|map cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: read in place at load, then copied while the model runs when the available memory, cgroup limits included, holds them with room for the KV cache)
   --date YYYY-MM-DD      conversation start date (default today)
   --hide-reasoning       interactive: do not show the reasoning
   --show-reasoning       one-shot: write the reasoning to stderr

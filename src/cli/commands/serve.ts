@@ -35,7 +35,7 @@ Options:
   --backend ref|cpu        compute backend (default: the best available)
   --threads N              worker threads of the cpu backend (the load itself uses every physical core)
   --precision exact|fast
-  --experts auto|copy|map  cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: copy when the available memory, cgroup limits included, holds them with room for the KV cache)
+  --experts auto|copy|map  cpu backend: copy the MXFP4 experts into memory at load, read them in place, or auto (default: read in place at load, then copied while the model runs when the available memory, cgroup limits included, holds them with room for the KV cache)
 
 ${SERVE_TOOL_USAGE}`;
 
