@@ -87,7 +87,7 @@ describe('experts placement', () => {
 
     const slice = CpuBackend.copySliceBytes;
     // a few rows a slice, so that weights are met half copied
-    CpuBackend.copySliceBytes = 3 * rowBytes;
+    CpuBackend.copySliceBytes = 40 * rowBytes;
     const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
     try {
       assert.equal((model.backend as CpuBackend).expertsCopy, 'after-load', 'auto copies after the load');
@@ -116,6 +116,24 @@ describe('experts placement', () => {
       CpuBackend.copySliceBytes = slice;
       model.dispose();
     }
+  });
+
+  it('a copy after the load keeps a finished script alive only while someone awaits expertsReady()', () => {
+    // one row a slice: thousands of turns, so the copy is still under way when the script is done
+    const script = (wait: boolean): string => `
+      import { CpuBackend } from ${JSON.stringify(join(root, 'dist/backends/cpu/cpu-backend.js'))};
+      import { loadModel } from ${JSON.stringify(join(root, 'dist/engine/load-model.js'))};
+      CpuBackend.copySliceBytes = 1;
+      const model = await loadModel(${JSON.stringify(fixture.dir)}, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
+      process.on('exit', () => process.stdout.write(String(model.backend.loadStats().copied_after_load_s > 0)));
+      ${wait ? 'await model.backend.expertsReady();' : ''}`;
+    const run = (wait: boolean): string => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(wait)], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(run(false), 'false', 'a script that does not wait exits before the copy is done');
+    assert.equal(run(true), 'true', 'a script that awaits expertsReady() sees the copy finish');
   });
 
   it('dispose() during a copy after the load stops it; the copy at load stays for --experts copy', async () => {

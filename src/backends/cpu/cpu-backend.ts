@@ -67,6 +67,12 @@ export class CpuBackend implements Backend {
   /** experts 'copy' after the load: the expert weights loaded in place, to be copied once loadDone() comes. */
   private readonly copyLater: CpuWeight[] = [];
   private copying: Promise<void> | null = null;
+  /**
+   * Whether someone waits for the copy (expertsReady): until then its turns do not keep the process
+   * alive, so a script that is done exits instead of finishing a copy nobody will read.
+   */
+  private copyAwaited = false;
+  private copyTurn: NodeJS.Immediate | null = null;
   private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0, copied_after_load_s: 0 };
 
   constructor(addon: CpuAddon, options: BackendOptions = {}) {
@@ -195,6 +201,8 @@ export class CpuBackend implements Backend {
   }
 
   expertsReady(): Promise<void> {
+    this.copyAwaited = true;
+    this.copyTurn?.ref();
     return this.copying ?? Promise.resolve();
   }
 
@@ -210,6 +218,7 @@ export class CpuBackend implements Backend {
     let job: { w: CpuWeight; src: Mxfp4Matrices; blocks: Uint8Array; scales: Uint8Array; done: number; rowBytes: number } | null = null;
     return new Promise<void>((resolve) => {
       const finish = (): void => {
+        this.copyTurn = null;
         this.stats.copied_after_load_s = (performance.now() - started) / 1000;
         if (this.pool) this.readAheadTables(tables);
         resolve();
@@ -244,9 +253,13 @@ export class CpuBackend implements Backend {
           job = null;
         }
         this.stats.copy_s += (performance.now() - t0) / 1000;
-        setImmediate(slice);
+        next();
       };
-      setImmediate(slice);
+      const next = (): void => {
+        this.copyTurn = setImmediate(slice);
+        if (!this.copyAwaited) this.copyTurn.unref();
+      };
+      next();
     });
   }
 
