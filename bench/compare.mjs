@@ -294,6 +294,8 @@ function runOursNative(shape) {
       prefill: j.prefill_runs_tok_s ?? [j.prefill_tok_s],
       peakRss: j.peak_rss_bytes,
       loadS: j.load_s,
+      // --experts auto copies them after the load; bench's runs start once that is done
+      afterLoadS: j.experts_after_load?.s,
       readGbs: j.read_bandwidth_gb_s,
       streamGbs: j.stream_read_gb_s,
       bytesPerToken: j.decode_bytes_per_token,
@@ -359,6 +361,7 @@ function compareNative() {
         s.prefill.push(...r.prefill);
         if (r.peakRss) s.peakRss.push(r.peakRss);
         if (r.loadS !== undefined) s.loadS.push(r.loadS);
+        if (r.afterLoadS !== undefined) (s.afterLoadS ??= []).push(r.afterLoadS);
         if (which === 'ours') (info.ours[t] ??= []).push(r);
       }
     }
@@ -384,6 +387,7 @@ function compareNative() {
       ours_peak_rss_bytes: Math.max(...a.peakRss),
       llama_peak_rss_bytes: b.peakRss.length ? Math.max(...b.peakRss) : null,
       ours_load_s: median(a.loadS),
+      ours_experts_copied_after_load_s: a.afterLoadS ? median(a.afterLoadS) : null,
       read_bandwidth_gb_s: read,
       stream_read_gb_s: stream,
       decode_bytes_per_token: probes[0].bytesPerToken,
@@ -409,7 +413,7 @@ function printNativeTable(rows, m) {
   const lines = [
     '',
     `Same weights, pp${m.shape.prompt} / tg${m.shape.gen}, ${m.rounds} round(s) (${m.orders.join('; ')}) of ${m.shape.repeat} runs, medians of all runs; ${machineLine()}; ${m.started}`,
-    `  ours:        ${model} (${o.backend ?? 'default backend'}, ${o.precision}, experts ${m.experts})`,
+    `  ours:        ${model} (${o.backend ?? 'default backend'}, ${o.precision}, experts ${m.experts}; load ${rows.map((r) => `${f(r.ours_load_s)} s`).join(' / ')}${rows.some((r) => r.ours_experts_copied_after_load_s !== null) ? `, experts copied after it in ${rows.map((r) => `${f(r.ours_experts_copied_after_load_s)} s`).join(' / ')}` : ''}, per thread count)`,
     `  llama-bench: ${gguf} (${o['llama-bench']}; ${m.build})`,
     '',
     '| threads | decode: gpt-oss | llama-bench | ours / llama | prefill: gpt-oss | llama-bench | ours / llama | peak RSS gpt-oss / llama | read probe | decode limit | fraction of limit: ours / llama |',
