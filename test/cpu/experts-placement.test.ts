@@ -118,6 +118,27 @@ describe('experts placement', () => {
     }
   });
 
+  it('a copy after the load that fails stops there: the model answers as before and the backend says why', async () => {
+    const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
+    // the addon is shared by every backend of the process: its own copyWeights goes back afterwards
+    const addon = (model.backend as unknown as { addon: { copyWeights: unknown } }).addon;
+    const copyWeights = addon.copyWeights;
+    try {
+      // the first slice runs on a later turn of the event loop, after this
+      addon.copyWeights = () => {
+        throw new Error('pread failed (test)');
+      };
+      await model.backend.expertsReady!();
+      assert.equal((model.backend as CpuBackend).copyError, 'pread failed (test)');
+      assert.equal(model.backend.loadStats!().copy_failed, 1);
+      const w = (model.transformer as unknown as { weights: ModelWeights }).weights.layers[0]!.moe.mlp1 as CpuWeight;
+      assert.ok(w.store.kind === 'mxfp4' && w.store.blocks.byteOffset > 0, 'the expert is still read in place');
+    } finally {
+      addon.copyWeights = copyWeights;
+      model.dispose();
+    }
+  });
+
   it('a copy after the load keeps a finished script alive only while someone awaits expertsReady()', () => {
     // one row a slice: thousands of turns, so the copy is still under way when the script is done
     const script = (wait: boolean): string => `

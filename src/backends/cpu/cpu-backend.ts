@@ -73,7 +73,9 @@ export class CpuBackend implements Backend {
    */
   private copyAwaited = false;
   private copyTurn: NodeJS.Immediate | null = null;
-  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0, copied_after_load_s: 0 };
+  /** Why the copy after the load stopped early, if it did (the weights not yet copied stay read in place). */
+  copyError: string | null = null;
+  private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0, copied_after_load_s: 0, copy_failed: 0 };
 
   constructor(addon: CpuAddon, options: BackendOptions = {}) {
     const threads = options.threads ?? addon.physicalCores;
@@ -225,17 +227,30 @@ export class CpuBackend implements Backend {
       };
       const slice = (): void => {
         if (!this.pool) return resolve(); // disposed: the buffers went with it
+        try {
+          if (copySlice()) next();
+          else finish();
+        } catch (e) {
+          // the model keeps answering from the weights as they are (copied or in place); bench says so
+          this.stats.copy_failed = 1;
+          this.copyError = e instanceof Error ? e.message : String(e);
+          finish();
+        }
+      };
+      /** One slice; false when there is nothing more to copy or no memory for it. */
+      const copySlice = (): boolean => {
         if (!job) {
           const w = queue.shift();
-          if (!w) return finish();
+          if (!w) return false;
           const src = w.store as Mxfp4Matrices;
           const t0 = performance.now();
           const blocks = this.allocOwned(src.blocks.length);
           const scales = blocks && this.allocOwned(src.scales.length);
           this.stats.alloc_s += (performance.now() - t0) / 1000;
           if (!blocks || !scales) {
+            if (blocks) this.freeOwned(blocks.buffer as ArrayBuffer);
             this.experts = 'map';
-            return finish();
+            return false;
           }
           job = { w, src, blocks, scales, done: 0, rowBytes: w.shape[w.shape.length - 1]! / 2 };
         }
@@ -253,7 +268,7 @@ export class CpuBackend implements Backend {
           job = null;
         }
         this.stats.copy_s += (performance.now() - t0) / 1000;
-        next();
+        return true;
       };
       const next = (): void => {
         this.copyTurn = setImmediate(slice);
@@ -261,6 +276,12 @@ export class CpuBackend implements Backend {
       };
       next();
     });
+  }
+
+  private freeOwned(buffer: ArrayBuffer): void {
+    const i = this.owned.indexOf(buffer);
+    if (i >= 0) this.owned.splice(i, 1);
+    this.addon.freeWeights?.(buffer);
   }
 
   private allocOwned(bytes: number): Uint8Array | null {

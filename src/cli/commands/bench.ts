@@ -246,6 +246,8 @@ export const benchCommand: Command = {
     try {
       // the runs measure the model as it will be: after a copy of the experts that the load left running
       await model.backend.expertsReady?.();
+      const copyError = (model.backend as { copyError?: string | null }).copyError;
+      if (copyError) log(`gpt-oss bench: the copy of the experts after the load stopped (${copyError}); the runs read the rest in place`);
       const stats = model.backend.loadStats?.() ?? {};
       const afterLoad =
         (stats.copied_after_load_s ?? 0) > 0
