@@ -20,11 +20,12 @@ enum { GO_DT_F32 = 0, GO_DT_BF16 = 1, GO_DT_Q8 = 2 };
 
 /* Kernel levels, lowest first (dispatch.c). GO_L_AVX512: AVX-512 F/BW/VL/DQ + VNNI; GO_L_AVX512_VBMI: and VBMI. */
 enum { GO_L_SCALAR = 0, GO_L_AVX2 = 1, GO_L_AVX512 = 2, GO_L_AVX512_VBMI = 3 };
+enum { GO_PF_L2 = 0, GO_PF_L1 = 1, GO_PF_NONE = 2 };
 /* What this CPU has (avx2 means AVX2 + FMA + F16C), detected once at module load. */
 typedef struct {
   int avx2, avx512_vnni, avx512_vbmi, best;
-  /* streaming kernels prefetch into L1 (else L2): see dispatch.c */
-  int prefetch_l1;
+  /* where the MoE decode kernel prefetches its rows: GO_PF_L2, GO_PF_L1 or GO_PF_NONE (dispatch.c) */
+  int prefetch;
 } go_cpu_t;
 /* The dispatch table: the level each kernel family runs at (never above what the CPU has). */
 typedef struct {
@@ -39,6 +40,8 @@ extern go_kernels_t go_kernels;
 extern int go_level; /* the level asked for: the CPU's best unless GPT_OSS_SIMD lowers it */
 /* Detects the CPU and fills go_kernels; `requested` is GPT_OSS_SIMD (NULL: the best). -1: unknown name. */
 int go_dispatch_init(const char *requested);
+/* GPT_OSS_PREFETCH as taken: "l2", "l1" or "none" */
+const char *go_prefetch_name(void);
 const char *go_level_name(int level);
 int go_level_from_name(const char *name); /* -1 for NULL/empty, -2 for an unknown name */
 int go_family_count(void);

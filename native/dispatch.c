@@ -53,13 +53,18 @@ static void detect(void) {
      unless GPT_OSS_PREFETCH=l1 asks for L1 (T0). L1 was once the AMD default, from a measurement on a
      busy Zen 5 host; on a quiet one (2026-12-04, bench/moe-stream.c and bench/op-profile.ts) L2 read
      the experts 1.7-2.1x faster with one thread and 1.6x with two, as it had on the Intel host. */
-  go_cpu.prefetch_l1 = 0;
+  /* GPT_OSS_PREFETCH=none leaves the rows to the hardware prefetchers alone: on a Zen 5 host of
+     2026-12-05 that read 1.1x faster (bench/moe-dot-rows.c) and decoded 1.05x (BENCHMARKS.md), but
+     it is not the default until more hosts agree. */
+  go_cpu.prefetch = GO_PF_L2;
   const char *pf = getenv("GPT_OSS_PREFETCH");
-  if (pf && strcmp(pf, "l1") == 0) go_cpu.prefetch_l1 = 1;
-  if (pf && strcmp(pf, "l2") == 0) go_cpu.prefetch_l1 = 0;
+  if (pf && strcmp(pf, "l1") == 0) go_cpu.prefetch = GO_PF_L1;
+  if (pf && strcmp(pf, "none") == 0) go_cpu.prefetch = GO_PF_NONE;
 #endif
   go_cpu.best = go_cpu.avx512_vbmi ? GO_L_AVX512_VBMI : go_cpu.avx512_vnni ? GO_L_AVX512 : go_cpu.avx2 ? GO_L_AVX2 : GO_L_SCALAR;
 }
+
+const char *go_prefetch_name(void) { return go_cpu.prefetch == GO_PF_L1 ? "l1" : go_cpu.prefetch == GO_PF_NONE ? "none" : "l2"; }
 
 int go_dispatch_init(const char *requested) {
   detect();

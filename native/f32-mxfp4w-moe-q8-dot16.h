@@ -14,7 +14,7 @@
  * load, scales spread per lane) on tiled16 rows, and the same on packed ones (BENCHMARKS.md).
  *
  * Reads: two rows at a time from the two halves of the call's rows, each one forward stream with lines
- * prefetched MOE_PF_BYTES ahead (L2, or L1 with GPT_OSS_PREFETCH=l1): the hardware prefetchers keep up
+ * prefetched MOE_PF_BYTES ahead (L2; L1 with GPT_OSS_PREFETCH=l1, none with =none): the hardware prefetchers keep up
  * with such streams, where 4 rows side by side (4 streams 1,440 bytes apart) read 12-17 % slower from
  * DRAM on a Zen 4 host (bench/moe-op-ab.c).
  */
@@ -23,7 +23,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
                                                                        const int8_t *const *xt, const float *const *hx,
                                                                        const float *const *cx, float *const *outs,
                                                                        int r0, int rs, const int NR, const int NT,
-                                                                       const int TILED, const int L1) {
+                                                                       const int TILED, const int PF) {
   const __m512i mask = _mm512_set1_epi8(15);
   const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
   (void)mask;
@@ -40,11 +40,11 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
     __m512i dh[2][4], dl[2][4];
     for (int r = 0; r < NR; r++)
       for (int t = 0; t < NT; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
-    if (MOE_PF_BYTES > 0) /* -DMOE_PF_BYTES=0: no prefetch (BENCHMARKS.md compares) */
+    if (MOE_PF_BYTES > 0 && PF != GO_PF_NONE) /* -DMOE_PF_BYTES=0 or GPT_OSS_PREFETCH=none: none (BENCHMARKS.md compares) */
     for (int r = 0; r < NR; r++)
       for (int i = 0; i < 4; i++) {
         const char *pf = (const char *)B + r * rb + MOE_PF_BYTES + (size_t)g * 16 + 64 * i;
-        if (L1) _mm_prefetch(pf, _MM_HINT_T0);
+        if (PF == GO_PF_L1) _mm_prefetch(pf, _MM_HINT_T0);
         else _mm_prefetch(pf, _MM_HINT_T1);
       }
     /* the file's layout: each row's 4 vectors gathered first, kept in L1 for the loop below */
@@ -108,27 +108,29 @@ DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, in
                                   const int8_t *const *xt, const float *const *hx, const float *const *cx,
                                   float *const *outs) {
   size_t rb = (size_t)moe_nb(K) * 16, sb = (size_t)moe_nb(K);
-#define DOT16_ROWS(G, NT, TL, L1)                                                                          \
+#define DOT16_ROWS(G, NT, TL, PF)                                                                          \
   {                                                                                                        \
     int r = 0;                                                                                             \
     if ((G) == 2) { /* two streams: row r and row r + half */                                              \
       int half = nr / 2;                                                                                   \
-      for (; r < half; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, half, 2, NT, TL, L1);   \
+      for (; r < half; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, half, 2, NT, TL, PF);    \
       r += half;                                                                                           \
     }                                                                                                      \
-    for (; r < nr; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, 1, 1, NT, TL, L1);      \
+    for (; r < nr; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, 1, 1, NT, TL, PF);      \
   }
-#define DOT16_NT(TL, L1)                                                                                   \
-  if (nt == 1) DOT16_ROWS(2, 1, TL, L1)                                                                    \
-  else if (nt == 2) DOT16_ROWS(2, 2, TL, L1)                                                               \
-  else if (nt == 3) DOT16_ROWS(1, 3, TL, L1)                                                               \
-  else DOT16_ROWS(1, 4, TL, L1)
+#define DOT16_NT(TL, PF)                                                                                   \
+  if (nt == 1) DOT16_ROWS(2, 1, TL, PF)                                                                    \
+  else if (nt == 2) DOT16_ROWS(2, 2, TL, PF)                                                               \
+  else if (nt == 3) DOT16_ROWS(1, 3, TL, PF)                                                               \
+  else DOT16_ROWS(1, 4, TL, PF)
   if (tiled) {
-    if (go_cpu.prefetch_l1) DOT16_NT(1, 1)
-    else DOT16_NT(1, 0)
+    if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(1, GO_PF_L1)
+    else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(1, GO_PF_NONE)
+    else DOT16_NT(1, GO_PF_L2)
   } else {
-    if (go_cpu.prefetch_l1) DOT16_NT(0, 1)
-    else DOT16_NT(0, 0)
+    if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(0, GO_PF_L1)
+    else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(0, GO_PF_NONE)
+    else DOT16_NT(0, GO_PF_L2)
   }
 #undef DOT16_NT
 #undef DOT16_ROWS

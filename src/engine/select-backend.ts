@@ -21,7 +21,9 @@ export const BACKEND_NAMES = ['ref', 'cpu', 'webgpu'] as const satisfies readonl
 export function nativeKernels(): { summary: string; kernels: KernelReport } | { unavailable: string } {
   const addon = loadCpuAddon();
   if (addon instanceof BackendUnavailableError) return { unavailable: addon.message };
-  return { summary: describeKernels(addon.kernels), kernels: addon.kernels };
+  // A prefetch other than the default is part of which kernel runs, so it is named beside them.
+  const prefetch = addon.prefetch && addon.prefetch !== 'l2' ? `; moe prefetch ${addon.prefetch}` : '';
+  return { summary: describeKernels(addon.kernels) + prefetch, kernels: addon.kernels };
 }
 
 /**

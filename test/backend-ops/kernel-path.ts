@@ -12,8 +12,10 @@ import { runNonFiniteOps } from './non-finite-ops.js';
 import { cases, longAttentionCases } from './cases.js';
 import { runBackendOps } from './run-backend-ops.js';
 
-export function runKernelPath(level: KernelLevel): void {
+/** `prefetch`: run the fast path once more with GPT_OSS_PREFETCH set to it (the MoE decode kernel's prefetch). */
+export function runKernelPath(level: KernelLevel, options: { prefetch?: 'l1' | 'none' } = {}): void {
   process.env.GPT_OSS_SIMD = level;
+  if (options.prefetch) process.env.GPT_OSS_PREFETCH = options.prefetch;
   const addon = loadCpuAddon();
   // A missing addon fails here (npm ci builds it), as cpu.test.ts did before the paths were split.
   if (addon instanceof Error) throw addon;
@@ -26,6 +28,15 @@ export function runKernelPath(level: KernelLevel): void {
     assert.ok(levels.every((l) => l <= KERNEL_LEVELS.indexOf(level)), describeKernels(addon.kernels));
     assert.ok(levels.includes(KERNEL_LEVELS.indexOf(level)), `no kernel family runs at ${level}: ${describeKernels(addon.kernels)}`);
   });
+  if (options.prefetch) {
+    // Only the fast MoE decode kernel prefetches: its path under this setting, against ref like every path.
+    test(`kernel path ${level}: the addon took GPT_OSS_PREFETCH=${options.prefetch}`, { skip: skip ?? false }, () => {
+      assert.equal(addon.prefetch, options.prefetch);
+    });
+    const newBackend = () => createCpuBackend({ precision: 'fast', threads: 2 });
+    runBackendOps({ label: `cpu fast ${level} prefetch ${options.prefetch}`, skipAll: skip, newBackend, cases });
+    return;
+  }
   for (const precision of ['exact', 'fast'] as const) {
     const newBackend = () => createCpuBackend({ precision, threads: 2 });
     runBackendOps({ label: `cpu ${precision} ${level}`, skipAll: skip, newBackend, cases: [...cases, ...longAttentionCases] });

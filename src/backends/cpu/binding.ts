@@ -143,6 +143,8 @@ export interface CpuAddon {
   readonly cpu: { readonly avx2: boolean; readonly avx512Vnni: boolean; readonly avx512Vbmi: boolean; readonly best: KernelLevel };
   /** GPT_OSS_SIMD's value when it names no level (the best level is then used). */
   readonly unknownSimdRequest?: string;
+  /** Where the MoE decode kernel prefetches its rows (GPT_OSS_PREFETCH; l2 unless set); absent in older addons. */
+  readonly prefetch?: 'l2' | 'l1' | 'none';
   readonly physicalCores: number;
 
   createPool(threads: number): PoolHandle;
