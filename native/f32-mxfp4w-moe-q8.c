@@ -73,6 +73,9 @@ GO_AVX512 static inline __m512 e8m0_16(const uint8_t *s, int left) {
 #ifndef MOE_PF_BYTES
 #define MOE_PF_BYTES 8192
 #endif
+#ifndef MOE_SPF_BYTES
+#define MOE_SPF_BYTES 2048
+#endif
 
 /*
  * The 4 vectors of a group of m <= 16 blocks at p, lane j of vector d = bytes 4d..4d+3 of block j, lanes
