@@ -54,8 +54,8 @@ static void detect(void) {
      busy Zen 5 host; on a quiet one (2026-12-04, bench/moe-stream.c and bench/op-profile.ts) L2 read
      the experts 1.7-2.1x faster with one thread and 1.6x with two, as it had on the Intel host. */
   /* GPT_OSS_PREFETCH=none leaves the rows to the hardware prefetchers alone: on a Zen 5 host of
-     2026-12-05 that read 1.1x faster (bench/moe-dot-rows.c) and decoded 1.05x (BENCHMARKS.md), but
-     it is not the default until more hosts agree. */
+     2026-12-05 that read 1.1x faster than L2 (bench/moe-dot-rows.c) until the kernel also prefetched
+     the rows' scales; with that, L2 is ahead again (BENCHMARKS.md). */
   go_cpu.prefetch = GO_PF_L2;
   const char *pf = getenv("GPT_OSS_PREFETCH");
   if (pf && strcmp(pf, "l1") == 0) go_cpu.prefetch = GO_PF_L1;
