@@ -49,7 +49,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
       }
     /* The rows' scales are streams of their own, 90 bytes a row beside 1,440 of blocks: too slow-moving for
        the hardware prefetchers to run ahead of, so without this each new line of them stalled the kernel
-       on DRAM (1.2-1.3x the kernel's DRAM rate with it on a Zen 5 host, bench/moe-dot-rows.c). One
+       on DRAM (1.2x the kernel's DRAM rate with it on a Zen 5 host, bench/moe-dot-rows.c). One
        prefetch per group: its 16 bytes, MOE_SPF_BYTES (about 22 rows) ahead. */
     if (MOE_SPF_BYTES > 0 && PF != GO_PF_NONE)
       for (int r = 0; r < NR; r++) _mm_prefetch((const char *)S + (size_t)r * rs * nb + g + MOE_SPF_BYTES, _MM_HINT_T0);
@@ -129,15 +129,16 @@ DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, in
   else if (nt == 2) DOT16_ROWS(2, 2, TL, PF)                                                               \
   else if (nt == 3) DOT16_ROWS(1, 3, TL, PF)                                                               \
   else DOT16_ROWS(1, 4, TL, PF)
+#define DOT16_PF(TL)                                                                                       \
+  if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(TL, GO_PF_L1)                                                  \
+  else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(TL, GO_PF_NONE)                                         \
+  else DOT16_NT(TL, GO_PF_L2)
   if (tiled) {
-    if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(1, GO_PF_L1)
-    else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(1, GO_PF_NONE)
-    else DOT16_NT(1, GO_PF_L2)
+    DOT16_PF(1)
   } else {
-    if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(0, GO_PF_L1)
-    else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(0, GO_PF_NONE)
-    else DOT16_NT(0, GO_PF_L2)
+    DOT16_PF(0)
   }
+#undef DOT16_PF
 #undef DOT16_NT
 #undef DOT16_ROWS
 }
