@@ -923,6 +923,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_named_property(env, exports, "kernels", kernels_object(env));
   napi_create_string_utf8(env, go_prefetch_name(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, exports, "prefetch", v);
+  napi_create_string_utf8(env, go_dense_prefetch_name(), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, exports, "densePrefetch", v);
   napi_value cpu;
   napi_create_object(env, &cpu);
   napi_set_named_property(env, cpu, "avx2", bool_value(env, go_cpu.avx2));

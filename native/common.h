@@ -26,6 +26,9 @@ typedef struct {
   int avx2, avx512_vnni, avx512_vbmi, best;
   /* where the MoE decode kernel prefetches its rows: GO_PF_L2, GO_PF_L1 or GO_PF_NONE (dispatch.c) */
   int prefetch;
+  /* where the 8-bit dense one-token kernel prefetches its rows (dispatch.c: by CPU family unless
+     GPT_OSS_DENSE_PREFETCH names one) */
+  int dense_prefetch;
 } go_cpu_t;
 /* The dispatch table: the level each kernel family runs at (never above what the CPU has). */
 typedef struct {
@@ -42,6 +45,8 @@ extern int go_level; /* the level asked for: the CPU's best unless GPT_OSS_SIMD 
 int go_dispatch_init(const char *requested);
 /* GPT_OSS_PREFETCH as taken: "l2", "l1" or "none" */
 const char *go_prefetch_name(void);
+/* the dense kernel's, as taken */
+const char *go_dense_prefetch_name(void);
 const char *go_level_name(int level);
 int go_level_from_name(const char *name); /* -1 for NULL/empty, -2 for an unknown name */
 int go_family_count(void);

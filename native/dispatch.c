@@ -4,6 +4,9 @@
  * highest level it implements that is no higher (go_kernels). Kernels only ever read go_kernels.
  */
 #include <stdlib.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "common.h"
 
@@ -40,6 +43,20 @@ int go_family_count(void) { return (int)(sizeof families / sizeof families[0]); 
 const char *go_family_name(int i) { return families[i].name; }
 int go_family_level(int i) { return *(const int *)((const char *)&go_kernels + families[i].at); }
 
+#ifdef GO_X86
+/* The 8-bit dense kernel's rows are two forward streams that the hardware prefetchers follow. On the Zen 4
+   (family 25) and Intel hosts a software prefetch into L2 ahead of them was worth 1-7 %; on the Zen 5 host
+   (family 26, 2026-12-05, bench/dense-q8-stream.c) it cost 15 % with one thread and 5-10 % with two, so
+   there the hardware is left to it. */
+static int default_dense_prefetch(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d) || b != 0x68747541u /* "Auth"enticAMD */) return GO_PF_L2;
+  __get_cpuid(1, &a, &b, &c, &d);
+  unsigned family = ((a >> 8) & 0xf) + (((a >> 8) & 0xf) == 0xf ? (a >> 20) & 0xff : 0);
+  return family >= 0x1a ? GO_PF_NONE : GO_PF_L2;
+}
+#endif
+
 static void detect(void) {
   memset(&go_cpu, 0, sizeof go_cpu);
 #ifdef GO_X86
@@ -60,11 +77,18 @@ static void detect(void) {
   const char *pf = getenv("GPT_OSS_PREFETCH");
   if (pf && strcmp(pf, "l1") == 0) go_cpu.prefetch = GO_PF_L1;
   if (pf && strcmp(pf, "none") == 0) go_cpu.prefetch = GO_PF_NONE;
+  go_cpu.dense_prefetch = default_dense_prefetch();
+  const char *dpf = getenv("GPT_OSS_DENSE_PREFETCH");
+  if (dpf && strcmp(dpf, "l2") == 0) go_cpu.dense_prefetch = GO_PF_L2;
+  if (dpf && strcmp(dpf, "l1") == 0) go_cpu.dense_prefetch = GO_PF_L1;
+  if (dpf && strcmp(dpf, "none") == 0) go_cpu.dense_prefetch = GO_PF_NONE;
 #endif
   go_cpu.best = go_cpu.avx512_vbmi ? GO_L_AVX512_VBMI : go_cpu.avx512_vnni ? GO_L_AVX512 : go_cpu.avx2 ? GO_L_AVX2 : GO_L_SCALAR;
 }
 
-const char *go_prefetch_name(void) { return go_cpu.prefetch == GO_PF_L1 ? "l1" : go_cpu.prefetch == GO_PF_NONE ? "none" : "l2"; }
+static const char *pf_name(int pf) { return pf == GO_PF_L1 ? "l1" : pf == GO_PF_NONE ? "none" : "l2"; }
+const char *go_prefetch_name(void) { return pf_name(go_cpu.prefetch); }
+const char *go_dense_prefetch_name(void) { return pf_name(go_cpu.dense_prefetch); }
 
 int go_dispatch_init(const char *requested) {
   detect();

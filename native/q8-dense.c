@@ -300,7 +300,8 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
  * Rows are read as one forward stream each, prefetched Q8_PF512 bytes ahead into L2, not L1: an L1
  * prefetch holds one of the core's few L1 miss buffers until the line arrives (bench/dense-q8-stream.c on
  * the Zen 4 host, 2026-12-04, plain layout: one thread 0.89-0.91 of a plain read against 0.84-0.86 with
- * L1, two threads 0.94-1.01 against 0.75-0.94; a longer distance did worse).
+ * L1, two threads 0.94-1.01 against 0.75-0.94; a longer distance did worse). Where (or whether) it
+ * prefetches is go_cpu.dense_prefetch, chosen per CPU family in dispatch.c.
  */
 #ifndef Q8_PF512
 #define Q8_PF512 1024
@@ -314,7 +315,7 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
 #ifndef Q8_HINT
 #define Q8_HINT _MM_HINT_T1
 #endif
-GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const int R, const int T,
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const int R, const int T, const int pf,
                                                                           const int8_t *const *w, const uint16_t *const *s,
                                                                           int nb, const int8_t *xq, size_t qs, const float *xd,
                                                                           const float *xc, size_t nbk, float *const *out,
@@ -329,9 +330,12 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const
     __m512i dh[2][4], dl[2][4];
     for (int r = 0; r < R; r++)
       for (int t = 0; t < T; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
-    if (Q8_PF512 > 0) /* -DQ8_PF512=0: no prefetch (BENCHMARKS.md compares) */
+    if (pf == GO_PF_L2)
       for (int r = 0; r < R; r++)
-        for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), Q8_HINT);
+        for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), _MM_HINT_T1);
+    else if (pf == GO_PF_L1)
+      for (int r = 0; r < R; r++)
+        for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), _MM_HINT_T0);
     for (int i = 0; i < 8; i++) {
       __m512i wv[2];
       for (int r = 0; r < R; r++)
@@ -422,6 +426,7 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
                                            size_t ostride) {
   size_t Kp = (size_t)32 * nb;
   const int8_t *q = (const int8_t *)wq;
+  const int pf = go_cpu.dense_prefetch;
   int r = r0;
   int half = (r1 - r0) / 2;
   for (; r < r0 + half; r++) {
@@ -429,7 +434,7 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
     const uint16_t *sr[2] = {s + (size_t)r * nb, s + (size_t)(r + half) * nb};
     float *o[2] = {out + r, out + r + half};
     switch (n) {
-      case 1: q8t_rows(2, 1, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 1: q8t_rows(2, 1, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       case 2: q8t_rows2_multi(2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       case 3: q8t_rows2_multi(3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       default: q8t_rows2_multi(4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
@@ -441,10 +446,10 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
     const uint16_t *sr[1] = {s + (size_t)r * nb};
     float *o[1] = {out + r};
     switch (n) {
-      case 1: q8t_rows(1, 1, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      case 2: q8t_rows(1, 2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      case 3: q8t_rows(1, 3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      default: q8t_rows(1, 4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 1: q8t_rows(1, 1, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 2: q8t_rows(1, 2, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 3: q8t_rows(1, 3, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      default: q8t_rows(1, 4, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
     }
   }
 }

@@ -21,9 +21,10 @@ export const BACKEND_NAMES = ['ref', 'cpu', 'webgpu'] as const satisfies readonl
 export function nativeKernels(): { summary: string; kernels: KernelReport } | { unavailable: string } {
   const addon = loadCpuAddon();
   if (addon instanceof BackendUnavailableError) return { unavailable: addon.message };
-  // A prefetch other than the default is part of which kernel runs, so it is named beside them.
-  const prefetch = addon.prefetch && addon.prefetch !== 'l2' ? `; moe prefetch ${addon.prefetch}` : '';
-  return { summary: describeKernels(addon.kernels) + prefetch, kernels: addon.kernels };
+  // Where the kernels prefetch is part of which kernel runs (and differs by host), so it is named beside them.
+  const moe = addon.prefetch && addon.prefetch !== 'l2' ? `; moe prefetch ${addon.prefetch}` : '';
+  const dense = addon.densePrefetch ? `; dense prefetch ${addon.densePrefetch}` : '';
+  return { summary: describeKernels(addon.kernels) + moe + dense, kernels: addon.kernels };
 }
 
 /**

@@ -12,10 +12,14 @@ import { runNonFiniteOps } from './non-finite-ops.js';
 import { cases, longAttentionCases } from './cases.js';
 import { runBackendOps } from './run-backend-ops.js';
 
-/** `prefetch`: run the fast path once more with GPT_OSS_PREFETCH set to it (the MoE decode kernel's prefetch). */
-export function runKernelPath(level: KernelLevel, options: { prefetch?: 'l1' | 'none' } = {}): void {
+type Prefetch = 'l2' | 'l1' | 'none';
+/**
+ * `prefetch`: run the fast path with GPT_OSS_PREFETCH (the MoE decode kernel's prefetch) and
+ * GPT_OSS_DENSE_PREFETCH (the 8-bit dense one-token kernel's, whose default differs by CPU family) set to it.
+ */
+export function runKernelPath(level: KernelLevel, options: { prefetch?: Prefetch } = {}): void {
   process.env.GPT_OSS_SIMD = level;
-  if (options.prefetch) process.env.GPT_OSS_PREFETCH = options.prefetch;
+  if (options.prefetch) process.env.GPT_OSS_PREFETCH = process.env.GPT_OSS_DENSE_PREFETCH = options.prefetch;
   const addon = loadCpuAddon();
   // A missing addon fails here (npm ci builds it), as cpu.test.ts did before the paths were split.
   if (addon instanceof Error) throw addon;
@@ -29,9 +33,10 @@ export function runKernelPath(level: KernelLevel, options: { prefetch?: 'l1' | '
     assert.ok(levels.includes(KERNEL_LEVELS.indexOf(level)), `no kernel family runs at ${level}: ${describeKernels(addon.kernels)}`);
   });
   if (options.prefetch) {
-    // Only the fast MoE decode kernel prefetches: its path under this setting, against ref like every path.
-    test(`kernel path ${level}: the addon took GPT_OSS_PREFETCH=${options.prefetch}`, { skip: skip ?? false }, () => {
+    // Only the fast kernels prefetch: their paths under this setting, against ref like every path.
+    test(`kernel path ${level}: the addon took GPT_OSS_PREFETCH and GPT_OSS_DENSE_PREFETCH=${options.prefetch}`, { skip: skip ?? false }, () => {
       assert.equal(addon.prefetch, options.prefetch);
+      assert.equal(addon.densePrefetch, options.prefetch);
     });
     const newBackend = () => createCpuBackend({ precision: 'fast', threads: 2 });
     runBackendOps({ label: `cpu fast ${level} prefetch ${options.prefetch}`, skipAll: skip, newBackend, cases });

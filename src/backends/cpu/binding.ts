@@ -145,6 +145,8 @@ export interface CpuAddon {
   readonly unknownSimdRequest?: string;
   /** Where the MoE decode kernel prefetches its rows (GPT_OSS_PREFETCH; l2 unless set); absent in older addons. */
   readonly prefetch?: 'l2' | 'l1' | 'none';
+  /** Where the 8-bit dense one-token kernel prefetches its rows (GPT_OSS_DENSE_PREFETCH; by CPU family unless set). */
+  readonly densePrefetch?: 'l2' | 'l1' | 'none';
   readonly physicalCores: number;
 
   createPool(threads: number): PoolHandle;
