@@ -1,5 +1,5 @@
 import type { Backend, BackendName, BackendOptions } from '../backends/backend.js';
-import { describeKernels, loadCpuAddon, type KernelReport } from '../backends/cpu/binding.js';
+import { describeKernelChoice, loadCpuAddon, type KernelReport } from '../backends/cpu/binding.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { nativeFileMapper } from '../backends/cpu/file-mapper.js';
 import { createRefBackend } from '../backends/ref/ref-backend.js';
@@ -22,9 +22,7 @@ export function nativeKernels(): { summary: string; kernels: KernelReport } | { 
   const addon = loadCpuAddon();
   if (addon instanceof BackendUnavailableError) return { unavailable: addon.message };
   // Where the kernels prefetch is part of which kernel runs (and differs by host), so it is named beside them.
-  const moe = addon.prefetch && addon.prefetch !== 'l2' ? `; moe prefetch ${addon.prefetch}` : '';
-  const dense = addon.densePrefetch ? `; dense prefetch ${addon.densePrefetch}` : '';
-  return { summary: describeKernels(addon.kernels) + moe + dense, kernels: addon.kernels };
+  return { summary: describeKernelChoice(addon), kernels: addon.kernels };
 }
 
 /**

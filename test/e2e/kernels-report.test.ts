@@ -2,12 +2,13 @@
 // names a bad option instead of a position.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeKernels, loadCpuAddon, type PoolHandle } from '../../src/backends/cpu/binding.js';
+import { describeKernelChoice, loadCpuAddon, type PoolHandle } from '../../src/backends/cpu/binding.js';
 import { TINY_A } from '../format/helpers.js';
 import { runBuiltCli } from './built-cli.js';
 
 const addon = loadCpuAddon();
 if (addon instanceof Error) throw addon;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('kernels in use', () => {
   it("'gpt-oss bench --json' has a \"kernels\" field, the text a kernels row", { timeout: 320_000 }, () => {
@@ -16,15 +17,22 @@ describe('kernels in use', () => {
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout) as { kernels: unknown };
     assert.deepEqual(result.kernels, { ...addon.kernels });
-    assert.match(r.stderr, new RegExp(`^  kernels\\s+${describeKernels(addon.kernels)}$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^  kernels\\s+${escape(describeKernelChoice(addon))}$`, 'm'));
   });
 
   it("'gpt-oss inspect' names them, in text and --json", () => {
     const text = runBuiltCli(['inspect', TINY_A]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, new RegExp(`^kernels    ${describeKernels(addon.kernels)} \\(the cpu backend on this machine\\)$`, 'm'));
+    assert.match(text.stdout, new RegExp(`^kernels    ${escape(describeKernelChoice(addon))} \\(the cpu backend on this machine\\)$`, 'm'));
     const json = runBuiltCli(['inspect', TINY_A, '--json']);
     assert.deepEqual((JSON.parse(json.stdout) as { kernels: unknown }).kernels, { ...addon.kernels });
+  });
+
+  it('GPT_OSS_DENSE_PREFETCH is named where the AVX-512 dense kernel runs', () => {
+    const r = runBuiltCli(['inspect', TINY_A], { env: { GPT_OSS_DENSE_PREFETCH: 'l1' } });
+    assert.equal(r.code, 0, r.stderr);
+    const avx512 = addon.cpu.avx512Vnni;
+    assert.equal(/; dense prefetch l1 \(the cpu backend on this machine\)$/m.test(r.stdout), avx512, r.stdout);
   });
 
   it('GPT_OSS_SIMD=scalar runs every family on the portable kernels', () => {

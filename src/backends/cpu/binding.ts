@@ -222,6 +222,18 @@ export function describeKernels(kernels: KernelReport): string {
   return entries.map(([family, level]) => `${family} ${level}`).join(', ');
 }
 
+/**
+ * The kernels with where they prefetch, as bench and inspect print them: the MoE prefetch when it is not
+ * the default (l2), the dense one wherever the AVX-512 dense kernel that has it runs (its default differs
+ * by CPU family).
+ */
+export function describeKernelChoice(addon: Pick<CpuAddon, 'kernels' | 'prefetch' | 'densePrefetch'>): string {
+  const moe = addon.prefetch && addon.prefetch !== 'l2' ? `; moe prefetch ${addon.prefetch}` : '';
+  const denseApplies = KERNEL_LEVELS.indexOf(addon.kernels['dense-q8']) >= KERNEL_LEVELS.indexOf('avx512-vnni');
+  const dense = addon.densePrefetch && denseApplies ? `; dense prefetch ${addon.densePrefetch}` : '';
+  return describeKernels(addon.kernels) + moe + dense;
+}
+
 /** Bytes of an [N, K] matrix in the addon's 8-bit layout: rows padded to 32-blocks of int8 + one f16 scale each. */
 export function q8Bytes(N: number, K: number): number {
   return N * Math.ceil(K / 32) * 34;
