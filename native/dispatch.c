@@ -55,6 +55,13 @@ static int default_dense_prefetch(void) {
   unsigned family = ((a >> 8) & 0xf) + (((a >> 8) & 0xf) == 0xf ? (a >> 20) & 0xff : 0);
   return family >= 0x1a ? GO_PF_NONE : GO_PF_L2;
 }
+
+/* l2, l1 or none from the environment variable `name`; anything else (or unset) keeps `fallback` */
+static int prefetch_from_env(const char *name, int fallback) {
+  const char *v = getenv(name);
+  if (!v) return fallback;
+  return strcmp(v, "l2") == 0 ? GO_PF_L2 : strcmp(v, "l1") == 0 ? GO_PF_L1 : strcmp(v, "none") == 0 ? GO_PF_NONE : fallback;
+}
 #endif
 
 static void detect(void) {
@@ -73,15 +80,8 @@ static void detect(void) {
   /* GPT_OSS_PREFETCH=none leaves the rows to the hardware prefetchers alone: on a Zen 5 host of
      2026-12-05 that read 1.1x faster than L2 (bench/moe-dot-rows.c) until the kernel also prefetched
      the rows' scales; with that, L2 is ahead again (BENCHMARKS.md). */
-  go_cpu.prefetch = GO_PF_L2;
-  const char *pf = getenv("GPT_OSS_PREFETCH");
-  if (pf && strcmp(pf, "l1") == 0) go_cpu.prefetch = GO_PF_L1;
-  if (pf && strcmp(pf, "none") == 0) go_cpu.prefetch = GO_PF_NONE;
-  go_cpu.dense_prefetch = default_dense_prefetch();
-  const char *dpf = getenv("GPT_OSS_DENSE_PREFETCH");
-  if (dpf && strcmp(dpf, "l2") == 0) go_cpu.dense_prefetch = GO_PF_L2;
-  if (dpf && strcmp(dpf, "l1") == 0) go_cpu.dense_prefetch = GO_PF_L1;
-  if (dpf && strcmp(dpf, "none") == 0) go_cpu.dense_prefetch = GO_PF_NONE;
+  go_cpu.prefetch = prefetch_from_env("GPT_OSS_PREFETCH", GO_PF_L2);
+  go_cpu.dense_prefetch = prefetch_from_env("GPT_OSS_DENSE_PREFETCH", default_dense_prefetch());
 #endif
   go_cpu.best = go_cpu.avx512_vbmi ? GO_L_AVX512_VBMI : go_cpu.avx512_vnni ? GO_L_AVX512 : go_cpu.avx2 ? GO_L_AVX2 : GO_L_SCALAR;
 }
