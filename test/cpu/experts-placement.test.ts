@@ -157,6 +157,20 @@ describe('experts placement', () => {
     assert.equal(run(true), 'true', 'a script that awaits expertsReady() sees the copy finish');
   });
 
+  it('a copy after the load goes on while something else keeps the process alive, with nobody awaiting it', () => {
+    // a chat waiting at its prompt or a server waiting for requests: only a timer here. Forty rows a
+    // slice: a few hundred slices, done in well under a second when each turn runs.
+    const script = `
+      import { CpuBackend } from ${JSON.stringify(join(root, 'dist/backends/cpu/cpu-backend.js'))};
+      import { loadModel } from ${JSON.stringify(join(root, 'dist/engine/load-model.js'))};
+      CpuBackend.copySliceBytes = 40 * 80;
+      const model = await loadModel(${JSON.stringify(fixture.dir)}, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
+      setTimeout(() => { process.stdout.write(String(model.backend.loadStats().copied_after_load_s > 0)); model.dispose(); }, 3000);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'true', 'the copy stalled while the process idled on a timer');
+  });
+
   it('dispose() during a copy after the load stops it; the copy at load stays for --experts copy', async () => {
     const model = await loadModel(fixture.dir, { backend: 'cpu', precision: 'fast', threads: 1, experts: 'auto' });
     const ready = model.backend.expertsReady!();

@@ -197,6 +197,14 @@ export interface CpuAddon {
    */
   freeWeights?(buffer: ArrayBuffer): boolean;
   /**
+   * `bytes` of memory of unspecified contents, from a block whose earlier buffer was collected where one
+   * of that size is waiting (its pages already in), else from the C heap; null when it cannot be made.
+   * For copies made again every step (Backend.read of the logits).
+   */
+  allocRecycled?(bytes: number): ArrayBuffer | null;
+  /** Frees the blocks of allocRecycled waiting for reuse; returns their bytes. */
+  dropRecycled?(): number;
+  /**
    * `src` into `dst` (as long) on every thread: a view of a live file mapping is read from its file
    * ('read': the mapping's pages never enter the process), anything else copied ('copy'). `tileK`: the
    * bytes are MXFP4 blocks of rows of that K, left in the tiled16 layout (native moe_tile16).

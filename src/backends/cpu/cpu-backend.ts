@@ -21,6 +21,9 @@ import type {
 import { loadCpuAddon, q8Bytes, WEIGHT_DTYPE, type CpuAddon, type KvCacheHandle, type PoolHandle } from './binding.js';
 import { CpuWeight, type DenseMatrix, type F32Values, type Mxfp4Matrices } from './cpu-weights.js';
 
+/** Copies this large or larger come from recycled memory (smaller ones are cheap to allocate). */
+const RECYCLE_MIN_BYTES = 256 * 1024;
+
 /** An f32 matrix [rows, cols] in host memory, handed to the kernels as is. */
 export class CpuTensor implements Tensor {
   constructor(
@@ -72,7 +75,7 @@ export class CpuBackend implements Backend {
    * alive, so a script that is done exits instead of finishing a copy nobody will read.
    */
   private copyAwaited = false;
-  private copyTurn: NodeJS.Immediate | null = null;
+  private copyTurn: NodeJS.Immediate | NodeJS.Timeout | null = null;
   /** Why the copy after the load stopped early, if it did (the weights not yet copied stay read in place). */
   copyError: string | null = null;
   private readonly stats = { copy_s: 0, copy_bytes: 0, q8_s: 0, q8_in_bytes: 0, q8_out_bytes: 0, alloc_s: 0, prefault_s: 0, readahead_s: 0, readahead_bytes: 0, load_threads: 0, copied_after_load_s: 0, copy_failed: 0 };
@@ -270,9 +273,13 @@ export class CpuBackend implements Backend {
         this.stats.copy_s += (performance.now() - t0) / 1000;
         return true;
       };
+      // Unawaited, the turns must not keep a finished script alive; but an unref'd immediate does not
+      // wake the event loop either, so a chat waiting for input or a server waiting for requests left
+      // the copy stalled (0.9 of 10 GB copied 30 s after a 20b load) and each decode step then waited
+      // for one slice (40 ms of a 110 ms step). An unref'd zero timer runs while anything else keeps
+      // the process alive.
       const next = (): void => {
-        this.copyTurn = setImmediate(slice);
-        if (!this.copyAwaited) this.copyTurn.unref();
+        this.copyTurn = this.copyAwaited ? setImmediate(slice) : setTimeout(slice, 0).unref();
       };
       next();
     });
@@ -400,7 +407,15 @@ export class CpuBackend implements Backend {
   }
 
   read(t: Tensor): Promise<Float32Array> {
-    return Promise.resolve(tensor(t).data.slice());
+    const data = tensor(t).data;
+    // A decode step's logits (804 KB on the 20b) copied into fresh memory often paid for faulting its
+    // pages in: 2.2-2.4 ms of a 55-60 ms step on a 2-core VM (bench/op-replay.ts). A recycled block
+    // (once the engine's event loop has let earlier copies be collected) skips that.
+    const buffer = data.byteLength >= RECYCLE_MIN_BYTES ? this.addon.allocRecycled?.(data.byteLength) : null;
+    if (!buffer) return Promise.resolve(data.slice());
+    const copy = new Float32Array(buffer, 0, data.length);
+    copy.set(data);
+    return Promise.resolve(copy);
   }
 
   /**
@@ -427,6 +442,7 @@ export class CpuBackend implements Backend {
     // Copied experts and 8-bit weights (12.6 GB for the 20b) go back now, not at some later garbage
     // collection: a process that loads another model next would otherwise hold both.
     for (const b of this.owned.splice(0)) this.addon.freeWeights?.(b);
+    this.addon.dropRecycled?.();
     if (this.loadPool) this.addon.destroy(this.loadPool);
     this.loadPool = null;
     if (this.pool) this.addon.destroy(this.pool);
