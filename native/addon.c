@@ -113,6 +113,19 @@ static int arg_int(args_t *a, const char *name, int min) {
   return (int)v;
 }
 
+/* An ArrayBuffer over `len` bytes at p, freed by `fin`; false (and no exception left pending) in runtimes
+   that refuse external buffers, the caller then owning p again. */
+static bool external_buffer(napi_env env, void *p, size_t len, napi_finalize fin, void *hint, napi_value *out) {
+  if (napi_create_external_arraybuffer(env, p, len, fin, hint, out) == napi_ok) return true;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+  }
+  return false;
+}
+
 static int is_null(args_t *a, const char *name) {
   napi_value x = get(a, name);
   napi_valuetype t = napi_undefined;
@@ -374,13 +387,7 @@ static napi_value js_map_file(napi_env env, napi_callback_info info) {
   for (size_t start = 0; start < size; start += MAP_STRIDE) {
     size_t wlen = size - start < MAP_WINDOW ? size - start : MAP_WINDOW;
     napi_value buffer;
-    if (napi_create_external_arraybuffer(env, (char *)ptr + start, wlen, map_buffer_finalize, m, &buffer) != napi_ok) {
-      bool pending = false;
-      napi_is_exception_pending(env, &pending);
-      if (pending) {
-        napi_value e;
-        napi_get_and_clear_last_exception(env, &e);
-      }
+    if (!external_buffer(env, (char *)ptr + start, wlen, map_buffer_finalize, m, &buffer)) {
       if (getenv("GPT_OSS_DEBUG")) fprintf(stderr, "mapFile: external buffer of %zu bytes refused\n", wlen);
       /* runtimes that forbid external buffers: the caller reads positionally; the handle's finalizer unmaps */
       return null;
@@ -500,27 +507,27 @@ static void *arena_alloc(size_t bytes, arena_t **owner) {
   return p;
 }
 
+/* Option "bytes": a whole byte count in [1, 4 GiB) (the largest buffer one window of a mapping spans). */
+static size_t arg_byte_count(args_t *a) {
+  double bytes = arg_num(a, "bytes");
+  if (!a->failed && (bytes < 1 || bytes > (double)MAP_WINDOW || bytes != (double)(size_t)bytes)) fail(a, "bytes", "must be a byte count in [1, 4 GiB)");
+  return a->failed ? 0 : (size_t)bytes;
+}
+
 /* allocWeights(bytes) -> ArrayBuffer in huge-page-advised memory, or null where that cannot be made. */
 static napi_value js_alloc_weights(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "allocWeights", 1)) return NULL;
-  double bytes = arg_num(&a, "bytes");
-  if (!a.failed && (bytes < 1 || bytes > (double)MAP_WINDOW || bytes != (double)(size_t)bytes)) fail(&a, "bytes", "must be a byte count in [1, 4 GiB)");
+  size_t bytes = arg_byte_count(&a);
   if (a.failed) return NULL;
   napi_value null, buffer;
   napi_get_null(env, &null);
   arena_t *owner = NULL;
   pthread_mutex_lock(&arena_lock);
-  void *p = arena_alloc((size_t)bytes, &owner);
+  void *p = arena_alloc(bytes, &owner);
   pthread_mutex_unlock(&arena_lock);
   if (!p) return null;
-  if (napi_create_external_arraybuffer(env, p, (size_t)bytes, arena_buffer_finalize, owner, &buffer) != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value e;
-      napi_get_and_clear_last_exception(env, &e);
-    }
+  if (!external_buffer(env, p, bytes, arena_buffer_finalize, owner, &buffer)) {
     pthread_mutex_lock(&arena_lock);
     arena_unref_locked(owner);
     pthread_mutex_unlock(&arena_lock);
@@ -626,10 +633,9 @@ static napi_value js_drop_recycled(napi_env env, napi_callback_info info) {
 static napi_value js_alloc_recycled(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, &a, "allocRecycled", 1)) return NULL;
-  double bytes = arg_num(&a, "bytes");
-  if (!a.failed && (bytes < 1 || bytes > (double)MAP_WINDOW || bytes != (double)(size_t)bytes)) fail(&a, "bytes", "must be a byte count in [1, 4 GiB)");
+  size_t bytes = arg_byte_count(&a);
   if (a.failed) return NULL;
-  size_t size = ((size_t)bytes + 63) & ~(size_t)63;
+  size_t size = (bytes + 63) & ~(size_t)63;
   void *p = NULL;
   pthread_mutex_lock(&recycle_lock);
   for (int i = recycle_count - 1; i >= 0; i--)
@@ -651,13 +657,7 @@ static napi_value js_alloc_recycled(napi_env env, napi_callback_info info) {
     if (!p) return null;
     napi_adjust_external_memory(env, (int64_t)size, &ignored);
   }
-  if (napi_create_external_arraybuffer(env, p, (size_t)bytes, recycled_finalize, (void *)(uintptr_t)size, &buffer) != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value e;
-      napi_get_and_clear_last_exception(env, &e);
-    }
+  if (!external_buffer(env, p, bytes, recycled_finalize, (void *)(uintptr_t)size, &buffer)) {
     free(p);
     napi_adjust_external_memory(env, -(int64_t)size, &ignored);
     return null;
