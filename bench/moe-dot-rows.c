@@ -11,6 +11,8 @@
  * Env: K (default 2880, the 20b's), TILED=0 for the file's packed layout (default 1, the copy's tiled16),
  * GPT_OSS_PREFETCH=l2|l1|none as for the addon. One thread, CPU time, best of 7; cycles at the GHz given
  * (measure the clock with a dependent add chain: the VM's /proc/cpuinfo shows the base clock).
+ * The check is the sum of the outputs to 17 digits: two builds of the kernel that print the same one
+ * almost surely give the same bits.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -66,7 +68,7 @@ int main(int argc, char **argv) {
   for (int t = 0; t < nt; t++)
     for (int r = 0; r < rows; r++) check += outs[t][r];
   double moved = (double)bytes * reps;
-  printf("rows %d x K %d (%s), %d token(s): %.2f cycles per 64 B at %.2f GHz, %.1f GB/s of weights  [check %.6g]\n", rows, K,
+  printf("rows %d x K %d (%s), %d token(s): %.2f cycles per 64 B at %.2f GHz, %.1f GB/s of weights  [check %.17g]\n", rows, K,
          tiled ? "tiled16" : "packed", nt, best * ghz * 1e9 / (moved / 64), ghz, moved / best / 1e9, check);
   return 0;
 }

@@ -119,20 +119,24 @@ GO_AVX512 static inline __attribute__((always_inline)) __m512i group16_tiled(con
 
 #define DOT16_NAME dot16_vbmi
 #define DOT16_INNER dot16_vbmi_n
+#define DOT16_FN(name) dot16_vbmi_##name
 #define DOT16_ATTR __attribute__((target("avx512vbmi,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
 #define DOT16_LOOKUP LOOKUP1
 #include "f32-mxfp4w-moe-q8-dot16.h"
 #undef DOT16_NAME
 #undef DOT16_INNER
+#undef DOT16_FN
 #undef DOT16_ATTR
 #undef DOT16_LOOKUP
 #define DOT16_NAME dot16_bw
 #define DOT16_INNER dot16_bw_n
+#define DOT16_FN(name) dot16_bw_##name
 #define DOT16_ATTR GO_AVX512
 #define DOT16_LOOKUP LOOKUP0
 #include "f32-mxfp4w-moe-q8-dot16.h"
 #undef DOT16_NAME
 #undef DOT16_INNER
+#undef DOT16_FN
 #undef DOT16_ATTR
 #undef DOT16_LOOKUP
 #undef LOOKUP0

@@ -419,11 +419,102 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_mult
     for (int t = 0; t < T; t++) out[r][t * ostride] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
+/*
+ * One token (decode), NR rows at a time from NR parts of the run (forward streams whose misses overlap):
+ * q8t_rows(R, 1) in its own small function. Each activation vector and each weight vector is loaded once
+ * into a register (the empty asm keeps the compiler from folding a load into every vpdpbusd that uses
+ * it, which made 3 loads per 64 bytes of weights where 2 do), and no pointer or counter lives on the stack:
+ * inlined among the other shapes of rows_q8t_avx512, the loop spilled both. Same integers, same order of
+ * the float work: the same bits as q8t_rows.
+ */
+#ifndef Q8_ONE_NR
+#define Q8_ONE_NR 2
+#endif
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_one_group(const int8_t *const *w, const uint16_t *const *s,
+                                                                               int g, const int8_t *x, size_t plane,
+                                                                               const float *xd, const float *xc, const int NR,
+                                                                               const int FULL, int m, const int pf, __m512 *acc) {
+  const size_t go = (size_t)32 * g;
+  __m512i dh[4], dl[4];
+  for (int r = 0; r < NR; r++) dh[r] = dl[r] = _mm512_setzero_si512();
+  if (pf != GO_PF_NONE)
+    for (int r = 0; r < NR; r++)
+      for (int l = 0; l < 512; l += 64)
+        _mm_prefetch((const char *)(w[r] + go + Q8_PF512 + l), pf == GO_PF_L1 ? _MM_HINT_T0 : _MM_HINT_T1);
+  const __mmask64 wm = FULL ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
+  const size_t ws = FULL ? 64 : (size_t)4 * m;
+  for (int i = 0; i < 8; i++) {
+    __m512i xh = _mm512_loadu_si512((const void *)(x + go + 64 * i)), xl = _mm512_loadu_si512((const void *)(x + plane + go + 64 * i));
+    __asm__("" : "+v"(xh), "+v"(xl));
+    for (int r = 0; r < NR; r++) {
+      __m512i wv = FULL ? _mm512_loadu_si512((const void *)(w[r] + go + 64 * i)) : _mm512_maskz_loadu_epi8(wm, w[r] + go + ws * i);
+      __asm__("" : "+v"(wv));
+      dh[r] = _mm512_dpbusd_epi32(dh[r], wv, xh);
+      dl[r] = _mm512_dpbusd_epi32(dl[r], wv, xl);
+    }
+  }
+  const __mmask16 mk = (__mmask16)((1u << m) - 1);
+  __m512 d_ = _mm512_loadu_ps(xd + g), c_ = _mm512_loadu_ps(xc + g);
+  for (int r = 0; r < NR; r++) {
+    __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, s[r] + g));
+    __m512i d = _mm512_add_epi32(_mm512_slli_epi32(dh[r], 7), dl[r]);
+    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(sw, d_), acc[r]);
+    acc[r] = _mm512_fmadd_ps(sw, c_, acc[r]);
+  }
+}
+
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_one_rows(const int8_t *const *w, const uint16_t *const *s,
+                                                                              int nb, const int8_t *x, size_t plane, const float *xd,
+                                                                              const float *xc, const int NR, const int pf,
+                                                                              float *const *out) {
+  __m512 acc[4];
+  for (int r = 0; r < NR; r++) acc[r] = _mm512_setzero_ps();
+  int full = nb & ~15, g = 0;
+  for (; g < full; g += 16) q8t_one_group(w, s, g, x, plane, xd, xc, NR, 1, 16, pf, acc);
+  if (g < nb) q8t_one_group(w, s, g, x, plane, xd, xc, NR, 0, nb - g, pf, acc);
+  for (int r = 0; r < NR; r++) *out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_one_run(const int8_t *q, const uint16_t *s, int nb, int r0,
+                                                                             int r1, const int8_t *xq, const float *xd,
+                                                                             const float *xc, size_t nbk, float *out, const int pf) {
+  size_t Kp = (size_t)32 * nb, plane = (size_t)32 * nbk;
+  int part = (r1 - r0) / Q8_ONE_NR, r = r0;
+  for (; r < r0 + part; r++) {
+    const int8_t *w[4];
+    const uint16_t *sr[4];
+    float *o[4];
+    for (int k = 0; k < Q8_ONE_NR; k++)
+      w[k] = q + (size_t)(r + k * part) * Kp, sr[k] = s + (size_t)(r + k * part) * nb, o[k] = out + r + k * part;
+    q8t_one_rows(w, sr, nb, xq, plane, xd, xc, Q8_ONE_NR, pf, o);
+  }
+  for (r = r0 + Q8_ONE_NR * part; r < r1; r++) {
+    const int8_t *w[1] = {q + (size_t)r * Kp};
+    const uint16_t *sr[1] = {s + (size_t)r * nb};
+    float *o[1] = {out + r};
+    q8t_one_rows(w, sr, nb, xq, plane, xd, xc, 1, pf, o);
+  }
+}
+
+GO_DENSE_AVX512 static void q8t_one(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq, const float *xd,
+                                    const float *xc, size_t nbk, float *out) {
+  const int8_t *q = (const int8_t *)wq;
+  if (go_cpu.dense_prefetch == GO_PF_NONE) q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_NONE);
+  else if (go_cpu.dense_prefetch == GO_PF_L1) q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_L1);
+  else q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_L2);
+}
+
 /* rows [r0, r1) against n <= 4 tokens, two rows at a time from the two halves of the run (two forward
  * streams, whose misses overlap: measured +5 % on the plain layout); an odd last row alone. */
 GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
                                            size_t qs, const float *xd, const float *xc, size_t nbk, int n, float *out,
                                            size_t ostride) {
+#ifndef Q8_OLD
+  if (n == 1) {
+    q8t_one(wq, s, nb, r0, r1, xq, xd, xc, nbk, out);
+    return;
+  }
+#endif
   size_t Kp = (size_t)32 * nb;
   const int8_t *q = (const int8_t *)wq;
   const int pf = go_cpu.dense_prefetch;
