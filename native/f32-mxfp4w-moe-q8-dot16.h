@@ -109,8 +109,8 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
 }
 
 /*
- * One token on tiled16 rows (a decode step's MoE under `--experts copy`): DOT16_INNER's NR = 2, NT = 1
- * case in its own small functions. Each activation and weight vector is loaded once into a register: the
+ * One token (a decode step's MoE): DOT16_INNER's NR = 2, NT = 1 case in its own small functions, on
+ * tiled16 rows (`--experts copy`) or the file's (`map`, each row's group gathered in registers). Each activation and weight vector is loaded once into a register: the
  * empty asm keeps the compiler from folding a load into every instruction that uses it, as it did in the
  * generic loop (each activation vector loaded once per row, each weight vector twice), and whole groups
  * run without a branch on their size. The same integers and float work in the same order: the same bits
@@ -119,8 +119,9 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
  */
 DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_group)(const uint8_t *const *w, const uint8_t *const *sc,
                                                                                int g, const int8_t *x, const float *hx,
-                                                                               const float *cx, size_t ts, const int FULL,
-                                                                               int m, const int PF, __m512 *acc, __m512i *emax) {
+                                                                               const float *cx, size_t ts, const int TILED,
+                                                                               const int FULL, int m, const int PF, __m512 *acc,
+                                                                               __m512i *emax) {
   const __m512i mask = _mm512_set1_epi8(15);
   const __m512i lut = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)lut_u));
   (void)mask;
@@ -137,12 +138,18 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_group)
   const __mmask64 wm = FULL ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
   const size_t ws = FULL ? 64 : (size_t)4 * m;
   x += 2 * go;
+  __m512i P[2][4]; /* the file's layout: each row's 4 vectors gathered in registers first */
+  if (!TILED)
+    for (int r = 0; r < 2; r++) group16_packed(w[r] + go, FULL ? 16 : m, P[r]);
   for (int d = 0; d < 4; d++) {
     __m512i x0 = _mm512_load_si512((const void *)(x + 64 * d)), x1 = _mm512_load_si512((const void *)(x + 64 * (d + 4)));
     __m512i y0 = _mm512_load_si512((const void *)(x + ts + 64 * d)), y1 = _mm512_load_si512((const void *)(x + ts + 64 * (d + 4)));
     __asm__("" : "+v"(x0), "+v"(x1), "+v"(y0), "+v"(y1));
     for (int r = 0; r < 2; r++) {
-      __m512i p = FULL ? _mm512_loadu_si512((const void *)(w[r] + go + 64 * d)) : _mm512_maskz_loadu_epi8(wm, w[r] + go + ws * d), lo, hi;
+      __m512i p = !TILED ? P[r][d]
+                  : FULL ? _mm512_loadu_si512((const void *)(w[r] + go + 64 * d))
+                         : _mm512_maskz_loadu_epi8(wm, w[r] + go + ws * d),
+              lo, hi;
       __asm__("" : "+v"(p));
       DOT16_LOOKUP(p, lut, mask, lo, hi);
       dh[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(dh[r], lo, x0), hi, x1);
@@ -163,7 +170,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_group)
 /* rows r and r + nr/2 (two streams) for r < nr/2; an odd last row by DOT16_INNER */
 DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_rows)(const uint8_t *B, const uint8_t *S, int nr, int K,
                                                                               const int8_t *x, const float *hx, const float *cx,
-                                                                              float *out, const int PF) {
+                                                                              float *out, const int TILED, const int PF) {
   int nb = moe_nb(K), half = nr / 2, full = nb & ~15;
   size_t rb = (size_t)nb * 16, ts = (size_t)moe_xt_stride(K);
   for (int r = 0; r < half; r++) {
@@ -171,8 +178,8 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_rows)(
     __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
     __m512i emax[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
     int g = 0;
-    for (; g < full; g += 16) DOT16_FN(one_group)(w, sc, g, x, hx, cx, ts, 1, 16, PF, acc, emax);
-    if (g < nb) DOT16_FN(one_group)(w, sc, g, x, hx, cx, ts, 0, nb - g, PF, acc, emax);
+    for (; g < full; g += 16) DOT16_FN(one_group)(w, sc, g, x, hx, cx, ts, TILED, 1, 16, PF, acc, emax);
+    if (g < nb) DOT16_FN(one_group)(w, sc, g, x, hx, cx, ts, TILED, 0, nb - g, PF, acc, emax);
     for (int k = 0; k < 2; k++) {
       if (_mm512_cmpeq_epi32_mask(emax[k], _mm512_set1_epi32(255))) acc[k] = _mm512_set1_ps(NAN);
       out[r + k * half] = _mm512_reduce_add_ps(acc[k]);
@@ -182,7 +189,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_rows)(
     const int8_t *xt[1] = {x};
     const float *h[1] = {hx}, *c[1] = {cx};
     float *o[1] = {out};
-    DOT16_INNER(B + (size_t)(nr - 1) * rb, S + (size_t)(nr - 1) * nb, K, xt, h, c, o, nr - 1, 1, 1, 1, 1, PF);
+    DOT16_INNER(B + (size_t)(nr - 1) * rb, S + (size_t)(nr - 1) * nb, K, xt, h, c, o, nr - 1, 1, 1, 1, TILED, PF);
   }
 }
 
@@ -211,15 +218,20 @@ DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, in
   if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(TL, GO_PF_L1)                                                  \
   else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(TL, GO_PF_NONE)                                         \
   else DOT16_NT(TL, GO_PF_L2)
-  if (tiled && nt == 1) {
-    if (go_cpu.prefetch == GO_PF_L1) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], GO_PF_L1);
-    else if (go_cpu.prefetch == GO_PF_NONE) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], GO_PF_NONE);
-    else DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], GO_PF_L2);
+#define DOT16_ONE(TL)                                                                                       \
+  if (go_cpu.prefetch == GO_PF_L1) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L1);    \
+  else if (go_cpu.prefetch == GO_PF_NONE) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_NONE); \
+  else DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L2);
+  if (nt == 1 && tiled) {
+    DOT16_ONE(1)
+  } else if (nt == 1) {
+    DOT16_ONE(0)
   } else if (tiled) {
     DOT16_PF(1)
   } else {
     DOT16_PF(0)
   }
+#undef DOT16_ONE
 #undef DOT16_PF
 #undef DOT16_NT
 #undef DOT16_ROWS
