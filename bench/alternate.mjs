@@ -4,7 +4,7 @@
 // Usage: node bench/alternate.mjs ROUNDS PATTERN NAME 'COMMAND' NAME 'COMMAND' ...
 //   node bench/alternate.mjs 5 '([0-9.]+) cycles' old '/tmp/moedot-old 17 1 20000 3.5' new '/tmp/moedot-new 17 1 20000 3.5'
 // PATTERN is a regular expression whose first group is the number; a run that prints none counts as NaN.
-import { execSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 
 const [roundsArg, pattern, ...rest] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -17,13 +17,9 @@ const variants = [];
 for (let i = 0; i < rest.length; i += 2) variants.push({ name: rest[i], command: rest[i + 1], values: [] });
 for (let round = 0; round < rounds; round++) {
   for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
-    let out = '';
-    try {
-      out = execSync(v.command, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-    } catch (e) {
-      out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-    }
-    const m = re.exec(out);
+    // stdout and stderr both: gpt-oss bench writes its report to stderr
+    const r = spawnSync(v.command, { shell: true, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    const m = re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`);
     v.values.push(m ? Number(m[1]) : NaN);
   }
 }
