@@ -193,8 +193,8 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_rows)(
   }
 }
 
-/* One or two tokens: rows r and r + nr/2 together (two streams); three or four: one row at a time (their
-   accumulators must fit the 32 vector registers). An odd last row alone. */
+/* One token: DOT16_FN(one_rows). Two: rows r and r + nr/2 together (two streams); three or four: one row at
+   a time (their accumulators must fit the 32 vector registers). An odd last row alone. */
 DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled,
                                   const int8_t *const *xt, const float *const *hx, const float *const *cx,
                                   float *const *outs) {
@@ -210,8 +210,7 @@ DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, in
     for (; r < nr; r++) DOT16_INNER(B + r * rb, S + r * sb, K, xt, hx, cx, outs, r, 1, 1, NT, TL, PF);      \
   }
 #define DOT16_NT(TL, PF)                                                                                   \
-  if (nt == 1) DOT16_ROWS(2, 1, TL, PF)                                                                    \
-  else if (nt == 2) DOT16_ROWS(2, 2, TL, PF)                                                               \
+  if (nt == 2) DOT16_ROWS(2, 2, TL, PF)                                                               \
   else if (nt == 3) DOT16_ROWS(1, 3, TL, PF)                                                               \
   else DOT16_ROWS(1, 4, TL, PF)
 #define DOT16_PF(TL)                                                                                       \
@@ -222,10 +221,12 @@ DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, in
   if (go_cpu.prefetch == GO_PF_L1) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L1);    \
   else if (go_cpu.prefetch == GO_PF_NONE) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_NONE); \
   else DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L2);
-  if (nt == 1 && tiled) {
-    DOT16_ONE(1)
-  } else if (nt == 1) {
-    DOT16_ONE(0)
+  if (nt == 1) {
+    if (tiled) {
+      DOT16_ONE(1)
+    } else {
+      DOT16_ONE(0)
+    }
   } else if (tiled) {
     DOT16_PF(1)
   } else {

@@ -421,7 +421,7 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_mult
 
 /*
  * One token (decode), NR rows at a time from NR parts of the run (forward streams whose misses overlap):
- * q8t_rows(R, 1) in its own small function. Each activation vector and each weight vector is loaded once
+ * the one-token case of q8t_rows, in its own small function. Each activation vector and each weight vector is loaded once
  * into a register (the empty asm keeps the compiler from folding a load into every vpdpbusd that uses
  * it, which made 3 loads per 64 bytes of weights where 2 do), and no pointer or counter lives on the stack:
  * inlined among the other shapes of rows_q8t_avx512, the loop spilled both. Same integers, same order of
@@ -504,17 +504,16 @@ GO_DENSE_AVX512 static void q8t_one(const uint8_t *wq, const uint16_t *s, int nb
   else q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_L2);
 }
 
-/* rows [r0, r1) against n <= 4 tokens, two rows at a time from the two halves of the run (two forward
- * streams, whose misses overlap: measured +5 % on the plain layout); an odd last row alone. */
+/* rows [r0, r1) against n <= 4 tokens: one token in q8t_one; more two rows at a time from the two halves
+ * of the run (two forward streams, whose misses overlap: measured +5 % on the plain layout), an odd last
+ * row alone. */
 GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
                                            size_t qs, const float *xd, const float *xc, size_t nbk, int n, float *out,
                                            size_t ostride) {
-#ifndef Q8_OLD
   if (n == 1) {
     q8t_one(wq, s, nb, r0, r1, xq, xd, xc, nbk, out);
     return;
   }
-#endif
   size_t Kp = (size_t)32 * nb;
   const int8_t *q = (const int8_t *)wq;
   const int pf = go_cpu.dense_prefetch;
@@ -525,7 +524,6 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
     const uint16_t *sr[2] = {s + (size_t)r * nb, s + (size_t)(r + half) * nb};
     float *o[2] = {out + r, out + r + half};
     switch (n) {
-      case 1: q8t_rows(2, 1, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       case 2: q8t_rows2_multi(2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       case 3: q8t_rows2_multi(3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       default: q8t_rows2_multi(4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
@@ -537,7 +535,6 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
     const uint16_t *sr[1] = {s + (size_t)r * nb};
     float *o[1] = {out + r};
     switch (n) {
-      case 1: q8t_rows(1, 1, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       case 2: q8t_rows(1, 2, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       case 3: q8t_rows(1, 3, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
       default: q8t_rows(1, 4, pf, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
