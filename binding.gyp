@@ -13,7 +13,8 @@
         "native/f32-mxfp4w-moe-q8.c",
         "native/f32-sdpa-sinks-swa.c",
         "native/f32-small-ops.c",
-        "native/weight-copy.c"
+        "native/weight-copy.c",
+        "native/prefetch-tuner.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-O0", "-O1", "-O2", "-Os"],

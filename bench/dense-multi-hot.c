@@ -6,7 +6,7 @@
  * activations' quantization, about 2 us a token) weighs on N = 256 only.
  *
  *   gcc -O3 -std=gnu11 -pthread -Inative -o /tmp/dmh bench/dense-multi-hot.c native/q8-dense.c \
- *       native/f32-densew-matmul.c native/pool.c native/tables.c native/dispatch.c -lm
+ *       native/f32-densew-matmul.c native/pool.c native/tables.c native/dispatch.c native/prefetch-tuner.c -lm
  *   /tmp/dmh [N=256] [reps=2000]; HUGE=1: the rows on 2 MiB pages (bench-alloc.h) instead of malloc's
  * -DQ8_PF_MULTI=1024 builds the multi-token path with the one-token prefetch distance.
  */

@@ -7,7 +7,7 @@
  * JavaScript between two ops): what each of a step's ~300 ops pays to start and join.
  *
  *   gcc -O3 -std=gnu11 -pthread -Inative -o /tmp/dq8 bench/dense-q8-stream.c native/q8-dense.c \
- *       native/f32-densew-matmul.c native/pool.c native/tables.c native/dispatch.c -lm
+ *       native/f32-densew-matmul.c native/pool.c native/tables.c native/dispatch.c native/prefetch-tuner.c -lm
  *   /tmp/dq8 [threads=1] [steps=7] [gap_us=20]
  * Prints medians over the steps: ms per step and GB/s for each matrix shape, the whole, and the read.
  * HOT=1: all 24 layers read the same matrices (the layer matmuls' compute bound, from the cache).

@@ -9,7 +9,8 @@
  *   /tmp/moedot [rows=16] [tokens=1] [passes=20000] [GHz=3.6]
  *     16 rows (23 KB): L1; 600 rows (864 KB): L2; 400000 rows 1 2 (576 MB): DRAM.
  * Env: K (default 2880, the 20b's), TILED=0 for the file's packed layout (default 1, the copy's tiled16),
- * GPT_OSS_PREFETCH=l2|l1|none as for the addon. One thread, CPU time, best of 7; cycles at the GHz given
+ * GPT_OSS_PREFETCH=l2|l1|none: the kernel's prefetch (default l2; the addon's auto picks one as it runs).
+ * One thread, CPU time, best of 7; cycles at the GHz given
  * (measure the clock with a dependent add chain: the VM's /proc/cpuinfo shows the base clock).
  * The check is the sum of the outputs to 17 digits: two builds of the kernel that print the same one
  * almost surely give the same bits.
@@ -38,6 +39,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   go_dispatch_init(NULL);
+  int pf = go_cpu.prefetch == GO_PF_AUTO ? GO_PF_L2 : go_cpu.prefetch;
   int nb = moe_nb(K);
   size_t bytes = (size_t)rows * nb * 16, huge = (size_t)1 << 21, bsz = (bytes + 8192 + huge) & ~(huge - 1);
   uint8_t *B = mmap(NULL, bsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -60,7 +62,7 @@ int main(int argc, char **argv) {
   for (int k = 0; k < 7; k++) {
     double t0 = now();
     for (int r = 0; r < reps; r++)
-      moe_dot16_q8_avx512(B, S, rows, K, nt, tiled, (const int8_t *const *)xt, (const float *const *)hx,
+      moe_dot16_q8_avx512(B, S, rows, K, nt, tiled, pf, (const int8_t *const *)xt, (const float *const *)hx,
                           (const float *const *)cx, outs);
     double d = now() - t0;
     if (d < best) best = d;
@@ -68,7 +70,7 @@ int main(int argc, char **argv) {
   for (int t = 0; t < nt; t++)
     for (int r = 0; r < rows; r++) check += outs[t][r];
   double moved = (double)bytes * reps;
-  printf("rows %d x K %d (%s), %d token(s): %.2f cycles per 64 B at %.2f GHz, %.1f GB/s of weights  [check %.17g]\n", rows, K,
-         tiled ? "tiled16" : "packed", nt, best * ghz * 1e9 / (moved / 64), ghz, moved / best / 1e9, check);
+  printf("rows %d x K %d (%s, prefetch %s), %d token(s): %.2f cycles per 64 B at %.2f GHz, %.1f GB/s of weights  [check %.17g]\n", rows, K,
+         tiled ? "tiled16" : "packed", pf == GO_PF_L1 ? "l1" : pf == GO_PF_NONE ? "none" : "l2", nt, best * ghz * 1e9 / (moved / 64), ghz, moved / best / 1e9, check);
   return 0;
 }

@@ -3,7 +3,8 @@
  * cycling over all layers so the experts come from DRAM as in a decode step. For perf/callgrind.
  *
  *   gcc -O3 -std=gnu11 -pthread -Inative -o /tmp/moeh bench/moe-kernel-harness.c native/f32-mxfp4w-moe*.c \
- *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c -lm
+ *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c \
+ *       native/prefetch-tuner.c -lm
  *   PRETOUCH=1 /tmp/moeh /work/models/20b/model.safetensors [n=1] [steps=5] [fast=1] [threads=2] [madvise=0]
  * Without PRETOUCH every pass faults in the pages of newly routed experts (4 KiB at a time) and the
  * timings measure the page faults; with it they are close to bench/moe-kernel.ts. COPY=1 reads the

@@ -13,7 +13,8 @@
  *   for f in f32-mxfp4w-moe f32-mxfp4w-moe-q8; do
  *     gcc -O3 -std=gnu11 -I/tmp/old/native $R -c /tmp/old/native/$f.c -o /tmp/old-$f.o; done
  *   gcc -O3 -std=gnu11 -pthread -Inative -o /tmp/moe-ab bench/moe-op-ab.c /tmp/old-*.o native/f32-mxfp4w-moe*.c \
- *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c -lm
+ *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c \
+ *       native/prefetch-tuner.c -lm
  *   /tmp/moe-ab [n=1] [threads=2] [steps=15] [E=4] [layers=24]
  * E = 4 with top-4: every token reads every expert; E = 32 routes at random as the model does (use
  * fewer layers). TOPK=1 with E=1, layers=1 keeps the one expert (12.4 MB) in the last-level cache: the

@@ -6,7 +6,8 @@
  * step does (`--experts copy`).
  *
  *   gcc -O3 -std=gnu11 -pthread -Inative -o /tmp/moes bench/moe-stream.c native/f32-mxfp4w-moe*.c \
- *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c -lm
+ *       native/pool.c native/tables.c native/dispatch.c native/f32-densew-matmul.c native/q8-dense.c \
+ *       native/prefetch-tuner.c -lm
  *   /tmp/moes [n=1] [threads=1] [steps=7] [E=4] [layers=24]
  * E = 4 with top-4 routes every token to every expert (n = 1: one decode token's four experts, each
  * read once; n = 4: four tokens per expert, the batched path). E = 32 routes n tokens at random as the

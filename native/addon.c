@@ -16,9 +16,10 @@
 #include <unistd.h>
 
 #include "kernels.h"
+#include "prefetch-tuner.h"
 #include "weight-copy.h"
 
-#define ADDON_VERSION 2
+#define ADDON_VERSION 3
 #define MAGIC_POOL 0x504f4f4cu
 #define MAGIC_KV 0x4b564341u
 #define MAGIC_MAP 0x4d415050u
@@ -992,6 +993,73 @@ static void set_fn(napi_env env, napi_value exports, const char *name, napi_call
   napi_set_named_property(env, exports, name, fn);
 }
 
+static napi_value tuner_object(napi_env env, const char *kernel, int size_class, const go_pf_tuner *t) {
+  static const char *names[GO_PF_MODES] = {"l2", "l1", "none"};
+  napi_value o, v, costs;
+  napi_create_object(env, &o);
+  napi_create_string_utf8(env, kernel, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "kernel", v);
+  if (size_class >= 0) {
+    napi_create_double(env, (double)((size_t)1 << size_class), &v);
+    napi_set_named_property(env, o, "fromMiB", v);
+  }
+  unsigned samples = 0;
+  napi_create_object(env, &costs);
+  for (int m = 0; m < GO_PF_MODES; m++) {
+    samples += t->seen[m];
+    if (t->seen[m]) napi_create_double(env, go_pf_cost(t, m) * 1e9, &v); /* seconds per GB */
+    else napi_get_null(env, &v);
+    napi_set_named_property(env, costs, names[m], v);
+  }
+  napi_set_named_property(env, o, "secondsPerGB", costs);
+  napi_create_double(env, (double)samples, &v);
+  napi_set_named_property(env, o, "calls", v);
+  napi_create_string_utf8(env, names[go_pf_best(t)], NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "pick", v);
+  return o;
+}
+
+/* prefetchTuning() -> [{kernel: 'moe' | 'dense', fromMiB?, calls, secondsPerGB: {l2, l1, none}, pick}]: what
+   this thread's prefetch tuners (prefetch-tuner.h) have timed, for the kinds of call that ran. */
+static napi_value js_prefetch_tuning(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t i = 0;
+  const go_pf_tuner *m = go_moe_pf_tuner();
+  if (m->calls) napi_set_element(env, arr, i++, tuner_object(env, "moe", -1, m));
+  for (int b = 0; b < GO_DENSE_PF_CLASSES; b++) {
+    const go_pf_tuner *d = go_dense_pf_tuner(b);
+    if (d->calls) napi_set_element(env, arr, i++, tuner_object(env, "dense", b, d));
+  }
+  return arr;
+}
+
+/* prefetchTunerTrial({costs}) -> Int32Array: a fresh tuner driven by costs[3c + m], the seconds per byte
+   call c takes in mode m (GO_PF_L2, GO_PF_L1, GO_PF_NONE): the mode it ran each call in. The tuner's policy
+   on a host whose timings the caller sets. */
+static napi_value js_prefetch_tuner_trial(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "prefetchTunerTrial")) return NULL;
+  size_t len = 0;
+  const float *costs = arg_ta_len(&a, "costs", napi_float32_array, GO_PF_MODES, 0, &len);
+  if (!a.failed && len % GO_PF_MODES) fail(&a, "costs", "must hold 3 costs (l2, l1, none) per call");
+  if (a.failed) return NULL;
+  size_t calls = len / GO_PF_MODES;
+  napi_value ab, arr;
+  int32_t *out;
+  napi_create_arraybuffer(env, calls * sizeof(int32_t), (void **)&out, &ab);
+  go_pf_tuner t;
+  memset(&t, 0, sizeof t);
+  for (size_t c = 0; c < calls; c++) {
+    int m = go_pf_begin(&t, GO_PF_AUTO);
+    go_pf_end(&t, m, costs[GO_PF_MODES * c + m], 1.0);
+    out[c] = m;
+  }
+  napi_create_typedarray(env, napi_int32_array, calls, ab, 0, &arr);
+  return arr;
+}
+
 /* { dense: 'avx512-vnni', ... }: the level each kernel family runs at (dispatch.c). */
 static napi_value kernels_object(napi_env env) {
   napi_value o, v;
@@ -1043,6 +1111,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_named_property(env, exports, "physicalCores", v);
   set_fn(env, exports, "createPool", js_create_pool);
   set_fn(env, exports, "poolThreads", js_pool_threads);
+  set_fn(env, exports, "prefetchTuning", js_prefetch_tuning);
+  set_fn(env, exports, "prefetchTunerTrial", js_prefetch_tuner_trial);
   set_fn(env, exports, "destroy", js_destroy_handle);
   set_fn(env, exports, "createKvCache", js_create_kv_cache);
   set_fn(env, exports, "kvCacheFill", js_kv_cache_fill);

@@ -20,14 +20,15 @@ enum { GO_DT_F32 = 0, GO_DT_BF16 = 1, GO_DT_Q8 = 2 };
 
 /* Kernel levels, lowest first (dispatch.c). GO_L_AVX512: AVX-512 F/BW/VL/DQ + VNNI; GO_L_AVX512_VBMI: and VBMI. */
 enum { GO_L_SCALAR = 0, GO_L_AVX2 = 1, GO_L_AVX512 = 2, GO_L_AVX512_VBMI = 3 };
-enum { GO_PF_L2 = 0, GO_PF_L1 = 1, GO_PF_NONE = 2 };
+/* software prefetch of the streaming kernels; GO_PF_AUTO: chosen per kind of call while running (prefetch-tuner.h) */
+enum { GO_PF_L2 = 0, GO_PF_L1 = 1, GO_PF_NONE = 2, GO_PF_AUTO = 3 };
 /* What this CPU has (avx2 means AVX2 + FMA + F16C), detected once at module load. */
 typedef struct {
   int avx2, avx512_vnni, avx512_vbmi, best;
-  /* where the MoE decode kernel prefetches its rows: GO_PF_L2, GO_PF_L1 or GO_PF_NONE (dispatch.c) */
+  /* where the MoE decode kernel prefetches its rows: GO_PF_AUTO unless GPT_OSS_PREFETCH names a mode */
   int prefetch;
-  /* where the 8-bit dense one-token kernel prefetches its rows (dispatch.c: by CPU family unless
-     GPT_OSS_DENSE_PREFETCH names one) */
+  /* where the 8-bit dense one-token kernel prefetches its rows: GO_PF_AUTO unless GPT_OSS_DENSE_PREFETCH
+     names a mode */
   int dense_prefetch;
 } go_cpu_t;
 /* The dispatch table: the level each kernel family runs at (never above what the CPU has). */
@@ -43,7 +44,7 @@ extern go_kernels_t go_kernels;
 extern int go_level; /* the level asked for: the CPU's best unless GPT_OSS_SIMD lowers it */
 /* Detects the CPU and fills go_kernels; `requested` is GPT_OSS_SIMD (NULL: the best). -1: unknown name. */
 int go_dispatch_init(const char *requested);
-/* GPT_OSS_PREFETCH as taken: "l2", "l1" or "none" */
+/* GPT_OSS_PREFETCH as taken: "auto", "l2", "l1" or "none" */
 const char *go_prefetch_name(void);
 /* the dense kernel's, as taken */
 const char *go_dense_prefetch_name(void);

@@ -4,9 +4,6 @@
  * highest level it implements that is no higher (go_kernels). Kernels only ever read go_kernels.
  */
 #include <stdlib.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include "common.h"
 
@@ -44,23 +41,12 @@ const char *go_family_name(int i) { return families[i].name; }
 int go_family_level(int i) { return *(const int *)((const char *)&go_kernels + families[i].at); }
 
 #ifdef GO_X86
-/* The 8-bit dense kernel's rows are two forward streams that the hardware prefetchers follow. On the Zen 4
-   (family 25) and Intel hosts a software prefetch into L2 ahead of them was worth 1-7 %; on the Zen 5 host
-   (family 26, 2026-12-05, bench/dense-q8-stream.c) it cost 15 % with one thread and 5-10 % with two, so
-   there the hardware is left to it. */
-static int default_dense_prefetch(void) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(0, &a, &b, &c, &d) || b != 0x68747541u /* "Auth"enticAMD */) return GO_PF_L2;
-  __get_cpuid(1, &a, &b, &c, &d);
-  unsigned family = ((a >> 8) & 0xf) + (((a >> 8) & 0xf) == 0xf ? (a >> 20) & 0xff : 0);
-  return family >= 0x1a ? GO_PF_NONE : GO_PF_L2;
-}
-
-/* l2, l1 or none from the environment variable `name`; anything else (or unset) keeps `fallback` */
-static int prefetch_from_env(const char *name, int fallback) {
+/* l2, l1 or none from the environment variable `name`; anything else (auto, or unset) leaves it to the
+   kernels' tuners */
+static int prefetch_from_env(const char *name) {
   const char *v = getenv(name);
-  if (!v) return fallback;
-  return strcmp(v, "l2") == 0 ? GO_PF_L2 : strcmp(v, "l1") == 0 ? GO_PF_L1 : strcmp(v, "none") == 0 ? GO_PF_NONE : fallback;
+  if (!v) return GO_PF_AUTO;
+  return strcmp(v, "l2") == 0 ? GO_PF_L2 : strcmp(v, "l1") == 0 ? GO_PF_L1 : strcmp(v, "none") == 0 ? GO_PF_NONE : GO_PF_AUTO;
 }
 #endif
 
@@ -73,20 +59,20 @@ static void detect(void) {
                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
                        __builtin_cpu_supports("avx512vnni");
   go_cpu.avx512_vbmi = go_cpu.avx512_vnni && __builtin_cpu_supports("avx512vbmi");
-  /* The MoE decode kernel streams its rows with software prefetch MOE_PF_BYTES ahead, into L2 (T1)
-     unless GPT_OSS_PREFETCH=l1 asks for L1 (T0). L1 was once the AMD default, from a measurement on a
-     busy Zen 5 host; on a quiet one (2026-12-04, bench/moe-stream.c and bench/op-profile.ts) L2 read
-     the experts 1.7-2.1x faster with one thread and 1.6x with two, as it had on the Intel host. */
-  /* GPT_OSS_PREFETCH=none leaves the rows to the hardware prefetchers alone: on a Zen 5 host of
-     2026-12-05 that read 1.1x faster than L2 (bench/moe-dot-rows.c) until the kernel also prefetched
-     the rows' scales; with that, L2 is ahead again (BENCHMARKS.md). */
-  go_cpu.prefetch = prefetch_from_env("GPT_OSS_PREFETCH", GO_PF_L2);
-  go_cpu.dense_prefetch = prefetch_from_env("GPT_OSS_DENSE_PREFETCH", default_dense_prefetch());
+  /* The MoE decode kernel and the 8-bit dense one-token kernel stream their rows with software prefetch
+     ahead of them, into L2 (T1), into L1 (T0), or none. Which is fastest has moved between hosts of one
+     kind and between days on them (Zen 5 hosts: L1 chosen on a busy one; L2 1.7-2.1x faster on a quiet
+     one on 2026-12-04; none 1.1x faster for the MoE and 15 % faster for the dense kernel on 2026-12-05;
+     L1 1.13-1.18x faster for both later that day; L2 1-7 % ahead on Zen 4 and Intel hosts), so unless
+     GPT_OSS_PREFETCH or GPT_OSS_DENSE_PREFETCH names a mode, each kind of call picks its own from its
+     timings as the model runs (prefetch-tuner.h). */
+  go_cpu.prefetch = prefetch_from_env("GPT_OSS_PREFETCH");
+  go_cpu.dense_prefetch = prefetch_from_env("GPT_OSS_DENSE_PREFETCH");
 #endif
   go_cpu.best = go_cpu.avx512_vbmi ? GO_L_AVX512_VBMI : go_cpu.avx512_vnni ? GO_L_AVX512 : go_cpu.avx2 ? GO_L_AVX2 : GO_L_SCALAR;
 }
 
-static const char *pf_name(int pf) { return pf == GO_PF_L1 ? "l1" : pf == GO_PF_NONE ? "none" : "l2"; }
+static const char *pf_name(int pf) { return pf == GO_PF_L1 ? "l1" : pf == GO_PF_NONE ? "none" : pf == GO_PF_L2 ? "l2" : "auto"; }
 const char *go_prefetch_name(void) { return pf_name(go_cpu.prefetch); }
 const char *go_dense_prefetch_name(void) { return pf_name(go_cpu.dense_prefetch); }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "kernels.h"
+#include "prefetch-tuner.h"
 
 /* rows per prefill task, decoded to f32 once: 64 x 2880 x 4 B = 720 KiB, L2-resident */
 #define ROW_BLOCK 64
@@ -341,6 +342,7 @@ typedef struct {
   const int8_t *xq; /* q8: the tokens quantized once per call */
   const float *xd, *xc;
   const float *xs; /* bf16 on AVX-512: the tokens de-interleaved, [n, roundup(K, 32)] */
+  int pf;          /* q8: where the kernel prefetches its rows (prefetch-tuner.h) */
 } mm_ctx;
 
 /* Rows [r0, r1) for every token, weights streamed once; 4 rows at a time where the SIMD path has it. */
@@ -351,7 +353,7 @@ static void mm_direct_task(void *vctx, int task, int thread) {
   if (r1 > c->N) r1 = c->N;
   size_t K = (size_t)c->K, N = (size_t)c->N;
   if (c->dtype == GO_DT_Q8) {
-    go_q8_rows_dot(c->w, c->N, c->K, r0, r1, c->xq, c->xd, c->xc, c->n, c->out, N);
+    go_q8_rows_dot(c->w, c->N, c->K, r0, r1, c->xq, c->xd, c->xc, c->n, c->out, N, c->pf);
   } else if (c->xs) {
 #ifdef GO_X86
     rows_bf16_avx512(c->w, c->K, r0, r1, c->xs, (size_t)((c->K + 31) & ~31), c->n, c->out, N);
@@ -397,9 +399,20 @@ static void mm_tiled_task(void *vctx, int task, int thread) {
       for (int r = 0; r < nr; r++) outs[t][r] += c->bias[r0 + r];
 }
 
+static _Thread_local go_pf_tuner dense_pf[GO_DENSE_PF_CLASSES]; /* the pool's caller thread's */
+
+/* the tuner of a matrix of `bytes`: its class is log2 of its size in MiB */
+static go_pf_tuner *dense_pf_tuner(size_t bytes) {
+  int b = 0;
+  for (size_t mib = bytes >> 20; mib > 1 && b < GO_DENSE_PF_CLASSES - 1; mib >>= 1) b++;
+  return &dense_pf[b];
+}
+
+const go_pf_tuner *go_dense_pf_tuner(int b) { return b >= 0 && b < GO_DENSE_PF_CLASSES ? &dense_pf[b] : NULL; }
+
 void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, const void *w, int dtype, int N,
                        const float *bias) {
-  mm_ctx c = {p, out, x, n, K, N, dtype, 0, w, bias, NULL, NULL, NULL, NULL};
+  mm_ctx c = {p, out, x, n, K, N, dtype, 0, w, bias, NULL, NULL, NULL, NULL, GO_PF_L2};
   float *xs_own = NULL;
   if (n <= DIRECT_MAX_TOKENS) {
     if (dtype == GO_DT_Q8) {
@@ -427,7 +440,14 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
     int rpt = (N + tasks - 1) / tasks;
     rpt = (rpt + 3) & ~3;
     c.rows_per_task = rpt < 16 ? 16 : rpt;
+    /* the 8-bit kernel's prefetch: one-token calls time the modes per size class of matrix and pick; calls
+       of 2-4 tokens take the pick */
+    go_pf_tuner *tuner = dtype == GO_DT_Q8 ? dense_pf_tuner(go_q8_bytes(N, K)) : NULL;
+    int tune = tuner && n == 1 && go_cpu.dense_prefetch == GO_PF_AUTO;
+    c.pf = tune ? go_pf_begin(tuner, GO_PF_AUTO) : go_cpu.dense_prefetch != GO_PF_AUTO ? go_cpu.dense_prefetch : tuner ? go_pf_best(tuner) : GO_PF_L2;
+    double t0 = tune ? go_pf_now() : 0;
     pool_run(p, mm_direct_task, &c, (N + c.rows_per_task - 1) / c.rows_per_task);
+    if (tune) go_pf_end(tuner, c.pf, go_pf_now() - t0, (double)go_q8_bytes(N, K));
     free(xs_own);
   } else {
     c.rows_per_task = ROW_BLOCK;

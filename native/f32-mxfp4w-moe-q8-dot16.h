@@ -14,7 +14,7 @@
  * load, scales spread per lane) on tiled16 rows, and the same on packed ones (BENCHMARKS.md).
  *
  * Reads: two rows at a time from the two halves of the call's rows, each one forward stream with lines
- * prefetched MOE_PF_BYTES ahead (L2; L1 with GPT_OSS_PREFETCH=l1, none with =none): the hardware prefetchers keep up
+ * prefetched MOE_PF_BYTES ahead into L2 or L1, or not at all (the caller's `pf`: prefetch-tuner.h): the hardware prefetchers keep up
  * with such streams, where 4 rows side by side (4 streams 1,440 bytes apart) read 12-17 % slower from
  * DRAM on a Zen 4 host (bench/moe-op-ab.c).
  */
@@ -195,7 +195,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_FN(one_rows)(
 
 /* One token: DOT16_FN(one_rows). Two: rows r and r + nr/2 together (two streams); three or four: one row at
    a time (their accumulators must fit the 32 vector registers). An odd last row alone. */
-DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled,
+DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, int pf,
                                   const int8_t *const *xt, const float *const *hx, const float *const *cx,
                                   float *const *outs) {
   size_t rb = (size_t)moe_nb(K) * 16, sb = (size_t)moe_nb(K);
@@ -214,12 +214,12 @@ DOT16_ATTR static void DOT16_NAME(const uint8_t *B, const uint8_t *S, int nr, in
   else if (nt == 3) DOT16_ROWS(1, 3, TL, PF)                                                               \
   else DOT16_ROWS(1, 4, TL, PF)
 #define DOT16_PF(TL)                                                                                       \
-  if (go_cpu.prefetch == GO_PF_L1) DOT16_NT(TL, GO_PF_L1)                                                  \
-  else if (go_cpu.prefetch == GO_PF_NONE) DOT16_NT(TL, GO_PF_NONE)                                         \
+  if (pf == GO_PF_L1) DOT16_NT(TL, GO_PF_L1)                                                               \
+  else if (pf == GO_PF_NONE) DOT16_NT(TL, GO_PF_NONE)                                                      \
   else DOT16_NT(TL, GO_PF_L2)
 #define DOT16_ONE(TL)                                                                                       \
-  if (go_cpu.prefetch == GO_PF_L1) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L1);    \
-  else if (go_cpu.prefetch == GO_PF_NONE) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_NONE); \
+  if (pf == GO_PF_L1) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L1);                 \
+  else if (pf == GO_PF_NONE) DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_NONE);          \
   else DOT16_FN(one_rows)(B, S, nr, K, xt[0], hx[0], cx[0], outs[0], TL, GO_PF_L2);
   if (nt == 1) {
     if (tiled) {

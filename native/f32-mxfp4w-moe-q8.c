@@ -142,11 +142,11 @@ GO_AVX512 static inline __attribute__((always_inline)) __m512i group16_tiled(con
 #undef LOOKUP0
 #undef LOOKUP1
 
-GO_AVX512 void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled,
+GO_AVX512 void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, int pf,
                                    const int8_t *const *xt, const float *const *hx, const float *const *cx,
                                    float *const *outs) {
-  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) dot16_vbmi(B, S, nr, K, nt, tiled, xt, hx, cx, outs);
-  else dot16_bw(B, S, nr, K, nt, tiled, xt, hx, cx, outs);
+  if (go_kernels.moe_q8 >= GO_L_AVX512_VBMI) dot16_vbmi(B, S, nr, K, nt, tiled, pf, xt, hx, cx, outs);
+  else dot16_bw(B, S, nr, K, nt, tiled, pf, xt, hx, cx, outs);
 }
 
 /* Per row and group of 16 blocks (256 bytes): the group's 4 vectors (group16_*), whose low nibbles are
@@ -249,9 +249,9 @@ GO_AVX512 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const 
 void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, int K, int tiled) {
   (void)mem, (void)B, (void)S, (void)nr, (void)K, (void)tiled;
 }
-void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, const int8_t *const *xt,
+void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, int pf, const int8_t *const *xt,
                          const float *const *hx, const float *const *cx, float *const *outs) {
-  (void)B, (void)S, (void)nr, (void)K, (void)nt, (void)tiled, (void)xt, (void)hx, (void)cx, (void)outs;
+  (void)B, (void)S, (void)nr, (void)K, (void)nt, (void)tiled, (void)pf, (void)xt, (void)hx, (void)cx, (void)outs;
 }
 void moe_tile_q8_avx512(const void *mem, int nr, int K, int nt, const int8_t *const *xt, const float *const *hx,
                         const float *const *cx, float *const *outs) {

@@ -37,9 +37,9 @@ void moe_expand_avx512(void *mem, const uint8_t *B, const uint8_t *S, int nr, in
 void moe_tile16(uint8_t *B, size_t rows, int K);
 
 /* outs[t][r] = row r . token t for r < nr, t < nt (1..4), rows read once for all tokens; packed (tiled 0)
- * or tiled16 (1) weights; tokens block-transposed (moe_transpose16). Per token, the bits of
- * moe_tile_q8_avx512. */
-void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, const int8_t *const *xt,
+ * or tiled16 (1) weights; tokens block-transposed (moe_transpose16); rows prefetched as pf says (GO_PF_L2,
+ * GO_PF_L1 or GO_PF_NONE: the same bits). Per token, the bits of moe_tile_q8_avx512. */
+void moe_dot16_q8_avx512(const uint8_t *B, const uint8_t *S, int nr, int K, int nt, int tiled, int pf, const int8_t *const *xt,
                          const float *const *hx, const float *const *cx, float *const *outs);
 
 /* outs[t][r] = row r . token t for r < nr, t < nt, from expanded weights; xt[t] points at token t's

@@ -15,6 +15,7 @@
 
 #include "f32-mxfp4w-moe-q8.h"
 #include "kernels.h"
+#include "prefetch-tuner.h"
 
 #define ROWS_PER_ITEM 64
 /* Experts with few tokens stream their rows once: longer runs per work item keep each thread on a
@@ -52,6 +53,7 @@ typedef struct {
   const uint8_t *blocks, *scales;
   const float *bias;
   float *outp; /* [n*k, R] */
+  int pf;      /* the streaming kernel's prefetch (prefetch-tuner.h) */
 } stage_ctx;
 
 /* ---- portable kernels ---------------------------------------------------------------------- */
@@ -259,7 +261,7 @@ static void stage_task(void *vctx, int task, int thread) {
         cx[t] = c->incx + ix * ps;
         outs[t] = c->outp + (size_t)as[t] * c->R + it.r0;
       }
-      moe_dot16_q8_avx512(B, S, it.nr, K, cnt, (a->tiled >> (c->stage - 1)) & 1, xs, hx, cx, outs);
+      moe_dot16_q8_avx512(B, S, it.nr, K, cnt, (a->tiled >> (c->stage - 1)) & 1, c->pf, xs, hx, cx, outs);
       for (int t = 0; t < cnt; t++)
         for (int r = 0; r < it.nr; r++) outs[t][r] += bias[r];
       return;
@@ -453,6 +455,10 @@ static int make_items(item_t *items, const int *offs, int E, int R, int fast_avx
   return count;
 }
 
+static _Thread_local go_pf_tuner moe_pf; /* the pool's caller thread's */
+
+const go_pf_tuner *go_moe_pf_tuner(void) { return &moe_pf; }
+
 static uint64_t moe_calls, moe_experts_read; /* the op runs on the pool's caller thread: no atomics */
 
 void go_moe_counts(double *calls, double *experts) {
@@ -530,7 +536,13 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   prep_ctx pc = {a, xin};
   pool_run(p, prep_task, &pc, n);
 
+  /* The streaming kernel's prefetch: a decode step's one-token calls, which all read k experts, time the
+     modes and pick; other calls take the pick. */
+  int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
+  int tune = fast_avx512 && n == 1 && go_cpu.prefetch == GO_PF_AUTO;
   stage_ctx sc = {0};
+  sc.pf = tune ? go_pf_begin(&moe_pf, GO_PF_AUTO) : go_cpu.prefetch == GO_PF_AUTO ? go_pf_best(&moe_pf) : go_cpu.prefetch;
+  double t0 = tune ? go_pf_now() : 0;
   sc.a = a;
   sc.pool = p;
   sc.items = items;
@@ -552,7 +564,6 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.scales = a->s1;
   sc.bias = a->bias1;
   sc.outp = h1;
-  int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
   int count = make_items(items, offs, E, 2 * I, fast_avx512);
   pool_run(p, stage_task, &sc, count);
 
@@ -576,6 +587,12 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   sc.outp = y;
   count = make_items(items, offs, E, H, fast_avx512);
   pool_run(p, stage_task, &sc, count);
+  if (tune) {
+    int experts = 0;
+    for (int e = 0; e < E; e++) experts += offs[e + 1] > offs[e];
+    double row_bytes = 2.0 * I * (H / 32) * 17 + (double)H * (I / 32) * 17; /* an expert's blocks and scales */
+    go_pf_end(&moe_pf, sc.pf, go_pf_now() - t0, experts * row_bytes);
+  }
 
   for (int t = 0; t < n; t++) {
     float *o = a->out + (size_t)t * H;

@@ -36,8 +36,10 @@ int go_q8_tiled(void);
 static inline int go_q8_act_blocks(int K) { return (((K + 31) / 32) + 15) & ~15; }
 static inline size_t go_q8_act_stride(int K) { return (size_t)2 * 32 * go_q8_act_blocks(K); }
 void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c);
+/* rows [r0, r1) of wq against n tokens; pf: where the AVX-512 kernel prefetches the rows (GO_PF_L2, GO_PF_L1
+ * or GO_PF_NONE; the same bits) */
 void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
-                    const float *xc, int n, float *out, size_t ostride);
+                    const float *xc, int n, float *out, size_t ostride, int pf);
 void go_q8_rows_to_f32(float *dst, const uint8_t *wq, int N, int K, int r0, int nr);
 
 /* ---- mixture of experts (router, top-k, softmax, MXFP4 mlp1, swiglu, MXFP4 mlp2, weighted sum) --- */

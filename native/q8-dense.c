@@ -301,7 +301,7 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
  * prefetch holds one of the core's few L1 miss buffers until the line arrives (bench/dense-q8-stream.c on
  * the Zen 4 host, 2026-12-04, plain layout: one thread 0.89-0.91 of a plain read against 0.84-0.86 with
  * L1, two threads 0.94-1.01 against 0.75-0.94; a longer distance did worse). Where (or whether) it
- * prefetches is go_cpu.dense_prefetch, chosen per CPU family in dispatch.c.
+ * prefetches is the caller's `pf`: on other hosts L1 or none was faster (prefetch-tuner.h).
  */
 #ifndef Q8_PF512
 #define Q8_PF512 1024
@@ -497,10 +497,10 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_one_run(co
 }
 
 GO_DENSE_AVX512 static void q8t_one(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq, const float *xd,
-                                    const float *xc, size_t nbk, float *out) {
+                                    const float *xc, size_t nbk, float *out, int pf) {
   const int8_t *q = (const int8_t *)wq;
-  if (go_cpu.dense_prefetch == GO_PF_NONE) q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_NONE);
-  else if (go_cpu.dense_prefetch == GO_PF_L1) q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_L1);
+  if (pf == GO_PF_NONE) q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_NONE);
+  else if (pf == GO_PF_L1) q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_L1);
   else q8t_one_run(q, s, nb, r0, r1, xq, xd, xc, nbk, out, GO_PF_L2);
 }
 
@@ -509,14 +509,13 @@ GO_DENSE_AVX512 static void q8t_one(const uint8_t *wq, const uint16_t *s, int nb
  * row alone. */
 GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s, int nb, int r0, int r1, const int8_t *xq,
                                            size_t qs, const float *xd, const float *xc, size_t nbk, int n, float *out,
-                                           size_t ostride) {
+                                           size_t ostride, int pf) {
   if (n == 1) {
-    q8t_one(wq, s, nb, r0, r1, xq, xd, xc, nbk, out);
+    q8t_one(wq, s, nb, r0, r1, xq, xd, xc, nbk, out, pf);
     return;
   }
   size_t Kp = (size_t)32 * nb;
   const int8_t *q = (const int8_t *)wq;
-  const int pf = go_cpu.dense_prefetch;
   int r = r0;
   int half = (r1 - r0) / 2;
   for (; r < r0 + half; r++) {
@@ -650,7 +649,7 @@ void go_q8_quantize_act(const float *x, int K, int8_t *q, float *d, float *c) {
 
 /* out[t * ostride + r] for rows [r0, r1) and n quantized tokens (xq [n, Kp], xd [n, nb]) */
 void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_t *xq, const float *xd,
-                    const float *xc, int n, float *out, size_t ostride) {
+                    const float *xc, int n, float *out, size_t ostride, int pf) {
   int nb = (K + 31) / 32, nbk = go_q8_act_blocks(K);
   size_t Kp = (size_t)32 * nb, qs = go_q8_act_stride(K);
   const int8_t *q = (const int8_t *)wq;
@@ -660,7 +659,7 @@ void go_q8_rows_dot(const uint8_t *wq, int N, int K, int r0, int r1, const int8_
   if (go_q8_tiled()) {
     for (int t0 = 0; t0 < n; t0 += 4)
       rows_q8t_avx512(wq, s, nb, r0, r1, xq + (size_t)t0 * qs, qs, xd + (size_t)t0 * nbk, xc + (size_t)t0 * nbk, nbk,
-                      n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride);
+                      n - t0 < 4 ? n - t0 : 4, out + (size_t)t0 * ostride, ostride, pf);
     return;
   }
   if (go_kernels.dense_q8 >= GO_L_AVX2) {

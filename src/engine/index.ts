@@ -32,6 +32,7 @@ export { Session, commonPrefix, type PrefillResult } from './session.js';
 export type { LoadProgress, LoadModelOptions } from './load-model.js';
 export { DEMO_MODEL_NAME, DEMO_SAMPLING, demoAssetsDir, modelCacheRoot, resolveDemoModel } from './demo-model.js';
 export type { BackendName, Precision } from '../backends/backend.js';
-export { BACKEND_NAMES, nativeKernels } from './select-backend.js';
+export { BACKEND_NAMES, nativeKernels, nativePrefetchTuning } from './select-backend.js';
+export type { PrefetchTuning } from '../backends/cpu/binding.js';
 export { EXPERTS_CHOICES, expertBytes, memoryRoom, resolveExperts, roomForCache, type ExpertsChoice, type MemoryRoom } from './experts-placement.js';
 export { assertFiniteLogits } from './finite-logits.js';

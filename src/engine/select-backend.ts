@@ -1,5 +1,5 @@
 import type { Backend, BackendName, BackendOptions } from '../backends/backend.js';
-import { describeKernelChoice, loadCpuAddon, type KernelReport } from '../backends/cpu/binding.js';
+import { describeKernelChoice, describePrefetchTuning, loadCpuAddon, type KernelReport, type PrefetchTuning } from '../backends/cpu/binding.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { nativeFileMapper } from '../backends/cpu/file-mapper.js';
 import { createRefBackend } from '../backends/ref/ref-backend.js';
@@ -23,6 +23,17 @@ export function nativeKernels(): { summary: string; kernels: KernelReport } | { 
   if (addon instanceof BackendUnavailableError) return { unavailable: addon.message };
   // Where the kernels prefetch is part of which kernel runs (and differs by host), so it is named beside them.
   return { summary: describeKernelChoice(addon), kernels: addon.kernels };
+}
+
+/**
+ * What the cpu kernels' prefetch tuners (GPT_OSS_PREFETCH / GPT_OSS_DENSE_PREFETCH unset) have timed in this
+ * thread so far, with a line to print; null without the addon or where no tuned call has run.
+ */
+export function nativePrefetchTuning(): { tuning: PrefetchTuning[]; summary: string | null } | null {
+  const addon = loadCpuAddon();
+  if (addon instanceof BackendUnavailableError || !addon.prefetchTuning) return null;
+  const tuning = addon.prefetchTuning();
+  return tuning.length > 0 ? { tuning, summary: describePrefetchTuning(tuning) } : null;
 }
 
 /**

@@ -133,6 +133,21 @@ export interface MoeOptions {
   tiled?: 0 | 1 | 2 | 3;
 }
 
+/** Where a streaming kernel prefetches its rows: into L2, into L1, not at all, or auto (picked from its own timings). */
+export type PrefetchMode = 'l2' | 'l1' | 'none' | 'auto';
+
+/** One prefetch tuner: a kernel's one-token calls (the dense kernel's per size class of matrix, from `fromMiB`). */
+export interface PrefetchTuning {
+  readonly kernel: 'moe' | 'dense';
+  readonly fromMiB?: number;
+  /** calls timed */
+  readonly calls: number;
+  /** each mode's cost, the median of its last 5 calls in seconds per GB read (null: not timed yet) */
+  readonly secondsPerGB: { readonly l2: number | null; readonly l1: number | null; readonly none: number | null };
+  /** the mode its calls now run (l2 until every mode has been timed 3 times) */
+  readonly pick: 'l2' | 'l1' | 'none';
+}
+
 export interface CpuAddon {
   readonly version: number;
   /** The kernel level asked for: the CPU's best, unless GPT_OSS_SIMD lowers it. */
@@ -143,10 +158,14 @@ export interface CpuAddon {
   readonly cpu: { readonly avx2: boolean; readonly avx512Vnni: boolean; readonly avx512Vbmi: boolean; readonly best: KernelLevel };
   /** GPT_OSS_SIMD's value when it names no level (the best level is then used). */
   readonly unknownSimdRequest?: string;
-  /** Where the MoE decode kernel prefetches its rows (GPT_OSS_PREFETCH; l2 unless set); absent in older addons. */
-  readonly prefetch?: 'l2' | 'l1' | 'none';
-  /** Where the 8-bit dense one-token kernel prefetches its rows (GPT_OSS_DENSE_PREFETCH; by CPU family unless set). */
-  readonly densePrefetch?: 'l2' | 'l1' | 'none';
+  /** Where the MoE decode kernel prefetches its rows: GPT_OSS_PREFETCH's mode, else auto (chosen from its timings as it runs). */
+  readonly prefetch?: PrefetchMode;
+  /** Where the 8-bit dense one-token kernel prefetches its rows: GPT_OSS_DENSE_PREFETCH's mode, else auto. */
+  readonly densePrefetch?: PrefetchMode;
+  /** What the calling thread's prefetch tuners have timed (the kinds of call under auto that ran). */
+  prefetchTuning?(): PrefetchTuning[];
+  /** A fresh tuner run on given timings (costs[3c + m]: call c's seconds per byte in l2, l1, none): the mode (0 l2, 1 l1, 2 none) of each call. */
+  prefetchTunerTrial?(options: { costs: Float32Array }): Int32Array;
   readonly physicalCores: number;
 
   createPool(threads: number): PoolHandle;
@@ -231,15 +250,33 @@ export function describeKernels(kernels: KernelReport): string {
 }
 
 /**
- * The kernels with where they prefetch, as bench and inspect print them: the MoE prefetch when it is not
- * the default (l2), the dense one wherever the AVX-512 dense kernel that has it runs (its default differs
- * by CPU family).
+ * The kernels with where they prefetch, as bench and inspect print them: a prefetch mode is named where an
+ * environment variable fixed it (auto, the default, picks as the model runs), the dense one only where the
+ * AVX-512 dense kernel that has it runs.
  */
 export function describeKernelChoice(addon: Pick<CpuAddon, 'kernels' | 'prefetch' | 'densePrefetch'>): string {
-  const moe = addon.prefetch && addon.prefetch !== 'l2' ? `; moe prefetch ${addon.prefetch}` : '';
+  const moe = addon.prefetch && addon.prefetch !== 'auto' ? `; moe prefetch ${addon.prefetch}` : '';
   const denseApplies = KERNEL_LEVELS.indexOf(addon.kernels['dense-q8']) >= KERNEL_LEVELS.indexOf('avx512-vnni');
-  const dense = addon.densePrefetch && denseApplies ? `; dense prefetch ${addon.densePrefetch}` : '';
+  const dense = addon.densePrefetch && addon.densePrefetch !== 'auto' && denseApplies ? `; dense prefetch ${addon.densePrefetch}` : '';
   return describeKernels(addon.kernels) + moe + dense;
+}
+
+/**
+ * The tuners' picks in a line ("moe l1 (l2 1.12x, none 1.09x the time); dense 512+ MiB l1 (...)"), the
+ * kinds of call whose modes have all been timed; null when none has.
+ */
+export function describePrefetchTuning(tuning: readonly PrefetchTuning[]): string | null {
+  const parts: string[] = [];
+  for (const t of tuning) {
+    const costs = t.secondsPerGB;
+    const best = costs[t.pick];
+    if (best === null || costs.l2 === null || costs.l1 === null || costs.none === null) continue;
+    const others = (['l2', 'l1', 'none'] as const).filter((m) => m !== t.pick).map((m) => `${m} ${(costs[m]! / best).toFixed(2)}x`);
+    const from = t.fromMiB ?? 0;
+    const what = t.kernel === 'moe' ? 'moe' : `dense ${from <= 1 ? 'under 2' : from >= 2048 ? `${from}+` : `${from}-${2 * from}`} MiB`;
+    parts.push(`${what} ${t.pick} (${others.join(', ')} the time; ${t.calls} calls)`);
+  }
+  return parts.length > 0 ? parts.join('; ') : null;
 }
 
 /** Bytes of an [N, K] matrix in the addon's 8-bit layout: rows padded to 32-blocks of int8 + one f16 scale each. */
@@ -249,7 +286,7 @@ export function q8Bytes(N: number, K: number): number {
 
 /** The built addon; GPT_OSS_CPU_ADDON points at another build (a debug build, or a missing one in tests). */
 export const ADDON_FILE = process.env['GPT_OSS_CPU_ADDON'] || fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));
-const EXPECTED_VERSION = 2;
+const EXPECTED_VERSION = 3;
 
 let cached: CpuAddon | BackendUnavailableError | undefined;
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../core/errors.js';
-import { BACKEND_NAMES, nativeKernels } from '../../engine/index.js';
+import { BACKEND_NAMES, nativeKernels, nativePrefetchTuning, type PrefetchTuning } from '../../engine/index.js';
 import { loadModel, type LoadedModel } from '../../engine/load-model.js';
 import { EXPERTS_CHOICES, type ExpertsChoice } from '../../engine/index.js';
 import { choiceOption, intOption, parseCommandArgs } from '../args.js';
@@ -47,6 +47,8 @@ export interface BenchResult {
   backend: string;
   /** The cpu addon's kernel level per family (null for ref, which runs plain TypeScript). */
   kernels: Record<string, string> | null;
+  /** cpu, prefetch auto: what each kind of one-token call timed for each prefetch mode, and the mode it runs now */
+  prefetch_tuning: PrefetchTuning[] | null;
   precision: string;
   /** where the experts were read from: `copy` (anonymous memory) or `map` (the mapped checkpoint) */
   experts: string;
@@ -331,10 +333,12 @@ export const benchCommand: Command = {
       const batched = expertsPerLayer.length > 0 ? batchedStep(config, bytesPerToken, median(expertsPerLayer), parallel, bandwidth, median(decodes)) : null;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
       const kernels = native && 'kernels' in native ? { ...native.kernels } : null;
+      const tuning = model.backend.name === 'cpu' ? nativePrefetchTuning() : null;
       const result: BenchResult = {
         model: values.model,
         backend: model.backend.name,
         kernels,
+        prefetch_tuning: tuning?.tuning ?? null,
         precision: model.backend.precision,
         dense_weights: dense,
         experts: placement,
@@ -369,6 +373,7 @@ export const benchCommand: Command = {
       const rows: [string, string][] = [
         ['backend', `${result.backend} (${result.precision}, ${result.threads ?? '-'} threads, dense weights ${dense}, experts ${placement}${experts === 'auto' ? ' (auto)' : ''})`],
         ['kernels', native && 'summary' in native ? native.summary : 'plain TypeScript'],
+        ...(tuning?.summary ? ([['prefetch (auto)', tuning.summary]] as [string, string][]) : []),
         ['load', `${result.load_s.toFixed(2)} s (${loadPhasesText(result.load_phases)})`],
         ...(afterLoad
           ? ([
