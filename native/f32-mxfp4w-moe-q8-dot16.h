@@ -40,7 +40,7 @@ DOT16_ATTR static inline __attribute__((always_inline)) void DOT16_INNER(const u
     __m512i dh[2][4], dl[2][4];
     for (int r = 0; r < NR; r++)
       for (int t = 0; t < NT; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
-    if (MOE_PF_BYTES > 0 && PF != GO_PF_NONE) /* -DMOE_PF_BYTES=0 or GPT_OSS_PREFETCH=none: none (BENCHMARKS.md compares) */
+    if (MOE_PF_BYTES > 0 && PF != GO_PF_NONE) /* -DMOE_PF_BYTES=0 or pf none: none (BENCHMARKS.md compares) */
     for (int r = 0; r < NR; r++)
       for (int i = 0; i < 4; i++) {
         const char *pf = (const char *)B + r * rb + MOE_PF_BYTES + (size_t)g * 16 + 64 * i;
