@@ -1052,7 +1052,7 @@ static napi_value js_prefetch_tuner_trial(napi_env env, napi_callback_info info)
   go_pf_tuner t;
   memset(&t, 0, sizeof t);
   for (size_t c = 0; c < calls; c++) {
-    int m = go_pf_begin(&t, GO_PF_AUTO);
+    int m = go_pf_begin(&t);
     go_pf_end(&t, m, costs[GO_PF_MODES * c + m], 1.0);
     out[c] = m;
   }

@@ -442,9 +442,9 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
     c.rows_per_task = rpt < 16 ? 16 : rpt;
     /* the 8-bit kernel's prefetch: one-token calls time the modes per size class of matrix and pick; calls
        of 2-4 tokens take the pick */
-    go_pf_tuner *tuner = dtype == GO_DT_Q8 ? dense_pf_tuner(go_q8_bytes(N, K)) : NULL;
-    int tune = tuner && n == 1 && go_cpu.dense_prefetch == GO_PF_AUTO;
-    c.pf = tune ? go_pf_begin(tuner, GO_PF_AUTO) : go_cpu.dense_prefetch != GO_PF_AUTO ? go_cpu.dense_prefetch : tuner ? go_pf_best(tuner) : GO_PF_L2;
+    go_pf_tuner *tuner = dense_pf_tuner(go_q8_bytes(N, K));
+    int tune = dtype == GO_DT_Q8 && go_q8_tiled() && n == 1 && go_cpu.dense_prefetch == GO_PF_AUTO;
+    c.pf = tune ? go_pf_begin(tuner) : go_pf_pick(tuner, go_cpu.dense_prefetch);
     double t0 = tune ? go_pf_now() : 0;
     pool_run(p, mm_direct_task, &c, (N + c.rows_per_task - 1) / c.rows_per_task);
     if (tune) go_pf_end(tuner, c.pf, go_pf_now() - t0, (double)go_q8_bytes(N, K));

@@ -530,8 +530,10 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   for (int e = 0; e < E; e++) offs[e + 1] += offs[e];
   memcpy(fill, offs, (size_t)(E + 1) * 4);
   for (int i = 0; i < nk; i++) order[fill[sel_e[i]]++] = i;
+  int experts_read = 0;
+  for (int e = 0; e < E; e++) experts_read += offs[e + 1] > offs[e];
   moe_calls++;
-  for (int e = 0; e < E; e++) moe_experts_read += offs[e + 1] > offs[e];
+  moe_experts_read += (uint64_t)experts_read;
 
   prep_ctx pc = {a, xin};
   pool_run(p, prep_task, &pc, n);
@@ -541,7 +543,7 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
   int tune = fast_avx512 && n == 1 && go_cpu.prefetch == GO_PF_AUTO;
   stage_ctx sc = {0};
-  sc.pf = tune ? go_pf_begin(&moe_pf, GO_PF_AUTO) : go_cpu.prefetch == GO_PF_AUTO ? go_pf_best(&moe_pf) : go_cpu.prefetch;
+  sc.pf = tune ? go_pf_begin(&moe_pf) : go_pf_pick(&moe_pf, go_cpu.prefetch);
   double t0 = tune ? go_pf_now() : 0;
   sc.a = a;
   sc.pool = p;
@@ -588,10 +590,8 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   count = make_items(items, offs, E, H, fast_avx512);
   pool_run(p, stage_task, &sc, count);
   if (tune) {
-    int experts = 0;
-    for (int e = 0; e < E; e++) experts += offs[e + 1] > offs[e];
-    double row_bytes = 2.0 * I * (H / 32) * 17 + (double)H * (I / 32) * 17; /* an expert's blocks and scales */
-    go_pf_end(&moe_pf, sc.pf, go_pf_now() - t0, experts * row_bytes);
+    double expert_bytes = 2.0 * I * (H / 32) * 17 + (double)H * (I / 32) * 17; /* mlp1 and mlp2: blocks and scales */
+    go_pf_end(&moe_pf, sc.pf, go_pf_now() - t0, experts_read * expert_bytes);
   }
 
   for (int t = 0; t < n; t++) {

@@ -39,8 +39,9 @@ int go_pf_best(const go_pf_tuner *t) {
   return best;
 }
 
-int go_pf_begin(go_pf_tuner *t, int fixed) {
-  if (fixed != GO_PF_AUTO) return fixed;
+int go_pf_pick(const go_pf_tuner *t, int fixed) { return fixed != GO_PF_AUTO ? fixed : go_pf_best(t); }
+
+int go_pf_begin(go_pf_tuner *t) {
   unsigned long long c = t->calls++;
   for (int m = 0; m < GO_PF_MODES; m++)
     if (t->seen[m] < WARMUP) return m;

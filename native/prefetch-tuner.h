@@ -23,9 +23,11 @@ typedef struct {
   unsigned long long calls;
 } go_pf_tuner;
 
-/* The mode of the next call: `fixed` (GPT_OSS_PREFETCH / GPT_OSS_DENSE_PREFETCH named one) or, under
-   GO_PF_AUTO, the tuner's choice. */
-int go_pf_begin(go_pf_tuner *t, int fixed);
+/* The mode of a call to be timed (under GO_PF_AUTO): the cheapest, or now and then another one. */
+int go_pf_begin(go_pf_tuner *t);
+/* The mode of a call not timed: `fixed` where GPT_OSS_PREFETCH / GPT_OSS_DENSE_PREFETCH named one, else
+   the tuner's cheapest. */
+int go_pf_pick(const go_pf_tuner *t, int fixed);
 /* How long the call that go_pf_begin answered took, and the bytes it read. */
 void go_pf_end(go_pf_tuner *t, int mode, double seconds, double bytes);
 /* The cheapest mode so far (GO_PF_L2 before every mode has been timed). */
