@@ -121,11 +121,13 @@ else {
   await model.transformer.forward({ n: 1, tokens: Int32Array.of(99), positions: Int32Array.of(prompt), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
   timing = true;
 }
+// one logits array for every step, as the engine's scheduler recycles them
+const logitsRow = new Float32Array(cfg.vocabSize);
 const d0 = performance.now();
 for (let i = 0; !prefillPhase && i < gen; i++) {
   const pos = prompt + 1 + i;
   const s0 = performance.now();
-  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
+  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0), undefined, logitsRow);
   stepMs.push(performance.now() - s0);
 }
 const steps = prefillPhase ? 1 : gen;

@@ -21,6 +21,7 @@ typedef struct {
   double recent[GO_PF_MODES][GO_PF_WINDOW];
   unsigned seen[GO_PF_MODES];
   unsigned long long calls;
+  unsigned long long due[GO_PF_MODES]; /* the call at which a mode other than the cheapest is tried next */
 } go_pf_tuner;
 
 /* The mode of a call to be timed (under GO_PF_AUTO): the cheapest, or now and then another one. */

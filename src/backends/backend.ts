@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../core/errors.js';
 import type { WeightData } from '../core/tensor.js';
 
 /**
@@ -166,8 +167,11 @@ export interface Backend {
   view(t: Tensor, rows: number): Tensor;
   createKvCache(spec: KvCacheSpec): KvCache;
   write(t: Tensor, data: Float32Array): void;
-  /** A copy of `t` (callers may keep it across later steps). */
-  read(t: Tensor): Promise<Float32Array>;
+  /**
+   * A copy of `t` (callers may keep it across later steps): written into `into` and that returned when
+   * given (as many values as `t` holds: a buffer the caller recycles), else into fresh memory.
+   */
+  read(t: Tensor, into?: Float32Array): Promise<Float32Array>;
   dispose(): void;
   /** Every weight of the model has been handed over (loadWeights calls it last): memory may be settled now. */
   loadDone?(): void;
@@ -209,4 +213,9 @@ export interface Backend {
   add(out: Tensor, a: Tensor, b: Tensor): void;
   /** out[i] = x[rows[i]]. */
   gatherRows(out: Tensor, x: Tensor, rows: Int32Array): void;
+}
+
+/** `read`'s check of a caller's buffer: it must hold exactly the tensor's values. */
+export function checkInto(backend: string, values: number, into: Float32Array): void {
+  if (into.length !== values) throw new InvalidArgumentError(`${backend}.read: into holds ${into.length} values, the tensor ${values}`);
 }

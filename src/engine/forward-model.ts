@@ -11,6 +11,9 @@ export interface ForwardModel {
   /** Most tokens one forward call processes at once (larger batches are split by the model). */
   readonly maxBatch: number;
   createKvCache(options: { slots: number; capacity: number; rollback?: number }): KvCache;
-  /** Logits [logitRows.length, vocab] for the requested rows of the batch. */
-  forward(batch: Batch, cache: KvCache, logitRows: Int32Array, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Logits [logitRows.length, vocab] for the requested rows of the batch. `into` (that many values), when
+   * given, is a buffer the caller no longer reads: the model may write the logits there and return it.
+   */
+  forward(batch: Batch, cache: KvCache, logitRows: Int32Array, signal?: AbortSignal, into?: Float32Array): Promise<Float32Array>;
 }

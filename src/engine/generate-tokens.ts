@@ -122,7 +122,8 @@ export async function* generateTokens(session: Session, prompt: readonly number[
       return;
     }
     try {
-      logits = await session.append(picked.token, signal);
+      // this step's logits are read no more: their memory may take the next step's
+      logits = await session.append(picked.token, signal, logits);
     } catch (e) {
       if (!isAbort(e)) throw e;
       yield end('aborted');

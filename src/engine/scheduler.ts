@@ -12,6 +12,16 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** A forward call's logits, handed out one row per request, and the rows given back so far. */
+interface Lent {
+  array: Float32Array;
+  rows: number;
+  back: Set<number>;
+}
+
+/** Logits arrays kept for reuse once every row is given back (a few row counts at most are in use). */
+const KEEP_FREE = 4;
+
 /**
  * Collects the forward requests of all sessions made in one turn of the event loop and runs them as
  * one batch (several sessions' decode steps, or a prefill chunk beside them, share one forward
@@ -22,8 +32,10 @@ export class BatchScheduler {
   private pending: Pending[] = [];
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
-  /** Forward calls made and tokens processed, for tests and benchmarks. */
-  readonly stats = { calls: 0, tokens: 0 };
+  private lent = new WeakMap<ArrayBufferLike, Lent>();
+  private free: Float32Array[] = [];
+  /** Forward calls made, tokens processed and logits arrays reused, for tests and benchmarks. */
+  readonly stats = { calls: 0, tokens: 0, reused: 0 };
 
   constructor(
     readonly model: ForwardModel,
@@ -32,9 +44,12 @@ export class BatchScheduler {
 
   /**
    * Writes `tokens` at positions start.. of `slot` and resolves with the logits row [vocab] of the
-   * last token when `wantLogits`, else null.
+   * last token when `wantLogits`, else null. `done` is a row this scheduler resolved earlier that the
+   * caller no longer reads: once every row of that forward call is back, its memory takes the logits
+   * of a later call instead of fresh memory (whose page faults cost more than the copy).
    */
-  submit(slot: number, tokens: readonly number[], start: number, wantLogits: boolean, signal?: AbortSignal): Promise<Float32Array | null> {
+  submit(slot: number, tokens: readonly number[], start: number, wantLogits: boolean, signal?: AbortSignal, done?: Float32Array): Promise<Float32Array | null> {
+    if (done) this.giveBack(done);
     return new Promise((resolve, reject) => {
       this.pending.push({ slot, tokens, start, wantLogits, signal, resolve, reject });
       if (!this.scheduled) {
@@ -75,7 +90,10 @@ export class BatchScheduler {
     try {
       this.stats.calls++;
       this.stats.tokens += n;
-      const logits = await this.model.forward(batch, this.cache, Int32Array.from(rows), signal);
+      const into = rows.length > 0 ? this.takeFree(rows.length * this.model.config.vocabSize) : undefined;
+      if (into) this.stats.reused++;
+      const logits = await this.model.forward(batch, this.cache, Int32Array.from(rows), signal, into);
+      if (rows.length > 0) this.lent.set(logits.buffer, { array: logits, rows: rows.length, back: new Set() });
       const vocab = rows.length > 0 ? logits.length / rows.length : 0;
       let r = 0;
       for (const p of live) {
@@ -88,5 +106,19 @@ export class BatchScheduler {
     } catch (e) {
       for (const p of live) p.reject(e);
     }
+  }
+
+  private giveBack(row: Float32Array): void {
+    const l = this.lent.get(row.buffer);
+    if (!l || row.length * l.rows !== l.array.length) return;
+    l.back.add(row.byteOffset);
+    if (l.back.size < l.rows) return;
+    this.lent.delete(row.buffer);
+    if (this.free.length < KEEP_FREE) this.free.push(l.array);
+  }
+
+  private takeFree(length: number): Float32Array | undefined {
+    const i = this.free.findIndex((a) => a.length === length);
+    return i < 0 ? undefined : this.free.splice(i, 1)[0];
   }
 }

@@ -73,13 +73,16 @@ export class Session {
     return { logits: logits!, reused: keep, prefilled: prompt.length - keep };
   }
 
-  /** Appends one token and returns the logits after it. */
-  async append(token: number, signal?: AbortSignal): Promise<Float32Array> {
+  /**
+   * Appends one token and returns the logits after it. `done`: the logits this session returned last,
+   * which the caller no longer reads (their memory may then hold a later step's logits).
+   */
+  async append(token: number, signal?: AbortSignal, done?: Float32Array): Promise<Float32Array> {
     this.checkLive();
     if (this.history.length >= this.capacity) {
       throw new ContextOverflowError(`the context of ${this.capacity} tokens is full`);
     }
-    const logits = await this.scheduler.submit(this.slot, [token], this.history.length, true, signal);
+    const logits = await this.scheduler.submit(this.slot, [token], this.history.length, true, signal, done);
     this.history.push(token);
     return logits!;
   }

@@ -2,6 +2,7 @@
  * The one op harness: every case of cases.ts on a backend, compared with `ref` (or, for ref itself,
  * with the float64 recomputation). Skipped ops are reported as skipped, never silently dropped.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Backend, OpName } from '../../src/backends/backend.js';
 import { createRefBackend } from '../../src/backends/ref/ref-backend.js';
@@ -40,6 +41,26 @@ async function expected(c: OpCase, against: 'ref' | 'f64'): Promise<ArrayLike<nu
 
 export function runBackendOps(options: RunBackendOpsOptions): void {
   const against = options.against ?? 'ref';
+  test(`${options.label}: read copies out, into a caller's buffer where one is given`, { skip: options.skipAll ?? false }, async () => {
+    const backend = options.newBackend();
+    try {
+      const t = backend.createTensor(3, 5);
+      const data = Float32Array.from({ length: 15 }, (_, i) => i * 0.5 - 3);
+      backend.write(t, data);
+      const fresh = await backend.read(t);
+      assert.deepEqual(fresh, data);
+      const into = new Float32Array(15).fill(NaN);
+      assert.equal(await backend.read(t, into), into, 'the buffer given is the one returned');
+      assert.deepEqual(into, data);
+      // a copy: later writes to the tensor leave both as they were
+      backend.write(t, new Float32Array(15).fill(7));
+      assert.deepEqual(fresh, data);
+      assert.deepEqual(into, data);
+      await assert.rejects(async () => backend.read(t, new Float32Array(14)), /read: into holds 14 values, the tensor 15/);
+    } finally {
+      backend.dispose();
+    }
+  });
   for (const c of options.cases ?? cases) {
     const skip = options.skipAll ?? options.skip?.find((s) => s.ops.includes(c.op))?.reason;
     test(`${options.label}: ${c.name}`, { skip: skip ?? false }, async () => {

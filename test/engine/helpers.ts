@@ -38,6 +38,8 @@ export class ScriptedModel implements ForwardModel {
   readonly history = new Map<number, number[]>();
   forwardCalls = 0;
   tokensSeen = 0;
+  /** The `into` arrays forward was handed (one entry per call: undefined where none). */
+  readonly intos: (Float32Array | undefined)[] = [];
 
   constructor(
     private readonly rounds: readonly (readonly number[])[],
@@ -57,13 +59,14 @@ export class ScriptedModel implements ForwardModel {
     return { spec };
   }
 
-  async forward(batch: Batch, _cache: KvCache, logitRows: Int32Array, signal?: AbortSignal): Promise<Float32Array> {
+  async forward(batch: Batch, _cache: KvCache, logitRows: Int32Array, signal?: AbortSignal, into?: Float32Array): Promise<Float32Array> {
     this.forwardCalls++;
     this.tokensSeen += batch.n;
+    this.intos.push(into);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (signal?.aborted) throw new AbortError();
     const V = this.config.vocabSize;
-    const out = new Float32Array(logitRows.length * V);
+    const out = into ? into.fill(0) : new Float32Array(logitRows.length * V);
     const rowsWanted = new Map<number, number>();
     logitRows.forEach((row, j) => rowsWanted.set(row, j));
     for (let i = 0; i < batch.n; i++) {

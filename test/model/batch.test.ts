@@ -55,6 +55,27 @@ describe('two slots in one batch', () => {
   });
 });
 
+describe('logits into a buffer the caller gives', () => {
+  const fixture = loadFixture('tiny-ref-a');
+  const model = loadRef(fixture.dir, { maxBatch: 16 });
+  const V = model.config.vocabSize;
+  const a = fixture.tokens;
+
+  it('are the same logits, in the buffer given, for a batch of several chunks and for one token', async () => {
+    assert.ok(a.length > 16, 'the prompt spans two chunks');
+    const alone = await logitsInSteps(model, a, a.length);
+    const cache = model.createKvCache({ slots: 1, capacity: a.length });
+    const head = a.length - 1;
+    const into = new Float32Array(head * V).fill(NaN);
+    assert.equal(await model.forward(slice(a, 0, head, 0), cache, range(0, head), undefined, into), into);
+    assert.ok(maxAbsDiff(alone.subarray(0, head * V), into) <= 1e-5, `prefill: ${maxAbsDiff(alone.subarray(0, head * V), into)}`);
+    const row = new Float32Array(V).fill(NaN);
+    assert.equal(await model.forward(slice(a, head, 1, 0), cache, range(0, 1), undefined, row), row);
+    assert.ok(maxAbsDiff(alone.subarray(head * V), row) <= 1e-5, `decode: ${maxAbsDiff(alone.subarray(head * V), row)}`);
+    await assert.rejects(model.forward(slice(a, head, 1, 0), cache, range(0, 1), undefined, new Float32Array(V + 1)), new RegExp(`into holds ${V + 1} values, 1 rows of logits take ${V}`));
+  });
+});
+
 describe('batches the model refuses', () => {
   const fixture = loadFixture('tiny-ref-b');
   const model = loadRef(fixture.dir);

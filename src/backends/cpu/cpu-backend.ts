@@ -18,6 +18,7 @@ import type {
   Weight,
   WeightUse,
 } from '../backend.js';
+import { checkInto } from '../backend.js';
 import { loadCpuAddon, q8Bytes, WEIGHT_DTYPE, type CpuAddon, type KvCacheHandle, type PoolHandle } from './binding.js';
 import { CpuWeight, type DenseMatrix, type F32Values, type Mxfp4Matrices } from './cpu-weights.js';
 
@@ -406,11 +407,17 @@ export class CpuBackend implements Backend {
     c.data.set(data);
   }
 
-  read(t: Tensor): Promise<Float32Array> {
+  read(t: Tensor, into?: Float32Array): Promise<Float32Array> {
     const data = tensor(t).data;
+    if (into) {
+      checkInto('cpu', data.length, into);
+      into.set(data);
+      return Promise.resolve(into);
+    }
     // A decode step's logits (804 KB on the 20b) copied into fresh memory often paid for faulting its
-    // pages in: 2.2-2.4 ms of a 55-60 ms step on a 2-core VM (bench/op-replay.ts). A recycled block
-    // (once the engine's event loop has let earlier copies be collected) skips that.
+    // pages in: 2.2-2.4 ms of a 55-60 ms step on a 2-core VM (bench/op-replay.ts). The engine's steps
+    // give `into` (the scheduler's recycled logits); for other callers a recycled block, once their
+    // earlier copies have been collected, skips that.
     const buffer = data.byteLength >= RECYCLE_MIN_BYTES ? this.addon.allocRecycled?.(data.byteLength) : null;
     if (!buffer) return Promise.resolve(data.slice());
     const copy = new Float32Array(buffer, 0, data.length);

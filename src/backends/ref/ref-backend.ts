@@ -14,6 +14,7 @@ import type {
   Weight,
   WeightUse,
 } from '../backend.js';
+import { checkInto } from '../backend.js';
 import { attention } from './attention.js';
 import { moe } from './moe.js';
 import * as ops from './ops.js';
@@ -60,8 +61,12 @@ export class RefBackend implements Backend {
     r.data.set(data);
   }
 
-  read(t: Tensor): Promise<Float32Array> {
-    return Promise.resolve(asRefTensor(t).data.slice());
+  read(t: Tensor, into?: Float32Array): Promise<Float32Array> {
+    const data = asRefTensor(t).data;
+    if (!into) return Promise.resolve(data.slice());
+    checkInto('ref', data.length, into);
+    into.set(data);
+    return Promise.resolve(into);
   }
 
   dispose(): void {

@@ -15,6 +15,7 @@ import type {
   Weight,
   WeightUse,
 } from '../backend.js';
+import { checkInto } from '../backend.js';
 import * as K from './kernels.js';
 import { groupsFor, Recorder, USAGE, type Binding } from './recorder.js';
 import { uploadWeight, WgWeight, type Uploader } from './weights.js';
@@ -201,11 +202,14 @@ export class WebGpuBackend implements Backend {
     if (data.length > 0) this.device.queue.writeBuffer(w.buffer, 0, data as Float32Array<ArrayBuffer>);
   }
 
-  async read(t: Tensor): Promise<Float32Array> {
+  async read(t: Tensor, into?: Float32Array): Promise<Float32Array> {
     const w = asTensor(t);
+    if (into) checkInto('webgpu', w.bytes / 4, into);
     const bytes = await this.rec.read(w.buffer, w.bytes);
     this.throwIfFailed();
-    return new Float32Array(bytes);
+    if (!into) return new Float32Array(bytes);
+    into.set(new Float32Array(bytes));
+    return into;
   }
 
   /** Waits for everything submitted so far (for benchmarks). */

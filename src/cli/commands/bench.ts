@@ -296,9 +296,12 @@ export const benchCommand: Command = {
         }
         const p1 = performance.now();
         const counts0 = moeCounts?.call(model.backend);
+        // each step's logits go into the last step's array, read by then, as the engine's scheduler recycles them
+        let logits: Float32Array | undefined;
         for (let i = 0; i < gen; i++) {
-          const out = await model.transformer.forward({ n: parallel, tokens, positions: new Int32Array(parallel).fill(prompt + i), slots: seqRows }, cache, seqRows);
+          const out = await model.transformer.forward({ n: parallel, tokens, positions: new Int32Array(parallel).fill(prompt + i), slots: seqRows }, cache, seqRows, undefined, logits);
           for (let s = 0; s < parallel; s++) tokens[s] = argmaxRow(out.subarray(s * V, (s + 1) * V));
+          logits = out;
         }
         const p2 = performance.now();
         const counts1 = moeCounts?.call(model.backend);
