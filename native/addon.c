@@ -585,8 +585,11 @@ static napi_value js_free_weights(napi_env env, napi_callback_info info) {
  * told to V8 at the next call. (Populating a fresh mapping in one mmap call took 1.1-1.3 ms, more than
  * the heap's 0.1 ms when it had room; huge pages beside a loaded model, 4 ms of compaction.)
  */
-#define RECYCLE_KEEP 128
-#define RECYCLE_KEEP_BYTES ((size_t)96 << 20)
+/* Small since the engine's decode steps write into the logits they gave back (Backend.read's `into`)
+   and take no block: blocks now come back far more often than they are asked for, and up to 96 MB of
+   them (the limit before) would be held for requests that seldom come. */
+#define RECYCLE_KEEP 16
+#define RECYCLE_KEEP_BYTES ((size_t)16 << 20)
 
 static struct {
   void *ptr;

@@ -19,7 +19,7 @@ interface Lent {
   back: Set<number>;
 }
 
-/** Logits arrays kept for reuse once every row is given back (a few row counts at most are in use). */
+/** Logits arrays kept for the next call once every row is given back. */
 const KEEP_FREE = 4;
 
 /**
@@ -92,6 +92,9 @@ export class BatchScheduler {
       this.stats.tokens += n;
       const into = rows.length > 0 ? this.takeFree(rows.length * this.model.config.vocabSize) : undefined;
       if (into) this.stats.reused++;
+      // Arrays given back since the last call serve this one or none: a decode step gives back the step
+      // before's, so a kept array is never more than one call old, and none is held once the sessions idle.
+      this.free.length = 0;
       const logits = await this.model.forward(batch, this.cache, Int32Array.from(rows), signal, into);
       if (rows.length > 0) this.lent.set(logits.buffer, { array: logits, rows: rows.length, back: new Set() });
       const vocab = rows.length > 0 ? logits.length / rows.length : 0;

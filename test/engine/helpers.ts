@@ -38,8 +38,8 @@ export class ScriptedModel implements ForwardModel {
   readonly history = new Map<number, number[]>();
   forwardCalls = 0;
   tokensSeen = 0;
-  /** The `into` arrays forward was handed (one entry per call: undefined where none). */
-  readonly intos: (Float32Array | undefined)[] = [];
+  /** Whether forward was handed an `into` array, per call (flags only: the load test's server runs this model). */
+  readonly handedInto: boolean[] = [];
 
   constructor(
     private readonly rounds: readonly (readonly number[])[],
@@ -62,7 +62,7 @@ export class ScriptedModel implements ForwardModel {
   async forward(batch: Batch, _cache: KvCache, logitRows: Int32Array, signal?: AbortSignal, into?: Float32Array): Promise<Float32Array> {
     this.forwardCalls++;
     this.tokensSeen += batch.n;
-    this.intos.push(into);
+    this.handedInto.push(into !== undefined);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (signal?.aborted) throw new AbortError();
     const V = this.config.vocabSize;

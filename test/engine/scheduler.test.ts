@@ -34,7 +34,7 @@ describe('batch scheduler logits reuse', () => {
     // a gives its row back, b still reads its own: the next call of two rows gets fresh memory
     const [a2, b2] = await Promise.all([scheduler.submit(0, [ANSWER[1]!], 1, true, undefined, a1), scheduler.submit(1, [ANSWER[1]!], 1, true)]);
     assert.ok(a2 && b2);
-    assert.equal(model.intos.at(-1), undefined);
+    assert.equal(model.handedInto.at(-1), false);
     assert.notEqual(a2.buffer, a1.buffer);
     assert.equal(argmax(b1), bBefore, 'the row b still holds is as it was');
     // b gives back its first row too: that array takes the next two-row call
@@ -60,7 +60,7 @@ describe('batch scheduler logits reuse', () => {
     assert.equal(events.map((e: ChatEvent) => (e.type === 'text' ? e.delta : '')).join(''), 'One two three four five six seven eight.');
     // only the prefill's last chunk allocates: each decode step (one per token but the last) writes into
     // the array the step before gave back, the first one into the prefill's
-    const handed = model.intos.filter((x) => x !== undefined).length;
+    const handed = model.handedInto.filter((x) => x).length;
     assert.equal(handed, done.usage.completionTokens - 1, `${handed} of ${model.forwardCalls} calls were handed an array`);
   });
 });
