@@ -2,11 +2,13 @@
 // JavaScript side (the ops are synchronous native calls), summed per op over --gen decode steps,
 // beside the bytes each op must read (weights; the KV cache for attention) and the GB/s that makes,
 // against the read bandwidth the machine gives (the probe of `gpt-oss bench`, best pass). The time
-// outside the ops is the JavaScript between them (the transformer's glue and the logits copy).
+// outside the ops is the JavaScript between them (the transformer's glue). `read` is the logits' copy out,
+// into one array for every step as the engine's scheduler recycles them (--fresh-logits: into a fresh
+// array each step, as before the scheduler did).
 // --phase prefill times the ops of the prompt's one forward pass instead (there the kernels are
 // compute-bound: the table's GB/s are of the weights read once, not a limit).
 // Usage: npx tsx bench/op-profile.ts --model DIR [--precision fast|exact] [--threads N]
-//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--phase decode|prefill] [--json]
+//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--phase decode|prefill] [--fresh-logits] [--json]
 import { parseArgs } from 'node:util';
 import type { AttentionParams, Batch, MoeParams } from '../src/backends/backend.js';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     gen: { type: 'string', default: '16' },
     phase: { type: 'string', default: 'decode' },
     json: { type: 'boolean', default: false },
+    'fresh-logits': { type: 'boolean', default: false },
   },
 });
 if (!values.model) throw new Error('--model DIR is required');
@@ -79,7 +82,7 @@ function attentionBytes(args: unknown[]): number {
 }
 
 let timing = false;
-for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add', 'gatherRows']) {
+for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add', 'gatherRows', 'read']) {
   const f = backend[op] as (...a: unknown[]) => unknown;
   backend[op] = (...a: unknown[]): unknown => {
     if (!timing) return f.apply(model.backend, a);
@@ -127,7 +130,7 @@ const d0 = performance.now();
 for (let i = 0; !prefillPhase && i < gen; i++) {
   const pos = prompt + 1 + i;
   const s0 = performance.now();
-  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0), undefined, logitsRow);
+  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0), undefined, values['fresh-logits'] ? undefined : logitsRow);
   stepMs.push(performance.now() - s0);
 }
 const steps = prefillPhase ? 1 : gen;

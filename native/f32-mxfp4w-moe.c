@@ -418,6 +418,28 @@ typedef struct {
   vecs_t out;
 } prep_ctx;
 
+/* A stage's context: what both stages share, then its items, inputs (mlp1's indexed by token, mlp2's by
+   assignment), shape and weights. */
+static stage_ctx stage_of(stage_ctx c, int stage, const item_t *items, const vecs_t *in, int K, int R,
+                          const uint8_t *blocks, const uint8_t *scales, const float *bias, float *outp) {
+  c.stage = stage;
+  c.items = items;
+  c.inf = in->f;
+  c.inq = in->q;
+  c.ind = in->d;
+  c.inhx = in->hx;
+  c.incx = in->cx;
+  c.inxt = in->xt;
+  c.in_per_assignment = stage == 2;
+  c.K = K;
+  c.R = R;
+  c.blocks = blocks;
+  c.scales = scales;
+  c.bias = bias;
+  c.outp = outp;
+  return c;
+}
+
 /* mlp1, swiglu and mlp2 in one parallel-for: the mlp1 items of every expert first, then the mlp2 ones.
    The thread that finishes an expert's last mlp1 item runs the swiglu of its assignments and marks it
    ready; an mlp2 item waits for its expert's mark. Items are handed out in order, so every mlp1 item
@@ -583,50 +605,18 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
      modes and pick; other calls take the pick. */
   int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
   int tune = fast_avx512 && n == 1 && go_cpu.prefetch == GO_PF_AUTO;
-  stage_ctx sc = {0};
-  sc.pf = tune ? go_pf_begin(&moe_pf) : go_pf_pick(&moe_pf, go_cpu.prefetch);
+  stage_ctx common = {0};
+  common.pf = tune ? go_pf_begin(&moe_pf) : go_pf_pick(&moe_pf, go_cpu.prefetch);
   double t0 = tune ? go_pf_now() : 0;
-  sc.a = a;
-  sc.pool = p;
-  sc.items = items;
-  sc.order = order;
-  sc.offs = offs;
-
-  /* mlp1: [2I rows, K = H] per expert, input indexed by token */
-  sc.stage = 1;
-  sc.inf = xin.f;
-  sc.inq = xin.q;
-  sc.ind = xin.d;
-  sc.inhx = xin.hx;
-  sc.incx = xin.cx;
-  sc.inxt = xin.xt;
-  sc.in_per_assignment = 0;
-  sc.K = H;
-  sc.R = 2 * I;
-  sc.blocks = a->b1;
-  sc.scales = a->s1;
-  sc.bias = a->bias1;
-  sc.outp = h1;
+  common.a = a;
+  common.pool = p;
+  common.order = order;
+  common.offs = offs;
+  /* mlp1: [2I rows, K = H] per expert, input indexed by token; mlp2: [H rows, K = I], by assignment */
   int count1 = make_items(items, offs, E, 2 * I, fast_avx512);
-
-  /* mlp2: [H rows, K = I] per expert, input indexed by assignment */
-  stage_ctx sc2 = sc;
-  sc2.stage = 2;
-  sc2.items = items + count1;
-  sc2.inf = actin.f;
-  sc2.inq = actin.q;
-  sc2.ind = actin.d;
-  sc2.inhx = actin.hx;
-  sc2.incx = actin.cx;
-  sc2.inxt = actin.xt;
-  sc2.in_per_assignment = 1;
-  sc2.K = I;
-  sc2.R = H;
-  sc2.blocks = a->b2;
-  sc2.scales = a->s2;
-  sc2.bias = a->bias2;
-  sc2.outp = y;
+  stage_ctx sc = stage_of(common, 1, items, &xin, H, 2 * I, a->b1, a->s1, a->bias1, h1);
   int count2 = make_items(items + count1, offs, E, H, fast_avx512);
+  stage_ctx sc2 = stage_of(common, 2, items + count1, &actin, I, H, a->b2, a->s2, a->bias2, y);
 
   swiglu_ctx wc = {a, h1, act, actin};
   for (int e = 0; e < E; e++) {
