@@ -11,6 +11,7 @@
         "native/q8-dense.c",
         "native/f32-mxfp4w-moe.c",
         "native/f32-mxfp4w-moe-q8.c",
+        "native/f32-mxfp4w-moe-act.c",
         "native/f32-sdpa-sinks-swa.c",
         "native/f32-small-ops.c",
         "native/weight-copy.c",

@@ -1063,6 +1063,39 @@ static napi_value js_prefetch_tuner_trial(napi_env env, napi_callback_info info)
   return arr;
 }
 
+/* moeActCheck({x, h, limit, alpha}) -> {splitDiffer, swigluDiffer, maxUlps} or null where the CPU has no
+   AVX-512 MoE kernels: the vectorized swiglu and activation split against the portable loops (a test's). */
+static napi_value js_moe_act_check(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "moeActCheck")) return NULL;
+  size_t K = 0, I2 = 0;
+  const float *x = arg_ta_len(&a, "x", napi_float32_array, 32, 0, &K);
+  const float *h = arg_ta_len(&a, "h", napi_float32_array, 2, 0, &I2);
+  double limit = arg_num(&a, "limit"), alpha = arg_num(&a, "alpha");
+  if (!a.failed && K % 32) fail(&a, "x", "must hold a multiple of 32 floats");
+  if (!a.failed && I2 % 2) fail(&a, "h", "must hold (gate, linear) pairs");
+  if (a.failed) return NULL;
+  int split = 0, swiglu = 0, ulps = 0;
+  int rc = go_moe_act_check(x, (int)K, h, (int)(I2 / 2), (float)limit, (float)alpha, &split, &swiglu, &ulps);
+  napi_value o, v;
+  if (rc == -1) {
+    napi_get_null(env, &o);
+    return o;
+  }
+  if (rc < 0) {
+    napi_throw_error(env, NULL, "moeActCheck: out of memory");
+    return NULL;
+  }
+  napi_create_object(env, &o);
+  napi_create_int32(env, split, &v);
+  napi_set_named_property(env, o, "splitDiffer", v);
+  napi_create_int32(env, swiglu, &v);
+  napi_set_named_property(env, o, "swigluDiffer", v);
+  napi_create_int32(env, ulps, &v);
+  napi_set_named_property(env, o, "maxUlps", v);
+  return o;
+}
+
 /* { dense: 'avx512-vnni', ... }: the level each kernel family runs at (dispatch.c). */
 static napi_value kernels_object(napi_env env) {
   napi_value o, v;
@@ -1116,6 +1149,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "poolThreads", js_pool_threads);
   set_fn(env, exports, "prefetchTuning", js_prefetch_tuning);
   set_fn(env, exports, "prefetchTunerTrial", js_prefetch_tuner_trial);
+  set_fn(env, exports, "moeActCheck", js_moe_act_check);
   set_fn(env, exports, "destroy", js_destroy_handle);
   set_fn(env, exports, "createKvCache", js_create_kv_cache);
   set_fn(env, exports, "kvCacheFill", js_kv_cache_fill);

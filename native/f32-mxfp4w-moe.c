@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "f32-mxfp4w-moe-act.h"
 #include "f32-mxfp4w-moe-q8.h"
 #include "kernels.h"
 #include "prefetch-tuner.h"
@@ -379,13 +380,14 @@ static void prepare(const vecs_t *v, size_t i, const float *x, int fast) {
   size_t qs = (size_t)moe_xq_stride(K);
   int8_t *q = v->q + i * 2 * qs;
   float *d = v->d + i * (K / 32);
+  if (go_kernels.moe_q8 >= GO_L_AVX512) {
+    moe_split_prep_avx512(q, d, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K), x, K);
+    if (v->xt) moe_transpose16(v->xt + i * 2 * (size_t)moe_xt_stride(K), q, K);
+    return;
+  }
   split_q8(q, d, x, K);
   memset(q + K, 0, qs - (size_t)K);
   memset(q + qs + K, 0, qs - (size_t)K);
-  if (go_kernels.moe_q8 >= GO_L_AVX512) {
-    moe_prep_derived(q, d, K, v->hx + i * moe_nbp(K), v->cx + i * moe_nbp(K));
-    if (v->xt) moe_transpose16(v->xt + i * 2 * (size_t)moe_xt_stride(K), q, K);
-  }
 }
 
 typedef struct {
@@ -402,14 +404,9 @@ static void swiglu_task(void *vctx, int asg, int thread) {
   int I = a->I;
   const float *h = c->h1 + (size_t)asg * 2 * I;
   float *o = c->act + (size_t)asg * I;
-  for (int i = 0; i < I; i++) {
-    /* clamps that keep NaN (fminf/fmaxf would drop it and hide a broken layer), as torch.clamp does */
-    float g = h[2 * i], l = h[2 * i + 1];
-    float glu = g > a->limit ? a->limit : g;
-    float lin = l > a->limit ? a->limit : l < -a->limit ? -a->limit : l;
-    float out_glu = glu * (1.0f / (1.0f + expf(-(a->alpha * glu))));
-    o[i] = out_glu * (lin + 1.0f);
-  }
+  if (go_kernels.moe_q8 >= GO_L_AVX512) moe_swiglu_avx512(o, h, I, a->limit, a->alpha);
+  else
+    for (int i = 0; i < I; i++) o[i] = moe_swiglu1(h[2 * i], h[2 * i + 1], a->limit, a->alpha);
   prepare(&c->out, (size_t)asg, o, a->fast);
 }
 
@@ -640,5 +637,39 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
       for (int c = 0; c < H; c++) o[c] += w * yr[c];
     }
   }
+  return 0;
+}
+
+/* For a test: the AVX-512 element-wise steps against the portable loops above. x (K floats) is split both
+   ways and the arrays that differ in any bit (q, d, hx, cx) are counted; h (2I floats) goes through both
+   swiglus, the outputs that differ counted and the largest difference in units in the last place kept
+   (NaN against NaN is the same; against a number, or a sign flip, 1 << 30). Returns -1 where the CPU lacks those kernels. */
+int go_moe_act_check(const float *x, int K, const float *h, int I, float limit, float alpha, int *split_differ,
+                     int *swiglu_differ, int *max_ulps) {
+  if (go_kernels.moe_q8 < GO_L_AVX512 || K % 32) return -1;
+  int nb = K / 32, nbp = moe_nbp(K);
+  size_t qs = (size_t)moe_xq_stride(K);
+  char *m = calloc(1, 2 * (2 * qs + (size_t)nb * 4 + 2 * (size_t)nbp * 4) + 2 * (size_t)I * 4);
+  if (!m) return -2;
+  int8_t *q1 = (int8_t *)m, *q2 = q1 + 2 * qs;
+  float *f = (float *)(q2 + 2 * qs), *d1 = f, *d2 = d1 + nb, *h1 = d2 + nb, *h2 = h1 + nbp, *c1 = h2 + nbp, *c2 = c1 + nbp;
+  float *o1 = c2 + nbp, *o2 = o1 + I;
+  split_q8(q1, d1, x, K);
+  moe_prep_derived(q1, d1, K, h1, c1);
+  moe_split_prep_avx512(q2, d2, h2, c2, x, K);
+  *split_differ = (memcmp(q1, q2, 2 * qs) != 0) + (memcmp(d1, d2, (size_t)nb * 4) != 0) +
+                  (memcmp(h1, h2, (size_t)nbp * 4) != 0) + (memcmp(c1, c2, (size_t)nbp * 4) != 0);
+  for (int i = 0; i < I; i++) o1[i] = moe_swiglu1(h[2 * i], h[2 * i + 1], limit, alpha);
+  moe_swiglu_avx512(o2, h, I, limit, alpha);
+  *swiglu_differ = 0, *max_ulps = 0;
+  for (int i = 0; i < I; i++) {
+    int32_t a, b;
+    memcpy(&a, &o1[i], 4), memcpy(&b, &o2[i], 4);
+    if (a == b || (isnan(o1[i]) && isnan(o2[i]))) continue;
+    ++*swiglu_differ;
+    int ulps = isnan(o1[i]) || isnan(o2[i]) || (a < 0) != (b < 0) ? 1 << 30 : abs(a - b);
+    if (ulps > *max_ulps) *max_ulps = ulps;
+  }
+  free(m);
   return 0;
 }

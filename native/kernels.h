@@ -64,6 +64,9 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a);
 /* Since the process started: MoE calls made and the experts they read (each expert with at least one
    token counts once per call): what a batched step reads depends on how its tokens route. */
 void go_moe_counts(double *calls, double *experts);
+/* a test's comparison of the MoE's AVX-512 element-wise steps with the portable ones (f32-mxfp4w-moe.c) */
+int go_moe_act_check(const float *x, int K, const float *h, int I, float limit, float alpha, int *split_differ,
+                     int *swiglu_differ, int *max_ulps);
 
 /* ---- attention with sinks and sliding window over a ring-indexed multi-slot KV cache ------------ */
 typedef struct {

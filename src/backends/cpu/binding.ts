@@ -166,6 +166,12 @@ export interface CpuAddon {
   prefetchTuning?(): PrefetchTuning[];
   /** A fresh tuner run on given timings (costs[3c + m]: call c's seconds per byte in l2, l1, none): the mode (0 l2, 1 l1, 2 none) of each call. */
   prefetchTunerTrial?(options: { costs: Float32Array }): Int32Array;
+  /** A test's check of the MoE's AVX-512 swiglu and activation split against the portable loops; null without them. */
+  moeActCheck?(options: { x: Float32Array; h: Float32Array; limit: number; alpha: number }): {
+    splitDiffer: number;
+    swigluDiffer: number;
+    maxUlps: number;
+  } | null;
   readonly physicalCores: number;
 
   createPool(threads: number): PoolHandle;
