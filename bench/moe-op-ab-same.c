@@ -24,6 +24,7 @@
 #include "../native/kernels.h"
 #include "../native/f32-mxfp4w-moe-q8.h"
 #include "bench-alloc.h"
+#include "synthetic-experts.h"
 
 int old_moe(pool_t *p, const moe_args *a);
 
@@ -39,37 +40,13 @@ static double now(void) {
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1, threads = argc > 2 ? atoi(argv[2]) : 1, steps = argc > 3 ? atoi(argv[3]) : 7;
   int E = argc > 4 ? atoi(argv[4]) : 32, layers = argc > 5 ? atoi(argv[5]) : 6;
-  int H = 2880, I = 2880, k = getenv("TOPK") ? atoi(getenv("TOPK")) : 4;
+  int H = 2880, k = getenv("TOPK") ? atoi(getenv("TOPK")) : 4;
   go_tables_init();
   if (go_dispatch_init(getenv("GPT_OSS_SIMD")) < 0) return fprintf(stderr, "bad GPT_OSS_SIMD\n"), 2;
-  size_t nb1 = (size_t)E * 2 * I * H / 2, ns1 = nb1 / 16, nb2 = (size_t)E * H * I / 2, ns2 = nb2 / 16;
-  size_t tot = nb1 + ns1 + nb2 + ns2;
-  moe_args *a = calloc(layers, sizeof *a);
   uint8_t **mem = calloc(layers, sizeof *mem);
-  for (int l = 0; l < layers; l++) {
-    uint8_t *c = mem[l] = huge_alloc(tot);
-    if (!c) return fprintf(stderr, "out of memory\n"), 1;
-    for (size_t i = 0; i < nb1 + ns1 + nb2 + ns2; i += 4) {
-      unsigned r = rnd();
-      memcpy(c + i, &r, 4);
-    }
-    /* scales 2^-9 .. 2^-2 as in trained experts */
-    for (size_t i = 0; i < ns1; i++) c[nb1 + i] = (uint8_t)(118 + rnd() % 8);
-    for (size_t i = 0; i < ns2; i++) c[nb1 + ns1 + nb2 + i] = (uint8_t)(118 + rnd() % 8);
-    moe_args *q = &a[l];
-    q->n = n, q->H = H, q->I = I, q->E = E, q->k = k, q->limit = 7, q->alpha = 1.702f, q->fast = 1;
-    float *gate = malloc((size_t)E * H * 4), *gb = calloc(E, 4), *b1 = malloc((size_t)E * 2 * I * 4), *b2 = malloc((size_t)E * H * 4);
-    for (size_t i = 0; i < (size_t)E * H; i++) gate[i] = (float)rnd() / (1 << 24) - 0.5f;
-    for (size_t i = 0; i < (size_t)E * 2 * I; i++) b1[i] = (float)rnd() / (1 << 24) - 0.5f;
-    for (size_t i = 0; i < (size_t)E * H; i++) b2[i] = (float)rnd() / (1 << 24) - 0.5f;
-    q->gate = gate, q->gate_dtype = GO_DT_F32, q->gate_bias = gb, q->bias1 = b1, q->bias2 = b2;
-    q->b1 = c, q->s1 = c + nb1, q->b2 = c + nb1 + ns1, q->s2 = c + nb1 + ns1 + nb2;
-    if (getenv("TILED")) { /* the layout `--experts copy` gives the fast AVX-512 path */
-      moe_tile16(c, (size_t)E * 2 * I, H);
-      moe_tile16(c + nb1 + ns1, (size_t)E * H, I);
-      q->tiled = 3;
-    }
-  }
+  size_t tot = 0;
+  moe_args *a = mem ? synthetic_experts(layers, n, E, k, mem, &tot) : NULL;
+  if (!a) return fprintf(stderr, "out of memory\n"), 1;
   float *x = malloc((size_t)n * H * 4), *out = malloc((size_t)n * H * 4);
   pool_t *p = pool_create(threads);
   if (threads == 1 && !getenv("WALL")) clock_id = CLOCK_THREAD_CPUTIME_ID;
