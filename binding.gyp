@@ -15,6 +15,7 @@
         "native/f32-sdpa-sinks-swa.c",
         "native/f32-small-ops.c",
         "native/weight-copy.c",
+        "native/preempt-probe.c",
         "native/prefetch-tuner.c"
       ],
       "defines": ["NAPI_VERSION=8"],

@@ -4,7 +4,9 @@
 // against the read bandwidth the machine gives (the probe of `gpt-oss bench`, best pass). The time
 // outside the ops is the JavaScript between them (the transformer's glue). `read` is the logits' copy out,
 // into one array for every step as the engine's scheduler recycles them (--fresh-logits: into a fresh
-// array each step, as before the scheduler did).
+// array each step, as before the scheduler did). `stalled` is the time a step spends in an op's calls
+// beyond twice that op's median call (a thread stopped by the host, or memory stalled); after the steps
+// the host-preemption probe of `gpt-oss bench` runs for a second.
 // --phase prefill times the ops of the prompt's one forward pass instead (there the kernels are
 // compute-bound: the table's GB/s are of the weights read once, not a limit).
 // Usage: npx tsx bench/op-profile.ts --model DIR [--precision fast|exact] [--threads N]
@@ -48,6 +50,7 @@ interface Row {
   ms: number;
   bytes: number;
   calls: number;
+  each: number[];
 }
 const totals = new Map<string, Row>();
 const backend = model.backend as unknown as Record<string, unknown>;
@@ -97,7 +100,8 @@ for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add
       bytes = denseBytes(a[2]);
     } else if (op === 'moe') bytes = moeBytes(a);
     else if (op === 'attention') bytes = attentionBytes(a);
-    const row = totals.get(key) ?? { ms: 0, bytes: 0, calls: 0 };
+    const row = totals.get(key) ?? { ms: 0, bytes: 0, calls: 0, each: [] };
+    row.each.push(ms);
     row.ms += ms;
     row.bytes += bytes;
     row.calls++;
@@ -139,22 +143,33 @@ const total = prefillPhase ? stepMs[0]! : (performance.now() - d0) / steps;
 
 const probe = model.backend instanceof CpuBackend ? model.backend.measureReadBandwidth() : null;
 const readGBs = probe ? Math.max(...probe.decodeLike) : 0;
+const preempted = model.backend instanceof CpuBackend ? model.backend.measurePreemption(1000) : null;
+
+/** Time in calls that took over twice the op's median call, beyond that: where a thread was stopped (or the host's memory stalled). */
+function stalledMs(each: number[]): number {
+  const sorted = [...each].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1]!;
+  return each.reduce((sum, ms) => sum + Math.max(0, ms - 2 * median), 0);
+}
 
 let ops = 0;
 let opBytes = 0;
-const rows: { op: string; calls: number; ms: number; mb: number; gbs: number | null; ofRead: number | null }[] = [];
+let stalls = 0;
+const rows: { op: string; calls: number; ms: number; mb: number; gbs: number | null; ofRead: number | null; stalledMs: number }[] = [];
 for (const [k, v] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
   const ms = v.ms / steps;
   const bytes = v.bytes / steps;
   ops += ms;
   opBytes += bytes;
   const gbs = bytes > 0 ? bytes / 1e6 / ms : null;
-  rows.push({ op: k, calls: v.calls / steps, ms, mb: bytes / 1e6, gbs, ofRead: gbs !== null && readGBs > 0 ? gbs / readGBs : null });
+  const stalled = stalledMs(v.each) / steps;
+  stalls += stalled;
+  rows.push({ op: k, calls: v.calls / steps, ms, mb: bytes / 1e6, gbs, ofRead: gbs !== null && readGBs > 0 ? gbs / readGBs : null, stalledMs: stalled });
 }
 const threads = model.backend instanceof CpuBackend ? model.backend.threads : 0;
 const experts = model.backend instanceof CpuBackend ? model.backend.experts : '';
 if (values.json) {
-  console.log(JSON.stringify({ threads, experts, steps, step_ms: total, ops_ms: ops, outside_ms: total - ops, bytes: opBytes, read_gbs: readGBs, step_times_ms: stepMs, rows }));
+  console.log(JSON.stringify({ threads, experts, steps, step_ms: total, ops_ms: ops, outside_ms: total - ops, stalled_ms: stalls, bytes: opBytes, read_gbs: readGBs, preempted, step_times_ms: stepMs, rows }));
 } else {
   const f = (x: number | null, d: number): string => (x === null ? '-' : x.toFixed(d));
   console.log(
@@ -162,17 +177,23 @@ if (values.json) {
       ? `threads ${threads}, experts ${experts}, one prefill of ${prompt} tokens (ms per prefill); read probe ${readGBs.toFixed(1)} GB/s (best of 8)`
       : `threads ${threads}, experts ${experts}, ${steps} decode steps after a ${prompt}-token prompt; read probe ${readGBs.toFixed(1)} GB/s (best of 8)`,
   );
-  console.log(`${'op'.padEnd(34)} ${'calls'.padStart(5)} ${'ms/step'.padStart(8)} ${'MB/step'.padStart(8)} ${'GB/s'.padStart(6)} ${'of read'.padStart(7)}`);
+  console.log(`${'op'.padEnd(34)} ${'calls'.padStart(5)} ${'ms/step'.padStart(8)} ${'MB/step'.padStart(8)} ${'GB/s'.padStart(6)} ${'of read'.padStart(7)} ${'stalled'.padStart(7)}`);
   for (const r of rows) {
-    console.log(`${r.op.padEnd(34)} ${r.calls.toFixed(0).padStart(5)} ${r.ms.toFixed(2).padStart(8)} ${f(r.mb, 1).padStart(8)} ${f(r.gbs, 1).padStart(6)} ${f(r.ofRead, 2).padStart(7)}`);
+    console.log(`${r.op.padEnd(34)} ${r.calls.toFixed(0).padStart(5)} ${r.ms.toFixed(2).padStart(8)} ${f(r.mb, 1).padStart(8)} ${f(r.gbs, 1).padStart(6)} ${f(r.ofRead, 2).padStart(7)} ${r.stalledMs.toFixed(2).padStart(7)}`);
   }
-  console.log(`${'ops'.padEnd(34)} ${''.padStart(5)} ${ops.toFixed(2).padStart(8)} ${(opBytes / 1e6).toFixed(1).padStart(8)} ${(opBytes / 1e6 / ops).toFixed(1).padStart(6)}`);
+  console.log(`${'ops'.padEnd(34)} ${''.padStart(5)} ${ops.toFixed(2).padStart(8)} ${(opBytes / 1e6).toFixed(1).padStart(8)} ${(opBytes / 1e6 / ops).toFixed(1).padStart(6)} ${''.padStart(7)} ${stalls.toFixed(2).padStart(7)}`);
   console.log(`${'outside the ops (JS glue)'.padEnd(34)} ${''.padStart(5)} ${(total - ops).toFixed(2).padStart(8)}`);
   const sorted = [...stepMs].sort((a, b) => a - b);
   if (prefillPhase) console.log(`${'prefill'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${((prompt * 1000) / total).toFixed(2)} tok/s)`);
   else {
     console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
     console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
+  }
+  console.log('stalled: ms a step in calls slower than twice their op\'s median call, beyond twice that median');
+  if (preempted) {
+    console.log(
+      `host preemption: ${(preempted.fraction * 100).toFixed(2)} % of the threads' time while all ${preempted.perThread.length} spun for 1 s after the steps (longest stop ${preempted.largestGapMs.toFixed(1)} ms)`,
+    );
   }
 }
 model.dispose();

@@ -977,6 +977,24 @@ static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* preemptionProbe({pool, ms}) -> Float64Array of 3 x threads: each thread's seconds spun, seconds lost
+ * in gaps over 50 us, largest gap (go_preemption_probe) */
+static napi_value js_preemption_probe(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_opts(env, info, &a, "preemptionProbe")) return NULL;
+  pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
+  double ms = arg_num(&a, "ms");
+  if (!a.failed && !(ms >= 1 && ms <= 60000)) fail(&a, "ms", "must be in [1, 60000]");
+  if (a.failed) return NULL;
+  int n = pool_threads(p);
+  napi_value ab, arr;
+  double *out;
+  napi_create_arraybuffer(env, (size_t)n * 3 * sizeof(double), (void **)&out, &ab);
+  go_preemption_probe(p, ms / 1000, 50e-6, out);
+  napi_create_typedarray(env, napi_float64_array, (size_t)n * 3, ab, 0, &arr);
+  return arr;
+}
+
 /* moeCounts() -> Float64Array [calls, experts read] since the process started (go_moe_counts) */
 static napi_value js_moe_counts(napi_env env, napi_callback_info info) {
   (void)info;
@@ -1173,6 +1191,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_fn(env, exports, "add", js_add);
   set_fn(env, exports, "triad", js_triad);
   set_fn(env, exports, "readBandwidth", js_read_bandwidth);
+  set_fn(env, exports, "preemptionProbe", js_preemption_probe);
   set_fn(env, exports, "moeCounts", js_moe_counts);
   return exports;
 }

@@ -99,5 +99,8 @@ double go_triad(pool_t *p, size_t bytes, int reps);
  * loads as the decode kernels read their weights; else a plain malloc buffer summed by a scalar loop
  * (the STREAM-like check). Returns 0 on success, -1 when the memory cannot be had. */
 int go_read_bandwidth(pool_t *p, size_t bytes, int passes, int huge, double *gbs);
+/* Every pool thread reads the clock in a loop for `seconds`; out[3t..3t+2] for thread task t: seconds
+ * spun, seconds lost in gaps longer than `gap_s` (the thread did not run: preempted), the largest gap. */
+void go_preemption_probe(pool_t *p, double seconds, double gap_s, double *out);
 
 #endif

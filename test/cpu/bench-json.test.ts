@@ -54,6 +54,11 @@ describe('gpt-oss bench --json', () => {
     assert.match(r.stderr, /STREAM-like read\s+[\d.]+ GB\/s \(plain C loop on the same pages, passes interleaved with the probe's, best of 8\)/);
     assert.match(r.stderr, /on 4 KiB pages\s+[\d.]+ GB\/s \(the same loop over plain memory, best of 8;/);
     assert.match(r.stderr, /tok\/s per sequence, [\d.]+ tok\/s over 3 sequences/);
+    // the host's share of the threads' time while they all spun for a second
+    const lost = j.preempted_fraction as number;
+    assert.ok(typeof lost === 'number' && lost >= 0 && lost < 1, `preempted_fraction ${String(lost)}`);
+    assert.ok(typeof j.preempted_max_gap_ms === 'number' && j.preempted_max_gap_ms >= 0, `preempted_max_gap_ms ${String(j.preempted_max_gap_ms)}`);
+    assert.match(r.stderr, /host preemption\s+[\d.]+ % of the threads' time taken while all \d+ spun for 1 s \(per thread [\d.]+ %/);
     const phases = j.load_phases as Record<string, number>;
     assert.equal(phases.copy_bytes, 0, 'experts map copies nothing');
   });

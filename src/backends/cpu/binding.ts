@@ -243,6 +243,8 @@ export interface CpuAddon {
   triad(options: { pool: PoolHandle; bytes: number; reps: number }): number;
   /** GB/s of 2 x `passes` passes reading `bytes` with every thread, alternately vector loads (as the decode reads; even indices) and a STREAM-like plain C loop (odd); `huge` 1 a 2 MiB-page buffer, 0 plain memory. */
   readBandwidth?(options: { pool: PoolHandle; bytes: number; passes: number; huge: number }): Float64Array;
+  /** Every thread reads the clock in a loop for `ms`: per thread [seconds spun, seconds lost in gaps over 50 us (preempted), largest gap in seconds]. */
+  preemptionProbe?(options: { pool: PoolHandle; ms: number }): Float64Array;
   /** [MoE calls, experts they read] since the process started (an expert with any token counts once per call). */
   moeCounts?(): Float64Array;
 }

@@ -47,6 +47,14 @@ export class CpuKvCache implements KvCache {
  * the MXFP4 expert products and a 16-bit KV cache, and (unless `denseWeights: 'in-place'`) the
  * dense matrices converted to 8 bits at load.
  */
+/** What `measurePreemption` found: the share of the threads' time lost, per thread, and the longest stop. */
+export interface PreemptionProbe {
+  fraction: number;
+  perThread: number[];
+  largestGapMs: number;
+  seconds: number;
+}
+
 export class CpuBackend implements Backend {
   /** experts copied after the load: bytes per slice, rounded down to whole rows (about 30 ms of copying on the 20b's hosts); tests make it small. */
   static copySliceBytes = 32 << 20;
@@ -130,6 +138,30 @@ export class CpuBackend implements Backend {
   /** This machine's memory bandwidth (STREAM triad over `bytes`, best of `reps`), GB/s. */
   measureBandwidth(bytes = 1 << 30, reps = 5): number {
     return this.addon.triad({ pool: this.p, bytes, reps });
+  }
+
+  /**
+   * The share of its threads' time the host took while every thread was busy for `ms`: each thread
+   * reads the clock in a loop and counts the gaps over 50 us, when it was not running. A parallel-for
+   * waits for a preempted thread, so a decode with every core busy loses about this share or more
+   * (on the 2-vCPU hosts of this project the hypervisor shows no steal time; BENCHMARKS.md, issue 13).
+   * Null without the addon's probe.
+   */
+  measurePreemption(ms = 1000): PreemptionProbe | null {
+    const probe = this.addon.preemptionProbe;
+    if (!probe) return null;
+    const out = probe({ pool: this.p, ms });
+    let spun = 0;
+    let lost = 0;
+    let largest = 0;
+    const perThread: number[] = [];
+    for (let t = 0; t < out.length / 3; t++) {
+      spun += out[3 * t]!;
+      lost += out[3 * t + 1]!;
+      largest = Math.max(largest, out[3 * t + 2]!);
+      perThread.push(out[3 * t]! > 0 ? out[3 * t + 1]! / out[3 * t]! : 0);
+    }
+    return { fraction: spun > 0 ? lost / spun : 0, perThread, largestGapMs: largest * 1000, seconds: ms / 1000 };
   }
 
   /**

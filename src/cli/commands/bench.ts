@@ -73,6 +73,9 @@ export interface BenchResult {
   read_bandwidth_gb_s: number | null;
   read_bandwidth_median_gb_s: number | null;
   read_bandwidth_min_gb_s: number | null;
+  /** Share of the threads' time the host took while all of them spun for a second (gaps over 50 us), and the longest gap. */
+  preempted_fraction: number | null;
+  preempted_max_gap_ms: number | null;
   /** the STREAM-like read test's best pass on the probe's pages (passes interleaved with the probe's), and |read - stream| / read */
   stream_read_gb_s: number | null;
   probes_differ: number | null;
@@ -328,6 +331,8 @@ export const benchCommand: Command = {
       const read = reads ? summarize(reads.decodeLike) : null;
       const stream = reads ? summarize(reads.streamLike) : null;
       const plainPages = reads ? summarize(reads.streamPlainPages) : null;
+      // what the host took from our threads in the same minutes (a parallel-for waits for a preempted thread)
+      const preempted = (model.backend as { measurePreemption?: (ms?: number) => PreemptionProbe | null }).measurePreemption?.call(model.backend, 1000) ?? null;
       // the decode limit counts the read bandwidth where it was measured (a decode step only reads)
       const bandwidth = read ? read.best : triad;
       // backends without the choice read the experts where the checkpoint left them
@@ -365,6 +370,8 @@ export const benchCommand: Command = {
         stream_read_gb_s: stream ? round(stream.best, 2) : null,
         probes_differ: read && stream ? round(Math.abs(read.best - stream.best) / read.best, 3) : null,
         stream_read_plain_pages_gb_s: plainPages ? round(plainPages.best, 2) : null,
+        preempted_fraction: preempted ? round(preempted.fraction, 4) : null,
+        preempted_max_gap_ms: preempted ? round(preempted.largestGapMs, 2) : null,
         decode_bytes_per_token: Math.round(bytesPerToken),
         decode_limit_tok_s: round(limit, 3),
         decode_fraction_of_limit: round(median(decodes) / limit, 3),
@@ -395,6 +402,15 @@ export const benchCommand: Command = {
               ['read bandwidth', `${read.best.toFixed(1)} GB/s (2 MiB pages, all threads, best of ${read.count}; median ${read.median.toFixed(1)}, min ${read.min.toFixed(1)})`],
               ['STREAM-like read', `${stream.best.toFixed(1)} GB/s (plain C loop on the same pages, passes interleaved with the probe's, best of ${stream.count}): ${((result.probes_differ ?? 0) * 100).toFixed(1)} % from the read probe${(result.probes_differ ?? 0) > 0.1 ? ' (over 10 %: the probe is not steady on this host now)' : ''}`],
               ['on 4 KiB pages', `${plainPages.best.toFixed(1)} GB/s (the same loop over plain memory, best of ${plainPages.count}; the copied weights lie on 2 MiB pages)`],
+            ] as [string, string][])
+          : []),
+        ...(preempted
+          ? ([
+              [
+                'host preemption',
+                `${(preempted.fraction * 100).toFixed(2)} % of the threads' time taken while all ${preempted.perThread.length} spun for ${preempted.seconds} s ` +
+                  `(per thread ${preempted.perThread.map((f) => `${(f * 100).toFixed(2)} %`).join(', ')}; longest stop ${preempted.largestGapMs.toFixed(1)} ms): a parallel-for waits for a stopped thread`,
+              ],
             ] as [string, string][])
           : []),
         ['bytes per decode step', `${(bytesPerToken / 1e9).toFixed(2)} GB`],
@@ -469,6 +485,14 @@ async function runUnderMemoryLimit(argv: readonly string[], limit: number, json:
   } finally {
     cgroup.remove();
   }
+}
+
+/** The cpu backend's measurePreemption: share of the threads' time lost to the host, per thread, longest stop. */
+interface PreemptionProbe {
+  fraction: number;
+  perThread: number[];
+  largestGapMs: number;
+  seconds: number;
 }
 
 interface ReadProbe {
