@@ -10,7 +10,9 @@
 // --phase prefill times the ops of the prompt's one forward pass instead (there the kernels are
 // compute-bound: the table's GB/s are of the weights read once, not a limit).
 // Usage: npx tsx bench/op-profile.ts --model DIR [--precision fast|exact] [--threads N]
-//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--phase decode|prefill] [--fresh-logits] [--json]
+//          [--experts map|copy|auto] [--prompt 64] [--gen 16] [--phase decode|prefill] [--parallel N] [--fresh-logits] [--json]
+// --parallel N decodes N sequences together (a batch of N tokens a step, as `gpt-oss bench --parallel N`);
+// the MoE's bytes are those of the distinct experts its tokens chose.
 import { parseArgs } from 'node:util';
 import type { AttentionParams, Batch, MoeParams } from '../src/backends/backend.js';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend.js';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     phase: { type: 'string', default: 'decode' },
     json: { type: 'boolean', default: false },
     'fresh-logits': { type: 'boolean', default: false },
+    parallel: { type: 'string', default: '1' },
   },
 });
 if (!values.model) throw new Error('--model DIR is required');
@@ -43,6 +46,8 @@ const model = await loadModel(values.model, {
 // under auto the experts are copied after the load: profile the model as it runs once that is done
 await model.backend.expertsReady?.();
 const prompt = Number(values.prompt);
+const parallel = Number(values.parallel);
+if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a positive integer, got '${values.parallel}'`);
 const gen = Number(values.gen);
 const cfg = model.config;
 
@@ -62,14 +67,13 @@ function denseBytes(w: unknown): number {
   return w.store.q8 ? w.store.q8.length : w.store.bytes.length;
 }
 
-/** A decode step's MoE reads the router and k experts' mlp1 and mlp2 rows (blocks and scales), per distinct expert. */
-function moeBytes(args: unknown[]): number {
+/** A decode step's MoE reads the router and, per distinct expert its tokens chose (the backend's count), that expert's mlp1 and mlp2 rows (blocks and scales). */
+function moeBytes(args: unknown[], experts: number): number {
   const w = args[2] as { gate: CpuWeight; mlp1: CpuWeight; mlp2: CpuWeight };
   const p = args[3] as MoeParams;
-  const rows = (args[1] as { rows: number }).rows;
   const per = (x: CpuWeight): number => (x.store.kind === 'mxfp4' ? (x.store.blocks.length + x.store.scales.length) / p.numExperts : 0);
   const gate = w.gate.store.kind === 'dense' ? w.gate.store.bytes.length : 0;
-  return gate + Math.min(p.numExperts, rows * p.expertsPerToken) * (per(w.mlp1) + per(w.mlp2));
+  return gate + experts * (per(w.mlp1) + per(w.mlp2));
 }
 
 /** Keys and values read: every cached position up to the token's (the window's on sliding layers). */
@@ -89,16 +93,18 @@ for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add
   const f = backend[op] as (...a: unknown[]) => unknown;
   backend[op] = (...a: unknown[]): unknown => {
     if (!timing) return f.apply(model.backend, a);
+    const counts0 = op === 'moe' ? (model.backend as CpuBackend).moeCounts() : null;
     const t0 = performance.now();
     const r = f.apply(model.backend, a);
     const ms = performance.now() - t0;
+    const counts1 = op === 'moe' ? (model.backend as CpuBackend).moeCounts() : null;
     let key: string = op;
     let bytes = 0;
     if (op === 'matmul') {
       const shape = (a[2] as { shape: number[] }).shape;
       key = shape[0] === cfg.vocabSize ? `matmul ${shape.join('x')} (unembedding)` : `matmul ${shape.join('x')}`;
       bytes = denseBytes(a[2]);
-    } else if (op === 'moe') bytes = moeBytes(a);
+    } else if (op === 'moe') bytes = moeBytes(a, counts0 && counts1 ? counts1.experts - counts0.experts : 0);
     else if (op === 'attention') bytes = attentionBytes(a);
     const row = totals.get(key) ?? { ms: 0, bytes: 0, calls: 0, each: [] };
     row.each.push(ms);
@@ -109,32 +115,39 @@ for (const op of ['embed', 'rmsNorm', 'matmul', 'rope', 'attention', 'moe', 'add
     return r;
   };
 }
-const cache = model.transformer.createKvCache({ slots: 1, capacity: prompt + gen + 1 });
+const cache = model.transformer.createKvCache({ slots: parallel, capacity: prompt + gen + 1 });
 const ids = Int32Array.from({ length: prompt }, (_, i) => (i * 7919) % 1000);
 const stepMs: number[] = [];
-const prefill = async (): Promise<void> => {
-  await model.transformer.forward({ n: prompt, tokens: ids, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt) }, cache, Int32Array.of(prompt - 1));
+/** The prompt into every slot (the measured prefill is slot 0's). */
+const prefill = async (slot: number): Promise<void> => {
+  await model.transformer.forward({ n: prompt, tokens: ids, positions: Int32Array.from({ length: prompt }, (_, i) => i), slots: new Int32Array(prompt).fill(slot) }, cache, Int32Array.of(prompt - 1));
 };
 if (prefillPhase) {
   // one unmeasured prefill first (first touches of its buffers); the measured one rewrites the same cache rows
-  await prefill();
+  await prefill(0);
   timing = true;
 }
 const t0 = performance.now();
-await prefill();
+await prefill(0);
 if (prefillPhase) stepMs.push(performance.now() - t0);
 else {
+  for (let s = 1; s < parallel; s++) await prefill(s);
   // one unmeasured decode step: first touches of the decode paths' buffers
-  await model.transformer.forward({ n: 1, tokens: Int32Array.of(99), positions: Int32Array.of(prompt), slots: Int32Array.of(0) }, cache, Int32Array.of(0));
+  await decodeStep(prompt, 99);
   timing = true;
 }
+/** One decode step of every sequence together: a batch of `parallel` tokens, one per slot, each slot's logits. */
+async function decodeStep(pos: number, token: number, into?: Float32Array): Promise<void> {
+  const seq = Int32Array.from({ length: parallel }, (_, s) => s);
+  const tokens = Int32Array.from({ length: parallel }, (_, s) => token + 7 * s);
+  await model.transformer.forward({ n: parallel, tokens, positions: new Int32Array(parallel).fill(pos), slots: seq }, cache, seq, undefined, into);
+}
 // one logits array for every step, as the engine's scheduler recycles them
-const logitsRow = new Float32Array(cfg.vocabSize);
+const logitsRows = new Float32Array(parallel * cfg.vocabSize);
 const d0 = performance.now();
 for (let i = 0; !prefillPhase && i < gen; i++) {
-  const pos = prompt + 1 + i;
   const s0 = performance.now();
-  await model.transformer.forward({ n: 1, tokens: Int32Array.of(100 + i), positions: Int32Array.of(pos), slots: Int32Array.of(0) }, cache, Int32Array.of(0), undefined, values['fresh-logits'] ? undefined : logitsRow);
+  await decodeStep(prompt + 1 + i, 100 + i, values['fresh-logits'] ? undefined : logitsRows);
   stepMs.push(performance.now() - s0);
 }
 const steps = prefillPhase ? 1 : gen;
@@ -175,7 +188,7 @@ if (values.json) {
   console.log(
     prefillPhase
       ? `threads ${threads}, experts ${experts}, one prefill of ${prompt} tokens (ms per prefill); read probe ${readGBs.toFixed(1)} GB/s (best of 8)`
-      : `threads ${threads}, experts ${experts}, ${steps} decode steps after a ${prompt}-token prompt; read probe ${readGBs.toFixed(1)} GB/s (best of 8)`,
+      : `threads ${threads}, experts ${experts}, ${steps} decode steps${parallel > 1 ? ` of ${parallel} sequences together` : ''} after a ${prompt}-token prompt; read probe ${readGBs.toFixed(1)} GB/s (best of 8)`,
   );
   console.log(`${'op'.padEnd(34)} ${'calls'.padStart(5)} ${'ms/step'.padStart(8)} ${'MB/step'.padStart(8)} ${'GB/s'.padStart(6)} ${'of read'.padStart(7)} ${'stalled'.padStart(7)}`);
   for (const r of rows) {
@@ -187,7 +200,7 @@ if (values.json) {
   if (prefillPhase) console.log(`${'prefill'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${((prompt * 1000) / total).toFixed(2)} tok/s)`);
   else {
     console.log(`steps (ms): first ${stepMs[0]!.toFixed(1)}, fastest ${sorted[0]!.toFixed(1)}, median ${sorted[sorted.length >> 1]!.toFixed(1)}, slowest ${sorted[sorted.length - 1]!.toFixed(1)}`);
-    console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${(1000 / total).toFixed(2)} tok/s; the read limit ${(readGBs * 1000 / (opBytes / 1e6)).toFixed(2)} tok/s)`);
+    console.log(`${'step'.padEnd(34)} ${''.padStart(5)} ${total.toFixed(2).padStart(8)} ms (${((1000 * parallel) / total).toFixed(2)} tok/s${parallel > 1 ? ' over the sequences' : ''}; the read limit ${((readGBs * 1000 * parallel) / (opBytes / 1e6)).toFixed(2)} tok/s)`);
   }
   console.log('stalled: ms a step in calls slower than twice their op\'s median call, beyond twice that median');
   if (preempted) {
