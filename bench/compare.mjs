@@ -298,6 +298,8 @@ function runOursNative(shape) {
       afterLoadS: j.experts_after_load?.s,
       readGbs: j.read_bandwidth_gb_s,
       streamGbs: j.stream_read_gb_s,
+      // the host's share of our threads' time right after the runs (null from a bench without the probe)
+      preempted: j.preempted_fraction ?? null,
       bytesPerToken: j.decode_bytes_per_token,
       limit: j.decode_limit_tok_s,
       experts: j.experts,
@@ -394,6 +396,7 @@ function compareNative() {
       decode_limit_tok_s: limit,
       ours_fraction_of_limit: median(a.decode) / limit,
       llama_fraction_of_limit: median(b.decode) / limit,
+      host_preempted_fractions: probes.map((p) => p.preempted),
     };
   });
   printNativeTable(rows, { started, shape, rounds, orders, build: info.llama.build, experts: info.ours[threads[0]][0].experts });
@@ -425,6 +428,9 @@ function printNativeTable(rows, m) {
     '',
     'Every run (tok/s):',
     ...rows.map((r) => `  ${r.threads} thread(s): decode ours ${runs(r.ours_decode_runs)}; llama ${runs(r.llama_decode_runs)}; prefill ours ${runs(r.ours_prefill_runs)}; llama ${runs(r.llama_prefill_runs)}`),
+    '',
+    'Host preemption after each of our rounds (share of the threads\' time the host took while they all spun for 1 s; a parallel-for waits for a stopped thread):',
+    ...rows.map((r) => `  ${r.threads} thread(s): ${r.host_preempted_fractions.map((x) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)} %`)).join(' / ')}`),
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
 }
