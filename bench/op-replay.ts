@@ -5,9 +5,10 @@
 // does), then each op alone, repeated, the median of --repeat calls. The difference for the small ops
 // (norms, adds, rope, attention at short context) is what running them cold costs per step; for the
 // big ones the warm figure reads weights that now sit in the cache, so it is their compute bound only
-// where they fit (the 512-row matmuls do, the MoE does not). The whole forward step beside its calls
-// replayed back to back shows what the transformer's JavaScript between the ops and its copy of the
-// logits cost. Replaying an add or an attention call changes the activations and rewrites a KV row: the
+// where they fit (the 512-row matmuls do, the MoE does not). Whole forward steps (logits into a recycled
+// array, as bench and the engine take them), each alternated with its calls replayed back to back, show
+// what the transformer's JavaScript between the ops costs; the copy of the logits into fresh memory is
+// timed on its own. Replaying an add or an attention call changes the activations and rewrites a KV row: the
 // timings hold, the values are not used.
 // Usage: npx tsx bench/op-replay.ts --model DIR [--threads N] [--prompt 64] [--repeat 20] [--json]
 import { parseArgs } from 'node:util';
@@ -61,12 +62,20 @@ await model.transformer.forward(at(prompt), cache, Int32Array.of(0));
 recording = true;
 await model.transformer.forward(at(prompt + 1), cache, Int32Array.of(0));
 recording = false;
-// whole forward steps, no timer between the ops (the same position: the cache row is rewritten)
+// whole forward steps, no timer between the ops (the same position: the cache row is rewritten), their
+// logits into one recycled array as bench and the engine do; each beside the step's calls replayed back
+// to back, alternated, so both see the same minutes of a host whose bandwidth drifts
 const stepMs: number[] = [];
-for (let i = 0; i < 7; i++) {
+const bareMs: number[] = [];
+const into = new Float32Array(model.config.vocabSize);
+for (let i = 0; i < 9; i++) {
   const t0 = performance.now();
-  await model.transformer.forward(at(prompt + 1), cache, Int32Array.of(0));
-  stepMs.push(performance.now() - t0);
+  await model.transformer.forward(at(prompt + 1), cache, Int32Array.of(0), undefined, into);
+  const t1 = performance.now();
+  for (const c of calls) c.run();
+  const t2 = performance.now();
+  stepMs.push(t1 - t0);
+  bareMs.push(t2 - t1);
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -80,19 +89,14 @@ for (let i = 0; i < 10; i++) {
   await model.backend.read(logitsTensor);
   readMs.push(performance.now() - t0);
 }
-// in sequence: the step's calls in order, 5 times, each op's median over the passes; and the same
-// calls back to back with no timer between them (the step without the transformer's JavaScript)
+// in sequence: the step's calls in order, 5 times, each op's median over the passes
 const inSeq = calls.map(() => [] as number[]);
-const bareMs: number[] = [];
 for (let pass = 0; pass < 5; pass++) {
   calls.forEach((c, i) => {
     const t0 = performance.now();
     c.run();
     inSeq[i]!.push(performance.now() - t0);
   });
-  const t0 = performance.now();
-  for (const c of calls) c.run();
-  bareMs.push(performance.now() - t0);
 }
 // warm: each call repeated at once; the first of its repeats is the cold one and is dropped
 const warm = calls.map((c) => {
@@ -125,6 +129,6 @@ else {
       `${op.padEnd(20)} ${String(r.calls).padStart(5)} ${r.seqMs.toFixed(2).padStart(15)} ${r.warmMs.toFixed(2).padStart(8)} ${((r.seqMs * 1000) / r.calls).toFixed(1).padStart(12)} ${((r.warmMs * 1000) / r.calls).toFixed(1).padStart(13)}`,
     );
   console.log(`the logits' copy (Backend.read) after a step: median of 10 ${median(readMs).toFixed(2)} ms, fastest ${Math.min(...readMs).toFixed(2)}, slowest ${Math.max(...readMs).toFixed(2)}`);
-  console.log(`step (forward, medians of 7) ${median(stepMs).toFixed(2)} ms; its calls replayed back to back ${median(bareMs).toFixed(2)} ms; timed one by one, the sum ${seqSum.toFixed(2)} ms`);
+  console.log(`step (forward into a recycled array, medians of 9) ${median(stepMs).toFixed(2)} ms; its calls replayed back to back, alternated with it, ${median(bareMs).toFixed(2)} ms; timed one by one, the sum ${seqSum.toFixed(2)} ms`);
 }
 model.dispose();

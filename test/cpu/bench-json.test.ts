@@ -1,6 +1,6 @@
 // `gpt-oss bench --json` as a user runs it: the fields issue 4 defined stay, the bandwidth probes of
 // issue 13 (read as the decode reads, with its spread, beside a STREAM-like read) and --parallel N
-// (N sequences decoded together) add theirs. No speed is asserted here (BENCHMARKS.md holds those).
+// (N sequences decoded together) add theirs, and each run gets the limit of its own minutes. No speed is asserted here (BENCHMARKS.md holds those).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -99,6 +99,40 @@ describe('gpt-oss bench --json', () => {
     const cores = addon.physicalCores;
     assert.equal(p.load_threads, Math.max(1, cores));
     assert.match(r.stderr, new RegExp(`load\\s+[\\d.]+ s \\(.*, ${cores} load threads?\\)`));
+  });
+
+  it('gives each run the limit of its own minutes: a read probe after every run, the best pass beside it', () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'dist/cli/main.js'), 'bench', '--model', fixture.dir, '--backend', 'cpu', '--prompt', '2', '--gen', '2', '--repeat', '3', '--experts', 'map', '--json'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as {
+      decode_runs_tok_s: number[];
+      decode_bytes_per_token: number;
+      read_bandwidth_per_run_gb_s: number[];
+      decode_limit_per_run_tok_s: number[];
+      decode_fraction_per_run: number[];
+      decode_fraction_beside_runs: number;
+      peak_rss_bytes: number;
+    };
+    const reads = j.read_bandwidth_per_run_gb_s;
+    assert.equal(reads.length, 3, JSON.stringify(j));
+    for (const x of reads) assert.ok(x > 0, JSON.stringify(reads));
+    // run r's limit: the best pass after run r - 1 or after run r, over the bytes of a step
+    j.decode_limit_per_run_tok_s.forEach((limit, i) => {
+      const best = Math.max(reads[i]!, i > 0 ? reads[i - 1]! : 0);
+      assert.ok(Math.abs(limit - (best * 1e9) / j.decode_bytes_per_token) <= 0.002 * limit, `run ${i}: limit ${limit}, probe ${best} GB/s`);
+      const fraction = j.decode_runs_tok_s[i]! / limit;
+      assert.ok(Math.abs(j.decode_fraction_per_run[i]! - fraction) <= 0.001 + 0.002 * fraction, `run ${i}: ${j.decode_fraction_per_run[i]} against ${fraction}`);
+    });
+    const sorted = [...j.decode_fraction_per_run].sort((a, b) => a - b);
+    assert.equal(j.decode_fraction_beside_runs, sorted[1]);
+    // the probes' 512 MB buffer is not the model's memory: the peak is read before the first of them
+    assert.ok(j.peak_rss_bytes < 512 * 2 ** 20, `peak RSS ${j.peak_rss_bytes}`);
+    assert.match(r.stderr, /run 2\/3: prefill [\d.]+ tok\/s, decode [\d.]+ tok\/s \(read probe after it: [\d.]+ GB\/s\)/);
+    assert.match(r.stderr, /beside each run\s+limit [\d.]+ \/ [\d.]+ \/ [\d.]+ tok\/s from the best read pass just before or after the run; achieved \d+ % \/ \d+ % \/ \d+ % \(median \d+ %\)/);
   });
 
   it('refuses --parallel 0 before loading', async () => {

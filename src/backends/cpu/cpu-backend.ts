@@ -168,14 +168,14 @@ export class CpuBackend implements Backend {
    * Read bandwidth measured as a decode step reads (a 2 MiB-page buffer of `bytes`, several times any
    * last-level cache of these hosts, every thread, vector loads), and a STREAM-like plain C loop over the
    * same pages in passes interleaved with the probe's, so both see the same moments of a drifting host;
-   * then the STREAM-like loop over plain memory (4 KiB pages), which the copied weights never use.
-   * GB/s of each pass, or null without the addon's probe.
+   * then the STREAM-like loop over plain memory (4 KiB pages), which the copied weights never use
+   * (`plainPages` false: not that one; its list is empty). GB/s of each pass, or null without the addon's probe.
    */
-  measureReadBandwidth(bytes = 512 << 20, passes = 8): { decodeLike: number[]; streamLike: number[]; streamPlainPages: number[] } | null {
+  measureReadBandwidth(bytes = 512 << 20, passes = 8, plainPages = true): { decodeLike: number[]; streamLike: number[]; streamPlainPages: number[] } | null {
     const probe = this.addon.readBandwidth;
     if (!probe) return null;
     const huge = Array.from(probe({ pool: this.p, bytes, passes, huge: 1 }));
-    const plain = Array.from(probe({ pool: this.p, bytes, passes, huge: 0 }));
+    const plain = plainPages ? Array.from(probe({ pool: this.p, bytes, passes, huge: 0 })) : [];
     const odd = (x: number[]): number[] => x.filter((_, i) => i % 2 === 1);
     return { decodeLike: huge.filter((_, i) => i % 2 === 0), streamLike: odd(huge), streamPlainPages: odd(plain) };
   }

@@ -89,6 +89,16 @@ export interface BenchResult {
   parallel: number;
   decode_aggregate_tok_s: number;
   decode_fraction_of_limit: number;
+  /**
+   * The read probe's best pass (4 passes, 2 MiB pages) taken right after each run, the limit of each run
+   * from the best of the probes beside it (after the run before it, and after it), each run's decode over
+   * its limit and their median: the limit of the minutes the run ran in, on a host whose bandwidth drifts.
+   * null on backends without the probe.
+   */
+  read_bandwidth_per_run_gb_s: number[] | null;
+  decode_limit_per_run_tok_s: number[] | null;
+  decode_fraction_per_run: number[] | null;
+  decode_fraction_beside_runs: number | null;
   /** every run's figure, in order (the medians above are of these) */
   prefill_runs_tok_s: number[];
   decode_runs_tok_s: number[];
@@ -286,6 +296,16 @@ export const benchCommand: Command = {
       // step reads every expert any of them routes to, which sets its bytes and so its bandwidth limit
       const moeCounts = (model.backend as { moeCounts?: () => { calls: number; experts: number } | null }).moeCounts;
       const expertsPerLayer: number[] = [];
+      // under --memory-limit the probes' buffers take at most an eighth of the limit each (still far beyond any cache)
+      const limited = Number(process.env[IN_CGROUP] ?? Infinity);
+      const triadBytes = Math.min(1 << 30, Math.floor(limited / 8));
+      const readBytes = Math.min(512 << 20, Math.floor(limited / 8));
+      const readProbe = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number, plainPages?: boolean) => ReadProbe | null }).measureReadBandwidth;
+      // The host's bandwidth drifts from minute to minute, so each run also gets a read probe of its own
+      // right after it (4 passes): its limit is the best pass beside it, before (the last run's) and after.
+      const runReads: number[] = [];
+      // the peak RSS of the runs, read before the first of those probes adds its buffer
+      let peakBeforeProbes = 0;
       for (let r = 0; r < repeat; r++) {
         const p0 = performance.now();
         const tokens = new Int32Array(parallel);
@@ -312,22 +332,24 @@ export const benchCommand: Command = {
         prefills.push((parallel * prompt) / ((p1 - p0) / 1000));
         decodes.push(gen / ((p2 - p1) / 1000));
         const aggregate = parallel > 1 ? ` per sequence, ${(parallel * decodes[r]!).toFixed(2)} tok/s over ${parallel} sequences` : '';
-        log(`  run ${r + 1}/${repeat}: prefill ${prefills[r]!.toFixed(2)} tok/s, decode ${decodes[r]!.toFixed(2)} tok/s${aggregate}`);
+        if (r === 0) peakBeforeProbes = process.resourceUsage().maxRSS * 1024;
+        // not under --memory-limit, where the probe's buffer would push the experts' pages out of the page cache between runs
+        const passes = Number.isFinite(limited) ? [] : (readProbe?.call(model.backend, readBytes, 4, false)?.decodeLike ?? []);
+        if (passes.length > 0) runReads.push(Math.max(...passes));
+        const beside = runReads.length === r + 1 ? ` (read probe after it: ${runReads[r]!.toFixed(1)} GB/s)` : '';
+        log(`  run ${r + 1}/${repeat}: prefill ${prefills[r]!.toFixed(2)} tok/s, decode ${decodes[r]!.toFixed(2)} tok/s${aggregate}${beside}`);
       }
-      // Peak RSS is read before the bandwidth probe, whose 1 GB of arrays would otherwise count.
-      const peakRss = process.resourceUsage().maxRSS * 1024;
+      // Peak RSS is read before the bandwidth probes, whose arrays would otherwise count (the runs after
+      // the first hold no more memory than it did; what they hold now is the guard).
+      const peakRss = runReads.length > 0 ? Math.max(peakBeforeProbes, process.memoryUsage().rss) : process.resourceUsage().maxRSS * 1024;
       // backends without the choice (ref) read the checkpoint's dense weights as they are
       const dense = (model.backend as { denseWeights?: keyof typeof DENSE_BYTES }).denseWeights ?? 'in-place';
       const bytesPerToken = decodeBytesPerToken(config, DENSE_BYTES[dense]);
       // long contexts after the peak RSS above (their caches are not the short runs' memory), before the probe
       const longRuns = contexts.length > 0 ? await measureContextDecode(model, contexts, contextSteps, bytesPerToken, log) : [];
       const probe = (model.backend as { measureBandwidth?: (bytes?: number, reps?: number) => number | Promise<number> }).measureBandwidth;
-      // under --memory-limit the probes' buffers take at most an eighth of the limit each (still far beyond any cache)
-      const limited = Number(process.env[IN_CGROUP] ?? Infinity);
-      const triadBytes = Math.min(1 << 30, Math.floor(limited / 8));
-      const readBytes = Math.min(512 << 20, Math.floor(limited / 8));
       const triad = probe ? await probe.call(model.backend, triadBytes, 5) : jsTriadGbs(triadBytes);
-      const reads = (model.backend as { measureReadBandwidth?: (bytes?: number, passes?: number) => ReadProbe | null }).measureReadBandwidth?.call(model.backend, readBytes, 8) ?? null;
+      const reads = readProbe?.call(model.backend, readBytes, 8) ?? null;
       const read = reads ? summarize(reads.decodeLike) : null;
       const stream = reads ? summarize(reads.streamLike) : null;
       const plainPages = reads ? summarize(reads.streamPlainPages) : null;
@@ -338,6 +360,7 @@ export const benchCommand: Command = {
       // backends without the choice read the experts where the checkpoint left them
       const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
       const limit = (bandwidth * 1e9) / bytesPerToken;
+      const perRun = runReads.length === decodes.length ? runLimits(runReads, decodes, bytesPerToken) : null;
       const batched = expertsPerLayer.length > 0 ? batchedStep(config, bytesPerToken, median(expertsPerLayer), parallel, bandwidth, median(decodes)) : null;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
       const kernels = native && 'kernels' in native ? { ...native.kernels } : null;
@@ -375,6 +398,10 @@ export const benchCommand: Command = {
         decode_bytes_per_token: Math.round(bytesPerToken),
         decode_limit_tok_s: round(limit, 3),
         decode_fraction_of_limit: round(median(decodes) / limit, 3),
+        read_bandwidth_per_run_gb_s: perRun ? runReads.map((x) => round(x, 2)) : null,
+        decode_limit_per_run_tok_s: perRun ? perRun.limits.map((x) => round(x, 3)) : null,
+        decode_fraction_per_run: perRun ? perRun.fractions.map((x) => round(x, 3)) : null,
+        decode_fraction_beside_runs: perRun ? round(median(perRun.fractions), 3) : null,
         prefill_runs_tok_s: prefills.map((x) => round(x, 3)),
         decode_runs_tok_s: decodes.map((x) => round(x, 3)),
         long_context: withLimits(longRuns, bandwidth),
@@ -425,6 +452,15 @@ export const benchCommand: Command = {
             ] as [string, string][])
           : []),
         ['decode limit', `${result.decode_limit_tok_s.toFixed(2)} tok/s = ${read ? 'read' : 'triad'} bandwidth / bytes per step (achieved ${(result.decode_fraction_of_limit * 100).toFixed(0)} %)`],
+        ...(perRun
+          ? ([
+              [
+                'beside each run',
+                `limit ${perRun.limits.map((x) => x.toFixed(2)).join(' / ')} tok/s from the best read pass just before or after the run; ` +
+                  `achieved ${perRun.fractions.map((x) => `${(x * 100).toFixed(0)} %`).join(' / ')} (median ${((result.decode_fraction_beside_runs ?? 0) * 100).toFixed(0)} %)`,
+              ],
+            ] as [string, string][])
+          : []),
       ];
       for (const r of result.long_context) {
         rows.push([
@@ -499,6 +535,15 @@ interface ReadProbe {
   decodeLike: number[];
   streamLike: number[];
   streamPlainPages: number[];
+}
+
+/**
+ * Each run's limit (tok/s) from the best read pass beside it, the probe after the run before it or after
+ * itself (GB/s, one per run, in order), and each run's decode over its limit.
+ */
+export function runLimits(readsAfter: readonly number[], decodes: readonly number[], bytesPerStep: number): { limits: number[]; fractions: number[] } {
+  const limits = decodes.map((_, r) => (Math.max(readsAfter[r]!, r > 0 ? readsAfter[r - 1]! : 0) * 1e9) / bytesPerStep);
+  return { limits, fractions: decodes.map((d, r) => d / limits[r]!) };
 }
 
 function summarize(passes: number[]): { best: number; median: number; min: number; count: number } {
