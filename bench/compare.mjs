@@ -426,7 +426,7 @@ function printNativeTable(rows, m) {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.threads} | ${f(r.ours_decode_tok_s)} | ${f(r.llama_decode_tok_s)} | ${f(r.decode_ratio)}x | ${f(r.ours_prefill_tok_s)} | ${f(r.llama_prefill_tok_s)} | ${f(r.prefill_ratio)}x | ${gib(r.ours_peak_rss_bytes)} / ${gib(r.llama_peak_rss_bytes)} | ${f(r.read_bandwidth_gb_s, 1)} GB/s (STREAM-like ${f(r.stream_read_gb_s, 1)}) | ${f(r.decode_limit_tok_s)} tok/s (${f(r.decode_bytes_per_token / 1e9)} GB/step) | ${f(r.ours_fraction_of_limit * 100, 0)} % / ${f(r.llama_fraction_of_limit * 100, 0)} % |`,
+        `| ${r.threads} | ${f(r.ours_decode_tok_s)} | ${f(r.llama_decode_tok_s)} | ${f(r.decode_ratio)}x | ${f(r.ours_prefill_tok_s)} | ${f(r.llama_prefill_tok_s)} | ${f(r.prefill_ratio)}x | ${gib(r.ours_peak_rss_bytes)} / ${gib(r.llama_peak_rss_bytes)} | ${f(r.read_bandwidth_gb_s, 1)} GB/s (STREAM-like ${f(r.stream_read_gb_s, 1)}) | ${f(r.decode_limit_tok_s)} tok/s (${f(r.decode_bytes_per_token / 1e9)} GB/step) | ${f(r.ours_fraction_of_limit * 100, 0)} %${r.ours_fractions_beside_runs ? ` (beside each run ${f(median(r.ours_fractions_beside_runs) * 100, 0)} %)` : ''} / ${f(r.llama_fraction_of_limit * 100, 0)} % |`,
     ),
     '',
     'Every run (tok/s):',
