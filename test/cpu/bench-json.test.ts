@@ -48,6 +48,11 @@ describe('gpt-oss bench --json', () => {
     assert.ok(Math.abs(bs.bytes_per_step - bytes) <= 0.002 * bytes, `bytes ${bs.bytes_per_step} against ${bytes}`);
     assert.ok(Math.abs(bs.max_gain - (3 * (j.decode_bytes_per_token as number)) / bytes) < 0.01, JSON.stringify(bs));
     assert.ok(Math.abs(bs.fraction_of_limit - (j.decode_aggregate_tok_s as number) / bs.limit_aggregate_tok_s) < 0.01, JSON.stringify(bs));
+    // the run's own limit is of the 3 sequences too, over the bytes its steps read (one run: the median's)
+    const [runRead] = j.read_bandwidth_per_run_gb_s as number[];
+    const [runLimit] = j.decode_limit_per_run_tok_s as number[];
+    assert.ok(Math.abs(runLimit! - (3 * runRead! * 1e9) / bs.bytes_per_step) <= 0.002 * runLimit!, `run limit ${runLimit}, probe ${runRead} GB/s, ${bs.bytes_per_step} bytes`);
+    assert.ok(Math.abs((j.decode_fraction_per_run as number[])[0]! - (j.decode_aggregate_tok_s as number) / runLimit!) < 0.002, JSON.stringify(j.decode_fraction_per_run));
     assert.match(r.stderr, /batched step \(3\)\s+[\d.]+ GB\/step \([\d.]+ experts read per layer, \d+ for one sequence\); aggregate limit [\d.]+ tok\/s/);
     assert.match(r.stderr, /read bandwidth\s+[\d.]+ GB\/s \(2 MiB pages, all threads, best of 8; median [\d.]+, min [\d.]+\)/);
     // the STREAM-like loop runs its 8 passes between the probe's 8, on the same pages; then on 4 KiB pages

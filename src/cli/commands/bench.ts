@@ -93,7 +93,8 @@ export interface BenchResult {
    * The read probe's best pass (4 passes, 2 MiB pages) taken right after each run, the limit of each run
    * from the best of the probes beside it (after the run before it, and after it), each run's decode over
    * its limit and their median: the limit of the minutes the run ran in, on a host whose bandwidth drifts.
-   * null on backends without the probe.
+   * With --parallel N, the limit and the fraction are of the N sequences together, over the bytes of that
+   * run's steps (the experts they read), as batched_step's. null on backends without the probe.
    */
   read_bandwidth_per_run_gb_s: number[] | null;
   decode_limit_per_run_tok_s: number[] | null;
@@ -360,7 +361,9 @@ export const benchCommand: Command = {
       // backends without the choice read the experts where the checkpoint left them
       const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
       const limit = (bandwidth * 1e9) / bytesPerToken;
-      const perRun = runReads.length === decodes.length ? runLimits(runReads, decodes, bytesPerToken) : null;
+      // each run's step bytes: with several sequences, the experts that run's steps read (one sequence's bytes otherwise)
+      const runBytes = decodes.map((_, r) => (parallel > 1 && expertsPerLayer.length === decodes.length ? batchedStep(config, bytesPerToken, expertsPerLayer[r]!, parallel, 1, 1).bytes_per_step : bytesPerToken));
+      const perRun = runReads.length === decodes.length ? runLimits(runReads, decodes, runBytes, parallel) : null;
       const batched = expertsPerLayer.length > 0 ? batchedStep(config, bytesPerToken, median(expertsPerLayer), parallel, bandwidth, median(decodes)) : null;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
       const kernels = native && 'kernels' in native ? { ...native.kernels } : null;
@@ -456,7 +459,7 @@ export const benchCommand: Command = {
           ? ([
               [
                 'beside each run',
-                `limit ${perRun.limits.map((x) => x.toFixed(2)).join(' / ')} tok/s from the best read pass just before or after the run; ` +
+                `limit ${perRun.limits.map((x) => x.toFixed(2)).join(' / ')} tok/s${parallel > 1 ? ` over the ${parallel} sequences` : ''} from the best read pass just before or after the run; ` +
                   `achieved ${perRun.fractions.map((x) => `${(x * 100).toFixed(0)} %`).join(' / ')} (median ${((result.decode_fraction_beside_runs ?? 0) * 100).toFixed(0)} %)`,
               ],
             ] as [string, string][])
@@ -538,12 +541,13 @@ interface ReadProbe {
 }
 
 /**
- * Each run's limit (tok/s) from the best read pass beside it, the probe after the run before it or after
- * itself (GB/s, one per run, in order), and each run's decode over its limit.
+ * Each run's limit (tok/s over its `parallel` sequences) from the best read pass beside it, the probe after
+ * the run before it or after itself (GB/s, one per run, in order) over that run's bytes a step, and each
+ * run's decode (per sequence) over it.
  */
-export function runLimits(readsAfter: readonly number[], decodes: readonly number[], bytesPerStep: number): { limits: number[]; fractions: number[] } {
-  const limits = decodes.map((_, r) => (Math.max(readsAfter[r]!, r > 0 ? readsAfter[r - 1]! : 0) * 1e9) / bytesPerStep);
-  return { limits, fractions: decodes.map((d, r) => d / limits[r]!) };
+export function runLimits(readsAfter: readonly number[], decodes: readonly number[], bytesPerStep: readonly number[], parallel = 1): { limits: number[]; fractions: number[] } {
+  const limits = decodes.map((_, r) => (parallel * Math.max(readsAfter[r]!, r > 0 ? readsAfter[r - 1]! : 0) * 1e9) / bytesPerStep[r]!);
+  return { limits, fractions: decodes.map((d, r) => (parallel * d) / limits[r]!) };
 }
 
 function summarize(passes: number[]): { best: number; median: number; min: number; count: number } {
