@@ -161,10 +161,14 @@ export interface BatchedStep {
  * A step of `parallel` sequences reads the dense weights once and every expert any of them routes to:
  * one sequence's bytes with its expertsPerToken experts a layer replaced by the measured count.
  */
-export function batchedStep(c: LoadedModel['config'], bytesPerToken: number, expertsPerLayer: number, parallel: number, bandwidthGbs: number, decodeTokS: number): BatchedStep {
+function batchedBytes(c: LoadedModel['config'], bytesPerToken: number, expertsPerLayer: number): number {
   const H = c.hiddenSize;
   const expertBytes = (2 * c.intermediateSize * H + H * c.intermediateSize) * (17 / 32);
-  const bytes = bytesPerToken + c.numHiddenLayers * (expertsPerLayer - c.expertsPerToken) * expertBytes;
+  return bytesPerToken + c.numHiddenLayers * (expertsPerLayer - c.expertsPerToken) * expertBytes;
+}
+
+export function batchedStep(c: LoadedModel['config'], bytesPerToken: number, expertsPerLayer: number, parallel: number, bandwidthGbs: number, decodeTokS: number): BatchedStep {
+  const bytes = batchedBytes(c, bytesPerToken, expertsPerLayer);
   const limit = (parallel * bandwidthGbs * 1e9) / bytes;
   return {
     experts_per_layer: Math.round(expertsPerLayer * 1000) / 1000,
@@ -362,7 +366,7 @@ export const benchCommand: Command = {
       const placement = (model.backend as { experts?: 'map' | 'copy' }).experts ?? 'map';
       const limit = (bandwidth * 1e9) / bytesPerToken;
       // each run's step bytes: with several sequences, the experts that run's steps read (one sequence's bytes otherwise)
-      const runBytes = decodes.map((_, r) => (parallel > 1 && expertsPerLayer.length === decodes.length ? batchedStep(config, bytesPerToken, expertsPerLayer[r]!, parallel, 1, 1).bytes_per_step : bytesPerToken));
+      const runBytes = decodes.map((_, r) => (parallel > 1 && expertsPerLayer.length === decodes.length ? batchedBytes(config, bytesPerToken, expertsPerLayer[r]!) : bytesPerToken));
       const perRun = runReads.length === decodes.length ? runLimits(runReads, decodes, runBytes, parallel) : null;
       const batched = expertsPerLayer.length > 0 ? batchedStep(config, bytesPerToken, median(expertsPerLayer), parallel, bandwidth, median(decodes)) : null;
       const native = model.backend.name === 'cpu' ? nativeKernels() : undefined;
@@ -545,7 +549,7 @@ interface ReadProbe {
  * the run before it or after itself (GB/s, one per run, in order) over that run's bytes a step, and each
  * run's decode (per sequence) over it.
  */
-export function runLimits(readsAfter: readonly number[], decodes: readonly number[], bytesPerStep: readonly number[], parallel = 1): { limits: number[]; fractions: number[] } {
+function runLimits(readsAfter: readonly number[], decodes: readonly number[], bytesPerStep: readonly number[], parallel = 1): { limits: number[]; fractions: number[] } {
   const limits = decodes.map((_, r) => (parallel * Math.max(readsAfter[r]!, r > 0 ? readsAfter[r - 1]! : 0) * 1e9) / bytesPerStep[r]!);
   return { limits, fractions: decodes.map((d, r) => (parallel * d) / limits[r]!) };
 }
