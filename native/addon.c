@@ -1014,7 +1014,7 @@ static void set_fn(napi_env env, napi_value exports, const char *name, napi_call
   napi_set_named_property(env, exports, name, fn);
 }
 
-static napi_value tuner_object(napi_env env, const char *kernel, int size_class, const go_pf_tuner *t) {
+static napi_value tuner_object(napi_env env, const char *kernel, int size_class, int tokens, const go_pf_tuner *t) {
   static const char *names[GO_PF_MODES] = {"l2", "l1", "none"};
   napi_value o, v, costs;
   napi_create_object(env, &o);
@@ -1023,6 +1023,10 @@ static napi_value tuner_object(napi_env env, const char *kernel, int size_class,
   if (size_class >= 0) {
     napi_create_double(env, (double)((size_t)1 << size_class), &v);
     napi_set_named_property(env, o, "fromMiB", v);
+  }
+  if (tokens > 0) {
+    napi_create_int32(env, tokens, &v);
+    napi_set_named_property(env, o, "tokens", v);
   }
   unsigned samples = 0;
   napi_create_object(env, &costs);
@@ -1040,7 +1044,7 @@ static napi_value tuner_object(napi_env env, const char *kernel, int size_class,
   return o;
 }
 
-/* prefetchTuning() -> [{kernel: 'moe' | 'dense', fromMiB?, calls, secondsPerGB: {l2, l1, none}, pick}]: what
+/* prefetchTuning() -> [{kernel: 'moe' | 'dense', fromMiB?, tokens?, calls, secondsPerGB: {l2, l1, none}, pick}]: what
    this thread's prefetch tuners (prefetch-tuner.h) have timed, for the kinds of call that ran. */
 static napi_value js_prefetch_tuning(napi_env env, napi_callback_info info) {
   (void)info;
@@ -1048,11 +1052,12 @@ static napi_value js_prefetch_tuning(napi_env env, napi_callback_info info) {
   napi_create_array(env, &arr);
   uint32_t i = 0;
   const go_pf_tuner *m = go_moe_pf_tuner();
-  if (m->calls) napi_set_element(env, arr, i++, tuner_object(env, "moe", -1, m));
-  for (int b = 0; b < GO_DENSE_PF_CLASSES; b++) {
-    const go_pf_tuner *d = go_dense_pf_tuner(b);
-    if (d->calls) napi_set_element(env, arr, i++, tuner_object(env, "dense", b, d));
-  }
+  if (m->calls) napi_set_element(env, arr, i++, tuner_object(env, "moe", -1, 0, m));
+  for (int n = 1; n <= GO_DENSE_PF_TOKENS; n++)
+    for (int b = 0; b < GO_DENSE_PF_CLASSES; b++) {
+      const go_pf_tuner *d = go_dense_pf_tuner(n, b);
+      if (d && d->calls) napi_set_element(env, arr, i++, tuner_object(env, "dense", b, n, d));
+    }
   return arr;
 }
 

@@ -399,16 +399,22 @@ static void mm_tiled_task(void *vctx, int task, int thread) {
       for (int r = 0; r < nr; r++) outs[t][r] += c->bias[r0 + r];
 }
 
-static _Thread_local go_pf_tuner dense_pf[GO_DENSE_PF_CLASSES]; /* the pool's caller thread's */
+/* the pool's caller thread's: [tokens - 1][size class], for the direct calls of 1 to 4 tokens (larger batches
+   take the tiled kernel, which does not prefetch). A call's cost per byte grows with its tokens, so each
+   count keeps its own. */
+_Static_assert(DIRECT_MAX_TOKENS <= GO_DENSE_PF_TOKENS, "a tuner for every direct call's token count");
+static _Thread_local go_pf_tuner dense_pf[GO_DENSE_PF_TOKENS][GO_DENSE_PF_CLASSES];
 
-/* the tuner of a matrix of `bytes`: its class is log2 of its size in MiB */
-static go_pf_tuner *dense_pf_tuner(size_t bytes) {
+/* the tuner of a call of n tokens on a matrix of `bytes`: its class is log2 of the size in MiB */
+static go_pf_tuner *dense_pf_tuner(size_t bytes, int n) {
   int b = 0;
   for (size_t mib = bytes >> 20; mib > 1 && b < GO_DENSE_PF_CLASSES - 1; mib >>= 1) b++;
-  return &dense_pf[b];
+  return &dense_pf[(n < GO_DENSE_PF_TOKENS ? n : GO_DENSE_PF_TOKENS) - 1][b];
 }
 
-const go_pf_tuner *go_dense_pf_tuner(int b) { return b >= 0 && b < GO_DENSE_PF_CLASSES ? &dense_pf[b] : NULL; }
+const go_pf_tuner *go_dense_pf_tuner(int n, int b) {
+  return n >= 1 && n <= GO_DENSE_PF_TOKENS && b >= 0 && b < GO_DENSE_PF_CLASSES ? &dense_pf[n - 1][b] : NULL;
+}
 
 void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, const void *w, int dtype, int N,
                        const float *bias) {
@@ -440,10 +446,11 @@ void f32_densew_matmul(pool_t *p, float *out, const float *x, int n, int K, cons
     int rpt = (N + tasks - 1) / tasks;
     rpt = (rpt + 3) & ~3;
     c.rows_per_task = rpt < 16 ? 16 : rpt;
-    /* the 8-bit kernel's prefetch: one-token calls time the modes per size class of matrix and pick; calls
-       of 2-4 tokens take the pick */
-    go_pf_tuner *tuner = dense_pf_tuner(go_q8_bytes(N, K));
-    int tune = dtype == GO_DT_Q8 && go_q8_tiled() && n == 1 && go_cpu.dense_prefetch == GO_PF_AUTO;
+    /* the 8-bit kernel's prefetch: calls time the modes per number of tokens and size class of matrix, and
+       pick. With 2-4 tokens L1 was 1.1-1.3x faster than L2 from DRAM in some minutes and not in others
+       (bench/dense-q8-ab.c, Zen 5 host, 2026-12-06), as with one. */
+    go_pf_tuner *tuner = dense_pf_tuner(go_q8_bytes(N, K), n);
+    int tune = dtype == GO_DT_Q8 && go_q8_tiled() && go_cpu.dense_prefetch == GO_PF_AUTO;
     c.pf = tune ? go_pf_begin(tuner) : go_pf_pick(tuner, go_cpu.dense_prefetch);
     double t0 = tune ? go_pf_now() : 0;
     pool_run(p, mm_direct_task, &c, (N + c.rows_per_task - 1) / c.rows_per_task);

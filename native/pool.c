@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,7 +21,17 @@
 #define cpu_relax() ((void)0)
 #endif
 
-#define SPIN_ROUNDS 4000
+/* How long an idle worker spins before it sleeps, in microseconds (GPT_OSS_POOL_SPIN_US overrides). It was
+   4000 pauses: 75 us on a Zen 5 host (a pause there takes 19 ns), several times that where a pause is
+   slower. A sleeping worker is woken through the kernel, and a VM's halted vCPU wakes slowly: a 4-row
+   RMSNorm on two threads took 17.5 us after a 200 us pause of the caller with the 75 us spin, 7.0 us with
+   this one, and 44-51 us after a 2 ms pause with either (bench/small-ops.ts --gap, Zen 5 host, 2026-12-06).
+   In a batched decode step that was 0.5-1.3 ms of 150 (bench/op-profile.ts). A millisecond outlasts the
+   JavaScript between two ops of a forward pass and the single-threaded stretches inside them, and an
+   idle engine still stops using the core at once. */
+#ifndef SPIN_US
+#define SPIN_US 1000
+#endif
 
 typedef struct {
   void *ptr;
@@ -38,6 +49,7 @@ struct pool {
   atomic_int remaining;
   atomic_int sleeping;
   atomic_int stop;
+  double spin_us;
   int ntasks;
   pool_task_fn fn;
   void *ctx;
@@ -49,6 +61,12 @@ typedef struct {
   pool_t *p;
   int index;
 } worker_arg;
+
+static double now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e6 + t.tv_nsec * 1e-3;
+}
 
 static void run_tasks(pool_t *p, int thread) {
   for (;;) {
@@ -66,9 +84,11 @@ static void *worker(void *arg) {
   for (;;) {
     unsigned g;
     int spins = 0;
+    double until = now_us() + p->spin_us;
     while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen) {
       if (atomic_load(&p->stop)) return NULL;
-      if (++spins < SPIN_ROUNDS) {
+      /* the clock is read every 64 pauses (about 1 us) */
+      if ((++spins & 63) != 0 || now_us() < until) {
         cpu_relax();
         continue;
       }
@@ -77,7 +97,7 @@ static void *worker(void *arg) {
       while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
       atomic_fetch_sub(&p->sleeping, 1);
       pthread_mutex_unlock(&p->mu);
-      spins = 0;
+      until = now_us() + p->spin_us;
     }
     seen = g;
     if (atomic_load(&p->stop)) return NULL;
@@ -99,6 +119,8 @@ pool_t *pool_create(int threads) {
     free(p);
     return NULL;
   }
+  const char *spin = getenv("GPT_OSS_POOL_SPIN_US");
+  p->spin_us = spin && atof(spin) >= 0 ? atof(spin) : SPIN_US;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   for (int i = 1; i < threads; i++) {

@@ -38,10 +38,11 @@ double go_pf_cost(const go_pf_tuner *t, int mode);
 double go_pf_now(void);
 
 /* The calling thread's tuners, for reports: the MoE decode kernel's (one-token calls), and the 8-bit
-   dense one-token kernel's for matrices of [2^b, 2^(b+1)) MiB (b < GO_DENSE_PF_CLASSES; the last class
-   takes every larger one). */
+   dense kernel's for calls of n tokens (1 to GO_DENSE_PF_TOKENS) on matrices of [2^b, 2^(b+1)) MiB
+   (b < GO_DENSE_PF_CLASSES; the last class takes every larger one); NULL past those. */
 #define GO_DENSE_PF_CLASSES 12
+#define GO_DENSE_PF_TOKENS 4
 const go_pf_tuner *go_moe_pf_tuner(void);
-const go_pf_tuner *go_dense_pf_tuner(int b);
+const go_pf_tuner *go_dense_pf_tuner(int n, int b);
 
 #endif

@@ -312,9 +312,6 @@ GO_AVX2 static void dequant_avx2(float *dst, const int8_t *q, const uint16_t *s,
 #ifndef Q8_PF_MULTI
 #define Q8_PF_MULTI 4096
 #endif
-#ifndef Q8_HINT
-#define Q8_HINT _MM_HINT_T1
-#endif
 GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const int R, const int T, const int pf,
                                                                           const int8_t *const *w, const uint16_t *const *s,
                                                                           int nb, const int8_t *xq, size_t qs, const float *xd,
@@ -365,58 +362,74 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const
 }
 
 /*
- * Two rows against 2-4 tokens. q8t_rows with T > 1 folds each x load into two vpdpbusd (one per row), so
- * it loads 2 + 4T vectors per 4T vpdpbusd, and the core loads one 64-byte vector a cycle: it was bound by
- * loads. Here each activation vector is loaded once into a register for both rows, and the planes run one
- * after the other in one accumulator (hi, then << 7, then lo: the same integers, so the same bits), which
- * frees the registers that takes; the rows' bytes are read twice, the second time from L1.
+ * Two rows against 2-4 tokens, one group of 16 blocks. Each 64 bytes of a row meet both activation planes
+ * in the same pass, into their own accumulators (hi and lo, 4T chains: vpdpbusd takes 4 cycles and the
+ * core issues two a cycle, so 8 chains that each take two products per vector, as before, kept it at about
+ * one a cycle), each weight vector loaded once. The float sums wait in memory between groups, which leaves
+ * the 32 registers to the integer chains (in registers they spilled), and the loop over the group is
+ * unrolled by pragma (left to itself GCC rotated the accumulators through register copies). Same integers
+ * ((hi << 7) + lo) and the same float work in the same order: the same bits as before and as one token
+ * alone. Against the kernel before, in one process (bench/dense-q8-ab.c, Zen 5 host, 2026-12-06): 2 / 3 / 4
+ * tokens in 0.78 / 0.79 / 0.89-0.98x its time from L1 and L2, 0.83-0.95x from DRAM on one or two threads.
  */
-GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_multi(const int T, const int8_t *const *w,
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_multi_group(const int T, const int FULL, const int PF, int m,
+                                                                                       const int8_t *const *w,
+                                                                                       const uint16_t *const *s, int g,
+                                                                                       const int8_t *xq, size_t qs, size_t plane, const float *xd,
+                                                                                       const float *xc, size_t nbk, float accm[2][4][16]) {
+  const size_t go = (size_t)32 * g;
+  const __mmask64 wm = FULL ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
+  const size_t wstep = FULL ? 64 : (size_t)4 * m;
+  __m512i dh[2][4], dl[2][4];
+  for (int r = 0; r < 2; r++)
+    for (int t = 0; t < T; t++) dh[r][t] = dl[r][t] = _mm512_setzero_si512();
+  if (Q8_PF_MULTI > 0 && PF != GO_PF_NONE)
+    for (int r = 0; r < 2; r++)
+      for (int l = 0; l < 512; l += 64)
+        _mm_prefetch((const char *)(w[r] + go + Q8_PF_MULTI + l), PF == GO_PF_L1 ? _MM_HINT_T0 : _MM_HINT_T1);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) {
+    __m512i w0 = FULL ? _mm512_loadu_si512((const void *)(w[0] + go + 64 * i)) : _mm512_maskz_loadu_epi8(wm, w[0] + go + wstep * i);
+    __m512i w1 = FULL ? _mm512_loadu_si512((const void *)(w[1] + go + 64 * i)) : _mm512_maskz_loadu_epi8(wm, w[1] + go + wstep * i);
+    __asm__("" : "+v"(w0), "+v"(w1));
+    for (int t = 0; t < T; t++) {
+      const int8_t *x = xq + t * qs + go + 64 * i;
+      __m512i xh = _mm512_loadu_si512((const void *)x), xl = _mm512_loadu_si512((const void *)(x + plane));
+      __asm__("" : "+v"(xh), "+v"(xl));
+      dh[0][t] = _mm512_dpbusd_epi32(dh[0][t], w0, xh);
+      dh[1][t] = _mm512_dpbusd_epi32(dh[1][t], w1, xh);
+      dl[0][t] = _mm512_dpbusd_epi32(dl[0][t], w0, xl);
+      dl[1][t] = _mm512_dpbusd_epi32(dl[1][t], w1, xl);
+    }
+  }
+  const __mmask16 mk = (__mmask16)((1u << m) - 1);
+  for (int r = 0; r < 2; r++) {
+    __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, s[r] + g));
+    for (int t = 0; t < T; t++) {
+      __m512i d = _mm512_add_epi32(_mm512_slli_epi32(dh[r][t], 7), dl[r][t]);
+      __m512 a = _mm512_load_ps(accm[r][t]);
+      a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(sw, _mm512_loadu_ps(xd + t * nbk + g)), a);
+      a = _mm512_fmadd_ps(sw, _mm512_loadu_ps(xc + t * nbk + g), a);
+      _mm512_store_ps(accm[r][t], a);
+    }
+  }
+  __asm__ volatile("" ::: "memory");
+}
+
+GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_multi(const int T, const int PF, const int8_t *const *w,
                                                                                  const uint16_t *const *s, int nb,
                                                                                  const int8_t *xq, size_t qs, const float *xd,
                                                                                  const float *xc, size_t nbk, float *const *out,
                                                                                  size_t ostride) {
   size_t plane = (size_t)32 * nbk;
-  __m512 acc[2][4];
+  float accm[2][4][16] __attribute__((aligned(64)));
   for (int r = 0; r < 2; r++)
-    for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
-  for (int g = 0; g < nb; g += 16) {
-    const int m = nb - g < 16 ? nb - g : 16;
-    const size_t go = (size_t)32 * g;
-    const __mmask64 wm = m == 16 ? ~(__mmask64)0 : ((__mmask64)1 << (4 * m)) - 1;
-    const size_t wstep = m == 16 ? 64 : (size_t)4 * m;
-    __m512i d[2][4];
-    for (int r = 0; r < 2; r++)
-      for (int t = 0; t < T; t++) d[r][t] = _mm512_setzero_si512();
-    if (Q8_PF_MULTI > 0)
-      for (int r = 0; r < 2; r++)
-        for (int l = 0; l < 512; l += 64) _mm_prefetch((const char *)(w[r] + go + Q8_PF_MULTI + l), Q8_HINT);
-    for (int p = 0; p < 2; p++) {
-      if (p == 1)
-        for (int r = 0; r < 2; r++)
-          for (int t = 0; t < T; t++) d[r][t] = _mm512_slli_epi32(d[r][t], 7);
-      for (int i = 0; i < 8; i++) {
-        __m512i w0 = _mm512_maskz_loadu_epi8(wm, w[0] + go + wstep * i);
-        __m512i w1 = _mm512_maskz_loadu_epi8(wm, w[1] + go + wstep * i);
-        for (int t = 0; t < T; t++) {
-          __m512i x = _mm512_loadu_si512((const void *)(xq + t * qs + p * plane + go + 64 * i));
-          __asm__("" : "+v"(x)); /* one load for both rows, not one folded into each vpdpbusd */
-          d[0][t] = _mm512_dpbusd_epi32(d[0][t], w0, x);
-          d[1][t] = _mm512_dpbusd_epi32(d[1][t], w1, x);
-        }
-      }
-    }
-    const __mmask16 mk = (__mmask16)((1u << m) - 1);
-    for (int r = 0; r < 2; r++) {
-      __m512 sw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, s[r] + g));
-      for (int t = 0; t < T; t++) {
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[r][t]), _mm512_mul_ps(sw, _mm512_loadu_ps(xd + t * nbk + g)), acc[r][t]);
-        acc[r][t] = _mm512_fmadd_ps(sw, _mm512_loadu_ps(xc + t * nbk + g), acc[r][t]);
-      }
-    }
-  }
+    for (int t = 0; t < T; t++) _mm512_store_ps(accm[r][t], _mm512_setzero_ps());
+  int full = nb & ~15, g = 0;
+  for (; g < full; g += 16) q8t_rows2_multi_group(T, 1, PF, 16, w, s, g, xq, qs, plane, xd, xc, nbk, accm);
+  if (g < nb) q8t_rows2_multi_group(T, 0, PF, nb - g, w, s, g, xq, qs, plane, xd, xc, nbk, accm);
   for (int r = 0; r < 2; r++)
-    for (int t = 0; t < T; t++) out[r][t * ostride] = _mm512_reduce_add_ps(acc[r][t]);
+    for (int t = 0; t < T; t++) out[r][t * ostride] = _mm512_reduce_add_ps(_mm512_load_ps(accm[r][t]));
 }
 
 /*
@@ -522,11 +535,16 @@ GO_DENSE_AVX512 static void rows_q8t_avx512(const uint8_t *wq, const uint16_t *s
     const int8_t *w[2] = {q + (size_t)r * Kp, q + (size_t)(r + half) * Kp};
     const uint16_t *sr[2] = {s + (size_t)r * nb, s + (size_t)(r + half) * nb};
     float *o[2] = {out + r, out + r + half};
+#define Q8_MULTI(T)                                                                                        \
+  if (pf == GO_PF_L1) q8t_rows2_multi(T, GO_PF_L1, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride);             \
+  else if (pf == GO_PF_NONE) q8t_rows2_multi(T, GO_PF_NONE, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride);    \
+  else q8t_rows2_multi(T, GO_PF_L2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride);
     switch (n) {
-      case 2: q8t_rows2_multi(2, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      case 3: q8t_rows2_multi(3, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
-      default: q8t_rows2_multi(4, w, sr, nb, xq, qs, xd, xc, nbk, o, ostride); break;
+      case 2: Q8_MULTI(2) break;
+      case 3: Q8_MULTI(3) break;
+      default: Q8_MULTI(4) break;
     }
+#undef Q8_MULTI
   }
   r += half;
   for (; r < r1; r++) {

@@ -78,10 +78,10 @@ describe('prefetch tuner policy', () => {
 
 describe('prefetch tuning in a run', () => {
   const fixture = loadFixture('tiny-ref-a');
-  const bench = (env: Record<string, string>) => {
+  const bench = (env: Record<string, string>, extra: string[] = []) => {
     const r = spawnSync(
       process.execPath,
-      [join(root, 'dist/cli/main.js'), 'bench', '--model', fixture.dir, '--backend', 'cpu', '--prompt', '4', '--gen', '12', '--repeat', '1', '--threads', '2', '--json'],
+      [join(root, 'dist/cli/main.js'), 'bench', '--model', fixture.dir, '--backend', 'cpu', '--prompt', '4', '--gen', '12', '--repeat', '1', '--threads', '2', '--json', ...extra],
       { cwd: root, encoding: 'utf8', env: { ...process.env, GPT_OSS_PREFETCH: '', GPT_OSS_DENSE_PREFETCH: '', ...env } },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -104,6 +104,19 @@ describe('prefetch tuning in a run', () => {
       if (t.calls >= 9) assert.equal(t.secondsPerGB[t.pick], Math.min(...(timed as number[])), JSON.stringify(t));
     }
     assert.match(text, /^ {2}prefetch \(auto\) +moe (l2|l1|none) \(/m);
+  });
+
+  it('batched decode tunes its dense calls by their number of tokens', { skip: avx512 ? false : 'no AVX-512 kernels here' }, () => {
+    const { json, text } = bench({}, ['--parallel', '3']);
+    const tuning = json.prefetch_tuning;
+    assert.ok(tuning, 'prefetch_tuning is filled');
+    const three = tuning.filter((t) => t.kernel === 'dense' && t.tokens === 3);
+    assert.ok(three.some((t) => t.calls >= 9), JSON.stringify(tuning));
+    for (const t of three) {
+      const timed = [t.secondsPerGB.l2, t.secondsPerGB.l1, t.secondsPerGB.none];
+      if (t.calls >= 9) assert.equal(t.secondsPerGB[t.pick], Math.min(...(timed as number[])), JSON.stringify(t));
+    }
+    assert.match(text, /dense [^;]*, 3 tokens (l2|l1|none) \(/);
   });
 
   it('a mode named in the environment turns the tuning off', () => {

@@ -140,6 +140,8 @@ export type PrefetchMode = 'l2' | 'l1' | 'none' | 'auto';
 export interface PrefetchTuning {
   readonly kernel: 'moe' | 'dense';
   readonly fromMiB?: number;
+  /** dense: the tokens of the calls it times (1 to 4: batched decode's matmuls carry one per sequence) */
+  readonly tokens?: number;
   /** calls timed */
   readonly calls: number;
   /** each mode's cost, the median of its last 5 calls in seconds per GB read (null: not timed yet) */
@@ -281,7 +283,8 @@ export function describePrefetchTuning(tuning: readonly PrefetchTuning[]): strin
     if (best === null || costs.l2 === null || costs.l1 === null || costs.none === null) continue;
     const others = (['l2', 'l1', 'none'] as const).filter((m) => m !== t.pick).map((m) => `${m} ${(costs[m]! / best).toFixed(2)}x`);
     const from = t.fromMiB ?? 0;
-    const what = t.kernel === 'moe' ? 'moe' : `dense ${from <= 1 ? 'under 2' : from >= 2048 ? `${from}+` : `${from}-${2 * from}`} MiB`;
+    const tokens = (t.tokens ?? 1) > 1 ? `, ${t.tokens} tokens` : '';
+    const what = t.kernel === 'moe' ? 'moe' : `dense ${from <= 1 ? 'under 2' : from >= 2048 ? `${from}+` : `${from}-${2 * from}`} MiB${tokens}`;
     parts.push(`${what} ${t.pick} (${others.join(', ')} the time; ${t.calls} calls)`);
   }
   return parts.length > 0 ? parts.join('; ') : null;
