@@ -1051,8 +1051,10 @@ static napi_value js_prefetch_tuning(napi_env env, napi_callback_info info) {
   napi_value arr;
   napi_create_array(env, &arr);
   uint32_t i = 0;
-  const go_pf_tuner *m = go_moe_pf_tuner();
-  if (m->calls) napi_set_element(env, arr, i++, tuner_object(env, "moe", -1, 0, m));
+  for (int n = 1; n <= GO_MOE_PF_TOKENS; n++) {
+    const go_pf_tuner *m = go_moe_pf_tuner(n);
+    if (m && m->calls) napi_set_element(env, arr, i++, tuner_object(env, "moe", -1, n, m));
+  }
   for (int n = 1; n <= GO_DENSE_PF_TOKENS; n++)
     for (int b = 0; b < GO_DENSE_PF_CLASSES; b++) {
       const go_pf_tuner *d = go_dense_pf_tuner(n, b);

@@ -513,9 +513,11 @@ static int make_items(item_t *items, const int *offs, int E, int R, int fast_avx
   return count;
 }
 
-static _Thread_local go_pf_tuner moe_pf; /* the pool's caller thread's */
+/* the pool's caller thread's: [tokens - 1], calls of 1 to GO_MOE_PF_TOKENS tokens (a decode step of as many
+   sequences); a call's experts and their tokens differ with its token count, so each count keeps its own */
+static _Thread_local go_pf_tuner moe_pf[GO_MOE_PF_TOKENS];
 
-const go_pf_tuner *go_moe_pf_tuner(void) { return &moe_pf; }
+const go_pf_tuner *go_moe_pf_tuner(int n) { return n >= 1 && n <= GO_MOE_PF_TOKENS ? &moe_pf[n - 1] : NULL; }
 
 static uint64_t moe_calls, moe_experts_read; /* the op runs on the pool's caller thread: no atomics */
 
@@ -598,12 +600,16 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   prep_ctx pc = {a, xin};
   pool_run(p, prep_task, &pc, n);
 
-  /* The streaming kernel's prefetch: a decode step's one-token calls, which all read k experts, time the
-     modes and pick; other calls take the pick. */
+  /* The streaming kernel's prefetch: decode steps' calls (1 to GO_MOE_PF_TOKENS tokens, one per sequence)
+     time the modes per token count, over the bytes of the experts they read, and pick; larger calls
+     (prefill, whose experts mostly take the tile kernel) take the one-token pick, as before. Batched decode took the one-token pick before, so a run of
+     only batched steps stayed on l2 where the one-token calls of the same minutes ran l1 1.25x faster
+     (bench/compare.mjs, Zen 5 host, 2026-12-06). */
   int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
-  int tune = fast_avx512 && n == 1 && go_cpu.prefetch == GO_PF_AUTO;
+  go_pf_tuner *tuner = &moe_pf[n <= GO_MOE_PF_TOKENS ? n - 1 : 0];
+  int tune = fast_avx512 && n <= GO_MOE_PF_TOKENS && go_cpu.prefetch == GO_PF_AUTO;
   stage_ctx common = {0};
-  common.pf = tune ? go_pf_begin(&moe_pf) : go_pf_pick(&moe_pf, go_cpu.prefetch);
+  common.pf = tune ? go_pf_begin(tuner) : go_pf_pick(tuner, go_cpu.prefetch);
   double t0 = tune ? go_pf_now() : 0;
   common.a = a;
   common.pool = p;
@@ -625,7 +631,7 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
   pool_run(p, experts_task, &ec, count1 + count2);
   if (tune) {
     double expert_bytes = 2.0 * I * (H / 32) * 17 + (double)H * (I / 32) * 17; /* mlp1 and mlp2: blocks and scales */
-    go_pf_end(&moe_pf, sc.pf, go_pf_now() - t0, experts_read * expert_bytes);
+    go_pf_end(tuner, sc.pf, go_pf_now() - t0, experts_read * expert_bytes);
   }
 
   for (int t = 0; t < n; t++) {

@@ -37,12 +37,14 @@ int go_pf_best(const go_pf_tuner *t);
 double go_pf_cost(const go_pf_tuner *t, int mode);
 double go_pf_now(void);
 
-/* The calling thread's tuners, for reports: the MoE decode kernel's (one-token calls), and the 8-bit
-   dense kernel's for calls of n tokens (1 to GO_DENSE_PF_TOKENS) on matrices of [2^b, 2^(b+1)) MiB
-   (b < GO_DENSE_PF_CLASSES; the last class takes every larger one); NULL past those. */
+/* The calling thread's tuners, for reports: the MoE decode kernel's for calls of n tokens (1 to
+   GO_MOE_PF_TOKENS), and the 8-bit dense kernel's for calls of n tokens (1 to GO_DENSE_PF_TOKENS) on
+   matrices of [2^b, 2^(b+1)) MiB (b < GO_DENSE_PF_CLASSES; the last class takes every larger one); NULL
+   past those. */
+#define GO_MOE_PF_TOKENS 4
 #define GO_DENSE_PF_CLASSES 12
 #define GO_DENSE_PF_TOKENS 4
-const go_pf_tuner *go_moe_pf_tuner(void);
+const go_pf_tuner *go_moe_pf_tuner(int n);
 const go_pf_tuner *go_dense_pf_tuner(int n, int b);
 
 #endif

@@ -106,16 +106,20 @@ describe('prefetch tuning in a run', () => {
     assert.match(text, /^ {2}prefetch \(auto\) +moe (l2|l1|none) \(/m);
   });
 
-  it('batched decode tunes its dense calls by their number of tokens', { skip: avx512 ? false : 'no AVX-512 kernels here' }, () => {
+  it('batched decode tunes its MoE and dense calls by their number of tokens', { skip: avx512 ? false : 'no AVX-512 kernels here' }, () => {
     const { json, text } = bench({}, ['--parallel', '3']);
     const tuning = json.prefetch_tuning;
     assert.ok(tuning, 'prefetch_tuning is filled');
-    const three = tuning.filter((t) => t.kernel === 'dense' && t.tokens === 3);
-    assert.ok(three.some((t) => t.calls >= 9), JSON.stringify(tuning));
-    for (const t of three) {
-      const timed = [t.secondsPerGB.l2, t.secondsPerGB.l1, t.secondsPerGB.none];
-      if (t.calls >= 9) assert.equal(t.secondsPerGB[t.pick], Math.min(...(timed as number[])), JSON.stringify(t));
+    const all: PrefetchTuning[] = tuning;
+    for (const kernel of ['moe', 'dense']) {
+      const three = all.filter((t) => t.kernel === kernel && t.tokens === 3);
+      assert.ok(three.some((t) => t.calls >= 9), `${kernel}: ${JSON.stringify(all)}`);
+      for (const t of three) {
+        const timed = [t.secondsPerGB.l2, t.secondsPerGB.l1, t.secondsPerGB.none];
+        if (t.calls >= 9) assert.equal(t.secondsPerGB[t.pick], Math.min(...(timed as number[])), JSON.stringify(t));
+      }
     }
+    assert.match(text, /moe, 3 tokens (l2|l1|none) \(/);
     assert.match(text, /dense [^;]*, 3 tokens (l2|l1|none) \(/);
   });
 

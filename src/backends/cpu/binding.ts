@@ -140,7 +140,7 @@ export type PrefetchMode = 'l2' | 'l1' | 'none' | 'auto';
 export interface PrefetchTuning {
   readonly kernel: 'moe' | 'dense';
   readonly fromMiB?: number;
-  /** dense: the tokens of the calls it times (1 to 4: batched decode's matmuls carry one per sequence) */
+  /** the tokens of the calls it times (1 to 4: batched decode's calls carry one per sequence) */
   readonly tokens?: number;
   /** calls timed */
   readonly calls: number;
@@ -284,7 +284,7 @@ export function describePrefetchTuning(tuning: readonly PrefetchTuning[]): strin
     const others = (['l2', 'l1', 'none'] as const).filter((m) => m !== t.pick).map((m) => `${m} ${(costs[m]! / best).toFixed(2)}x`);
     const from = t.fromMiB ?? 0;
     const tokens = (t.tokens ?? 1) > 1 ? `, ${t.tokens} tokens` : '';
-    const what = t.kernel === 'moe' ? 'moe' : `dense ${from <= 1 ? 'under 2' : from >= 2048 ? `${from}+` : `${from}-${2 * from}`} MiB${tokens}`;
+    const what = t.kernel === 'moe' ? `moe${tokens}` : `dense ${from <= 1 ? 'under 2' : from >= 2048 ? `${from}+` : `${from}-${2 * from}`} MiB${tokens}`;
     parts.push(`${what} ${t.pick} (${others.join(', ')} the time; ${t.calls} calls)`);
   }
   return parts.length > 0 ? parts.join('; ') : null;
