@@ -602,9 +602,9 @@ int f32_mxfp4w_moe(pool_t *p, const moe_args *a) {
 
   /* The streaming kernel's prefetch: decode steps' calls (1 to GO_MOE_PF_TOKENS tokens, one per sequence)
      time the modes per token count, over the bytes of the experts they read, and pick; larger calls
-     (prefill, whose experts mostly take the tile kernel) take the one-token pick, as before. Batched decode took the one-token pick before, so a run of
-     only batched steps stayed on l2 where the one-token calls of the same minutes ran l1 1.25x faster
-     (bench/compare.mjs, Zen 5 host, 2026-12-06). */
+     (prefill, whose experts mostly take the tile kernel) take the one-token pick. Batched decode used to
+     take it too, so a run of batched steps alone stayed on l2, untuned, where the one-token calls of the
+     same minutes ran l1 1.25x faster (bench/compare.mjs, Zen 5 host, 2026-12-06). */
   int fast_avx512 = a->fast && go_kernels.moe_q8 >= GO_L_AVX512;
   go_pf_tuner *tuner = &moe_pf[n <= GO_MOE_PF_TOKENS ? n - 1 : 0];
   int tune = fast_avx512 && n <= GO_MOE_PF_TOKENS && go_cpu.prefetch == GO_PF_AUTO;

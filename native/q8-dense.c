@@ -370,7 +370,8 @@ GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows(const
  * unrolled by pragma (left to itself GCC rotated the accumulators through register copies). Same integers
  * ((hi << 7) + lo) and the same float work in the same order: the same bits as before and as one token
  * alone. Against the kernel before, in one process (bench/dense-q8-ab.c, Zen 5 host, 2026-12-06): 2 / 3 / 4
- * tokens in 0.78 / 0.79 / 0.89-0.98x its time from L1 and L2, 0.83-0.95x from DRAM on one or two threads.
+ * tokens in 0.79-0.80 / 0.79-0.81 / 0.90-0.91x its time from L1 and L2; from DRAM 0.81-0.91x at 2 tokens,
+ * 0.98-1.07x at 3 and 4 (there the prefetch mode weighs more: prefetch-tuner.h picks it per token count).
  */
 GO_DENSE_AVX512 static inline __attribute__((always_inline)) void q8t_rows2_multi_group(const int T, const int FULL, const int PF, int m,
                                                                                        const int8_t *const *w,
