@@ -69,8 +69,8 @@ interface Mat {
 function decodeStep(mats: Mat[], useQ8: boolean, outs: Float32Array[], xs: Float32Array[]): void {
   const n = decodeTokens;
   for (const [i, m] of mats.entries()) {
-    if (useQ8) addon.matmul({ pool, out: outs[i]!, x: xs[i]!, n, K: m.cols, w: m.q8!, dtype: WEIGHT_DTYPE.q8, N: m.rows, bias: null });
-    else addon.matmul({ pool, out: outs[i]!, x: xs[i]!, n, K: m.cols, w: m.bf16, dtype: WEIGHT_DTYPE.bf16, N: m.rows, bias: null });
+    if (useQ8) addon.matmul(pool, outs[i]!, xs[i]!, n, m.cols, m.q8!, WEIGHT_DTYPE.q8, m.rows, null);
+    else addon.matmul(pool, outs[i]!, xs[i]!, n, m.cols, m.bf16, WEIGHT_DTYPE.bf16, m.rows, null);
   }
 }
 
@@ -129,12 +129,12 @@ if (only !== 'decode') {
       ['q8', q8, WEIGHT_DTYPE.q8],
     ] as const) {
       if (dt === WEIGHT_DTYPE.q8 && !hasQ8) continue;
-      addon.matmul({ pool, out, x, n: T, K: cols, w, dtype: dt, N: rows, bias: null });
+      addon.matmul(pool, out, x, T, cols, w, dt, rows, null);
       const times: number[] = [];
       const cpu0 = process.cpuUsage();
       for (let r = 0; r < Math.max(1, Math.floor(reps / 2)); r++) {
         const t0 = performance.now();
-        addon.matmul({ pool, out, x, n: T, K: cols, w, dtype: dt, N: rows, bias: null });
+        addon.matmul(pool, out, x, T, cols, w, dt, rows, null);
         times.push(performance.now() - t0);
       }
       const ms = median(times);

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@
 #include "prefetch-tuner.h"
 #include "weight-copy.h"
 
-#define ADDON_VERSION 3
+#define ADDON_VERSION 4
 #define MAGIC_POOL 0x504f4f4cu
 #define MAGIC_KV 0x4b564341u
 #define MAGIC_MAP 0x4d415050u
@@ -30,15 +31,24 @@ typedef struct {
 } handle_t;
 
 /*
- * Every op takes one options object ({ pool, out, x, n, ... }, named as in binding.ts); a missing or
- * wrong property throws naming it ("cpu addon attention: window must be an integer >= 0, got -1").
- * The few one-value calls (createPool(threads), destroy(handle), ...) take that value alone.
+ * The calls made once (a load, a probe) take one options object ({ pool, dst, src, ... }, named as in
+ * binding.ts); the ops of a forward pass take the same values as arguments in the order of their
+ * table below (binding.ts's *Args tuples). Either way a missing or wrong value throws naming it
+ * ("cpu addon attention: window must be an integer >= 0, got -1"). The few one-value calls
+ * (createPool(threads), destroy(handle), ...) take that value alone.
+ *
+ * Why the ops are positional: in decode each op starts with cold caches (the weights' stream before it
+ * evicted them), and each napi_get_named_property then walks V8's string table and the object's layout
+ * through cache misses. On a Zen 5 host a 5-value `add` right after a 64 MiB stream took 16 us with its
+ * options object and 5-9 us positional (bench/cold-call.mjs); a 20b decode step passes some 2,700 values.
  */
+#define MAX_ARGS 24
 typedef struct {
   napi_env env;
-  napi_value argv[4];
+  napi_value argv[MAX_ARGS];
   size_t argc;
   napi_value obj;
+  const char *const *names; /* the positional form: argv[i] is names[i] */
   const char *fn;
   int failed;
 } args_t;
@@ -48,7 +58,8 @@ static int get_args(napi_env env, napi_callback_info info, args_t *a, const char
   a->fn = fn;
   a->failed = 0;
   a->obj = NULL;
-  a->argc = 4;
+  a->names = NULL;
+  a->argc = MAX_ARGS;
   napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL);
   if (a->argc < need) {
     char msg[160];
@@ -74,6 +85,34 @@ static int get_opts(napi_env env, napi_callback_info info, args_t *a, const char
   return 1;
 }
 
+/* The positional form: exactly as many arguments as `names` holds. */
+static int get_pos(napi_env env, napi_callback_info info, args_t *a, const char *fn, const char *const *names) {
+  size_t need = 0;
+  while (names[need]) need++;
+  if (!get_args(env, info, a, fn, need)) return 0;
+  if (a->argc != need) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "cpu addon %s: expected %zu arguments, got %zu", fn, need, a->argc);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  a->names = names;
+  return 1;
+}
+
+/* The ops' arguments, in order (binding.ts's *Args tuples). */
+static const char *const EMBED_ARGS[] = {"out", "table", "dtype", "H", "vocab", "tokens", NULL};
+static const char *const RMS_NORM_ARGS[] = {"pool", "out", "x", "n", "cols", "scale", "eps", NULL};
+static const char *const MATMUL_ARGS[] = {"pool", "out", "x", "n", "K", "w", "dtype", "N", "bias", NULL};
+static const char *const ROPE_ARGS[] = {"pool", "x", "n", "heads", "headDim", "positions", "invFreq", "concentration", NULL};
+static const char *const ATTENTION_ARGS[] = {"pool",  "out",   "q",       "k",      "v",     "n",       "sinks",  "cache",
+                                             "slots", "positions", "layer", "heads", "kvHeads", "headDim", "window", "smScale", NULL};
+static const char *const MOE_ARGS[] = {"pool",       "out",        "x",          "n",          "H",          "I",
+                                       "E",          "k",          "swigluLimit", "swigluAlpha", "fast",       "gate",
+                                       "gateDtype",  "gateBias",   "mlp1Blocks", "mlp1Scales", "mlp1Bias",   "mlp2Blocks",
+                                       "mlp2Scales", "mlp2Bias",   "tiled",      NULL};
+static const char *const ADD_ARGS[] = {"pool", "out", "a", "b", "count", NULL};
+
 static void fail(args_t *a, const char *name, const char *what) {
   if (a->failed) return;
   char msg[240];
@@ -82,8 +121,17 @@ static void fail(args_t *a, const char *name, const char *what) {
   a->failed = 1;
 }
 
-/* The value of option `name` (argv[0] itself for the one-value calls, where obj is NULL). */
+/* The value named `name`: an op's argument of that name, else the option (argv[0] itself for the one-value calls,
+   where obj is NULL). */
 static napi_value get(args_t *a, const char *name) {
+  if (a->names) {
+    /* the same literal is usually one pointer (merged constants): compare those first */
+    for (size_t i = 0; a->names[i]; i++)
+      if (a->names[i] == name) return a->argv[i];
+    for (size_t i = 0; a->names[i]; i++)
+      if (strcmp(a->names[i], name) == 0) return a->argv[i];
+    return NULL;
+  }
   if (!a->obj) return a->argv[0];
   napi_value v = NULL;
   if (napi_get_named_property(a->env, a->obj, name, &v) != napi_ok) return NULL;
@@ -673,7 +721,7 @@ static napi_value js_alloc_recycled(napi_env env, napi_callback_info info) {
 
 static napi_value js_embed(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "embed")) return NULL;
+  if (!get_pos(env, info, &a, "embed", EMBED_ARGS)) return NULL;
   int dtype = arg_int(&a, "dtype", 0), H = arg_int(&a, "H", 1), vocab = arg_int(&a, "vocab", 1);
   if (!a.failed && dtype > GO_DT_BF16) fail(&a, "dtype", "must be 0 (f32) or 1 (bf16)");
   size_t n = 0;
@@ -694,7 +742,7 @@ static napi_value js_embed(napi_env env, napi_callback_info info) {
 
 static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "rmsNorm")) return NULL;
+  if (!get_pos(env, info, &a, "rmsNorm", RMS_NORM_ARGS)) return NULL;
   pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   int n = arg_int(&a, "n", 0), cols = arg_int(&a, "cols", 1);
   float *out = arg_ta(&a, "out", napi_float32_array, (size_t)n * cols, 0);
@@ -708,7 +756,7 @@ static napi_value js_rms_norm(napi_env env, napi_callback_info info) {
 
 static napi_value js_matmul(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "matmul")) return NULL;
+  if (!get_pos(env, info, &a, "matmul", MATMUL_ARGS)) return NULL;
   pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   int n = arg_int(&a, "n", 0), K = arg_int(&a, "K", 1), dtype = arg_int(&a, "dtype", 0), N = arg_int(&a, "N", 1);
   float *out = arg_ta(&a, "out", napi_float32_array, (size_t)n * N, 0);
@@ -834,7 +882,7 @@ static napi_value js_copy_weights(napi_env env, napi_callback_info info) {
 
 static napi_value js_rope(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "rope")) return NULL;
+  if (!get_pos(env, info, &a, "rope", ROPE_ARGS)) return NULL;
   pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   int n = arg_int(&a, "n", 0), heads = arg_int(&a, "heads", 1), hd = arg_int(&a, "headDim", 2);
   if (!a.failed && (hd % 2 != 0 || hd > 1024)) fail(&a, "headDim", "must be even and at most 1024");
@@ -849,7 +897,7 @@ static napi_value js_rope(napi_env env, napi_callback_info info) {
 
 static napi_value js_attention(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "attention")) return NULL;
+  if (!get_pos(env, info, &a, "attention", ATTENTION_ARGS)) return NULL;
   pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   int n = arg_int(&a, "n", 0);
   kv_cache *c = arg_handle(&a, "cache", MAGIC_KV);
@@ -885,7 +933,7 @@ static napi_value js_attention(napi_env env, napi_callback_info info) {
 
 static napi_value js_moe(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "moe")) return NULL;
+  if (!get_pos(env, info, &a, "moe", MOE_ARGS)) return NULL;
   pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   moe_args m = {0};
   m.n = arg_int(&a, "n", 0);
@@ -926,7 +974,7 @@ static napi_value js_moe(napi_env env, napi_callback_info info) {
 
 static napi_value js_add(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_opts(env, info, &a, "add")) return NULL;
+  if (!get_pos(env, info, &a, "add", ADD_ARGS)) return NULL;
   pool_t *p = arg_handle(&a, "pool", MAGIC_POOL);
   int count = arg_int(&a, "count", 0);
   float *out = arg_ta(&a, "out", napi_float32_array, (size_t)count, 0);

@@ -51,7 +51,7 @@ try {
   const addon = createRequire(import.meta.url)(addonPath);
   const pool = addon.createPool(1);
   const out = new Float32Array(1);
-  addon.add({ pool, out, a: new Float32Array([1]), b: new Float32Array([2]), count: 1 });
+  addon.add(pool, out, new Float32Array([1]), new Float32Array([2]), 1);
   addon.destroy(pool);
   if (out[0] !== 3) throw new Error(`1 + 2 gave ${out[0]}`);
   // The kernels in use per family (as `gpt-oss bench` and `inspect` print them): one level, or the families that differ.

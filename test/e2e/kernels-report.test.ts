@@ -46,17 +46,42 @@ describe('the addon boundary', () => {
     const pool = addon.createPool(1) as PoolHandle;
     try {
       const f = (n: number) => new Float32Array(n);
-      assert.throws(() => addon.add({ pool, out: f(2), a: f(2), b: f(1), count: 2 }), /cpu addon add: b has 1 elements, needs at least 2/);
-      assert.throws(() => addon.add({ pool, out: f(2), a: f(2), b: f(2), count: -1 }), /cpu addon add: count must be an integer >= 0, got -1/);
+      assert.throws(() => addon.add(pool, f(2), f(2), f(1), 2), /cpu addon add: b has 1 elements, needs at least 2/);
+      assert.throws(() => addon.add(pool, f(2), f(2), f(2), -1), /cpu addon add: count must be an integer >= 0, got -1/);
       assert.throws(() => addon.triad({ pool, bytes: Infinity, reps: 1 }), /cpu addon triad: bytes must be a finite number, got inf/);
-      assert.throws(() => addon.rope({ pool, x: f(6), n: 1, heads: 1, headDim: 3, positions: new Int32Array(1), invFreq: f(2), concentration: 1 }), /cpu addon rope: headDim must be even and at most 1024/);
+      assert.throws(() => addon.rope(pool, f(6), 1, 1, 3, new Int32Array(1), f(2), 1), /cpu addon rope: headDim must be even and at most 1024/);
       assert.throws(
         () => addon.createKvCache({ layers: 1, kvHeads: 1, headDim: 2, windows: Int32Array.of(-4), slots: 1, capacity: 4, slidingCapacity: 4, f16: false }),
         /cpu addon createKvCache: windows must hold no negative window/,
       );
-      // a missing option (as a caller passing positions would): named, not "argument 14"
-      assert.throws(() => (addon.matmul as (o: object) => void)({ pool, out: f(1), x: f(1), n: 1, K: 1, N: 1, dtype: 0, bias: null }), /cpu addon matmul: w must be a typed array/);
-      assert.throws(() => (addon.add as (...a: unknown[]) => void)(pool, f(1), f(1), f(1), 1), /cpu addon add: expected one options object/);
+      // the ops are positional: a call of the old options form, or one value short, is refused by count
+      assert.throws(() => (addon.add as (o: object) => void)({ pool, out: f(1), a: f(1), b: f(1), count: 1 }), /cpu addon add: expected 5 arguments, got 1/);
+      assert.throws(() => (addon.matmul as (...a: unknown[]) => void)(pool, f(1), f(1), 1, 1, new Uint8Array(4), 0, 1), /cpu addon matmul: expected 9 arguments, got 8/);
+    } finally {
+      addon.destroy(pool);
+    }
+  });
+
+  it("each op argument, when wrong, is named as binding.ts's tuple names it (the C tables' order)", () => {
+    const pool = addon.createPool(1) as PoolHandle;
+    try {
+      const f = (n: number) => new Float32Array(n);
+      // valid calls, their argument names in binding.ts's order (EmbedArgs, RmsNormArgs, MatmulArgs, RopeArgs, AddArgs)
+      const calls: [string, string[], unknown[]][] = [
+        ['embed', ['out', 'table', 'dtype', 'H', 'vocab', 'tokens'], [f(2), new Uint8Array(16), 0, 2, 2, Int32Array.of(1)]],
+        ['rmsNorm', ['pool', 'out', 'x', 'n', 'cols', 'scale', 'eps'], [pool, f(4), f(4), 2, 2, f(2), 1e-5]],
+        ['matmul', ['pool', 'out', 'x', 'n', 'K', 'w', 'dtype', 'N', 'bias'], [pool, f(3), f(2), 1, 2, new Uint8Array(24), 0, 3, f(3)]],
+        ['rope', ['pool', 'x', 'n', 'heads', 'headDim', 'positions', 'invFreq', 'concentration'], [pool, f(8), 1, 2, 4, Int32Array.of(3), f(2), 1]],
+        ['add', ['pool', 'out', 'a', 'b', 'count'], [pool, f(3), f(3), f(3), 3]],
+      ];
+      for (const [op, names, args] of calls) {
+        const call = addon[op as 'add'] as (...a: unknown[]) => void;
+        call(...args); // the valid call passes
+        names.forEach((name, i) => {
+          const bad = args.map((a, j) => (j === i ? 'wrong' : a));
+          assert.throws(() => call(...bad), new RegExp(`^TypeError: cpu addon ${op}: ${name} must `), `${op} argument ${i}`);
+        });
+      }
     } finally {
       addon.destroy(pool);
     }

@@ -31,7 +31,7 @@ export interface KernelReport {
   readonly attention: KernelLevel;
 }
 
-// One options object per op, named as native/addon.c reads them; a wrong one throws naming it.
+// The calls made once take one options object, named as native/addon.c reads them; a wrong value throws naming it.
 export interface KvCacheOptions {
   layers: number;
   kvHeads: number;
@@ -42,36 +42,23 @@ export interface KvCacheOptions {
   slidingCapacity: number;
   f16: boolean;
 }
+// The ops of a forward pass take their values as arguments, in this order (native/addon.c's tables:
+// an options object cost a property lookup per value, through cold caches in decode).
 /** out[n, H] = table[tokens] (table [vocab, H] of dtype f32 or bf16). */
-export interface EmbedOptions {
-  out: Float32Array;
-  table: Uint8Array;
-  dtype: WeightDtypeCode;
-  H: number;
-  vocab: number;
-  tokens: Int32Array;
-}
-export interface RmsNormOptions {
-  pool: PoolHandle;
-  out: Float32Array;
-  x: Float32Array;
-  n: number;
-  cols: number;
-  scale: Float32Array;
-  eps: number;
-}
+export type EmbedArgs = [out: Float32Array, table: Uint8Array, dtype: WeightDtypeCode, H: number, vocab: number, tokens: Int32Array];
+export type RmsNormArgs = [pool: PoolHandle, out: Float32Array, x: Float32Array, n: number, cols: number, scale: Float32Array, eps: number];
 /** out[n, N] = x[n, K] W[N, K]^T (+ bias[N]). */
-export interface MatmulOptions {
-  pool: PoolHandle;
-  out: Float32Array;
-  x: Float32Array;
-  n: number;
-  K: number;
-  w: Uint8Array;
-  dtype: WeightDtypeCode;
-  N: number;
-  bias: Float32Array | null;
-}
+export type MatmulArgs = [
+  pool: PoolHandle,
+  out: Float32Array,
+  x: Float32Array,
+  n: number,
+  K: number,
+  w: Uint8Array,
+  dtype: WeightDtypeCode,
+  N: number,
+  bias: Float32Array | null,
+];
 export interface QuantizeQ8Options {
   pool: PoolHandle;
   dst: Uint8Array;
@@ -80,58 +67,59 @@ export interface QuantizeQ8Options {
   N: number;
   K: number;
 }
-export interface RopeOptions {
-  pool: PoolHandle;
-  x: Float32Array;
-  n: number;
-  heads: number;
-  headDim: number;
-  positions: Int32Array;
-  invFreq: Float32Array;
-  concentration: number;
-}
-export interface AttentionOptions {
-  pool: PoolHandle;
-  out: Float32Array;
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  n: number;
-  sinks: Float32Array;
-  cache: KvCacheHandle;
-  slots: Int32Array;
-  positions: Int32Array;
-  layer: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  window: number;
-  smScale: number;
-}
-export interface MoeOptions {
-  pool: PoolHandle;
-  out: Float32Array;
-  x: Float32Array;
-  n: number;
-  H: number;
-  I: number;
-  E: number;
-  k: number;
-  swigluLimit: number;
-  swigluAlpha: number;
-  fast: 0 | 1;
-  gate: Uint8Array;
-  gateDtype: WeightDtypeCode;
-  gateBias: Float32Array;
-  mlp1Blocks: Uint8Array;
-  mlp1Scales: Uint8Array;
-  mlp1Bias: Float32Array;
-  mlp2Blocks: Uint8Array;
-  mlp2Scales: Uint8Array;
-  mlp2Bias: Float32Array;
+export type RopeArgs = [
+  pool: PoolHandle,
+  x: Float32Array,
+  n: number,
+  heads: number,
+  headDim: number,
+  positions: Int32Array,
+  invFreq: Float32Array,
+  concentration: number,
+];
+export type AttentionArgs = [
+  pool: PoolHandle,
+  out: Float32Array,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  n: number,
+  sinks: Float32Array,
+  cache: KvCacheHandle,
+  slots: Int32Array,
+  positions: Int32Array,
+  layer: number,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+  window: number,
+  smScale: number,
+];
+export type MoeArgs = [
+  pool: PoolHandle,
+  out: Float32Array,
+  x: Float32Array,
+  n: number,
+  H: number,
+  I: number,
+  E: number,
+  k: number,
+  swigluLimit: number,
+  swigluAlpha: number,
+  fast: 0 | 1,
+  gate: Uint8Array,
+  gateDtype: WeightDtypeCode,
+  gateBias: Float32Array,
+  mlp1Blocks: Uint8Array,
+  mlp1Scales: Uint8Array,
+  mlp1Bias: Float32Array,
+  mlp2Blocks: Uint8Array,
+  mlp2Scales: Uint8Array,
+  mlp2Bias: Float32Array,
   /** Bit 0: mlp1's blocks are tiled16 (copyWeights with tileK), bit 1: mlp2's; needs fast and the AVX-512 MoE kernels. */
-  tiled?: 0 | 1 | 2 | 3;
-}
+  tiled: 0 | 1 | 2 | 3,
+];
+export type AddArgs = [pool: PoolHandle, out: Float32Array, a: Float32Array, b: Float32Array, count: number];
 
 /** Where a streaming kernel prefetches its rows: into L2, into L1, not at all, or auto (picked from its own timings). */
 export type PrefetchMode = 'l2' | 'l1' | 'none' | 'auto';
@@ -193,9 +181,9 @@ export interface CpuAddon {
   /** Unmaps now and detaches the buffers (views of them then read as empty instead of faulting). */
   unmapFile(handle: MappingHandle, buffers: ArrayBuffer[]): void;
 
-  embed(options: EmbedOptions): void;
-  rmsNorm(options: RmsNormOptions): void;
-  matmul(options: MatmulOptions): void;
+  embed(...args: EmbedArgs): void;
+  rmsNorm(...args: RmsNormArgs): void;
+  matmul(...args: MatmulArgs): void;
   /**
    * Converts a bf16/f32 matrix [N, K] to the 8-bit layout (native/q8-dense.c) in `dst` (q8Bytes(N, K)
    * bytes). When `src` lies in a live file mapping its pages are dropped from this process afterwards
@@ -237,10 +225,10 @@ export interface CpuAddon {
    * bytes are MXFP4 blocks of rows of that K, left in the tiled16 layout (native moe_tile16).
    */
   copyWeights?(options: { pool: PoolHandle; dst: Uint8Array; src: Uint8Array; tileK?: number }): 'read' | 'copy';
-  rope(options: RopeOptions): void;
-  attention(options: AttentionOptions): void;
-  moe(options: MoeOptions): void;
-  add(options: { pool: PoolHandle; out: Float32Array; a: Float32Array; b: Float32Array; count: number }): void;
+  rope(...args: RopeArgs): void;
+  attention(...args: AttentionArgs): void;
+  moe(...args: MoeArgs): void;
+  add(...args: AddArgs): void;
   /** STREAM-like triad over `bytes` (three arrays), best of `reps`, in GB/s. */
   triad(options: { pool: PoolHandle; bytes: number; reps: number }): number;
   /** GB/s of 2 x `passes` passes reading `bytes` with every thread, alternately vector loads (as the decode reads; even indices) and a STREAM-like plain C loop (odd); `huge` 1 a 2 MiB-page buffer, 0 plain memory. */
@@ -297,7 +285,7 @@ export function q8Bytes(N: number, K: number): number {
 
 /** The built addon; GPT_OSS_CPU_ADDON points at another build (a debug build, or a missing one in tests). */
 export const ADDON_FILE = process.env['GPT_OSS_CPU_ADDON'] || fileURLToPath(new URL('../../../build/Release/gpt_oss_cpu.node', import.meta.url));
-const EXPECTED_VERSION = 3;
+const EXPECTED_VERSION = 4;
 
 let cached: CpuAddon | BackendUnavailableError | undefined;
 

@@ -492,13 +492,13 @@ export class CpuBackend implements Backend {
     const o = tensor(out);
     const t = dense(table, 'embed', 'table');
     shape('embed', 'out', o, tokens.length, t.cols);
-    this.addon.embed({ out: o.data, table: t.bytes, dtype: t.dtype, H: t.cols, vocab: t.rows, tokens });
+    this.addon.embed(o.data, t.bytes, t.dtype, t.cols, t.rows, tokens);
   }
 
   rmsNorm(out: Tensor, x: Tensor, scale: Weight, eps: number): void {
     const [o, xi] = [tensor(out), tensor(x)];
     shape('rmsNorm', 'out', o, xi.rows, xi.cols);
-    this.addon.rmsNorm({ pool: this.p, out: o.data, x: xi.data, n: xi.rows, cols: xi.cols, scale: vector(scale, 'rmsNorm', 'scale', xi.cols), eps });
+    this.addon.rmsNorm(this.p, o.data, xi.data, xi.rows, xi.cols, vector(scale, 'rmsNorm', 'scale', xi.cols), eps);
   }
 
   matmul(out: Tensor, x: Tensor, w: Weight, bias?: Weight): void {
@@ -506,15 +506,15 @@ export class CpuBackend implements Backend {
     shape('matmul', 'x', xi, xi.rows, m.cols);
     shape('matmul', 'out', o, xi.rows, m.rows);
     const b = bias ? vector(bias, 'matmul', 'bias', m.rows) : null;
-    const weights = m.q8 ? { w: m.q8, dtype: WEIGHT_DTYPE.q8 } : { w: m.bytes, dtype: m.dtype };
-    this.addon.matmul({ pool: this.p, out: o.data, x: xi.data, n: xi.rows, K: m.cols, N: m.rows, bias: b, ...weights });
+    if (m.q8) this.addon.matmul(this.p, o.data, xi.data, xi.rows, m.cols, m.q8, WEIGHT_DTYPE.q8, m.rows, b);
+    else this.addon.matmul(this.p, o.data, xi.data, xi.rows, m.cols, m.bytes, m.dtype, m.rows, b);
   }
 
   rope(x: Tensor, heads: number, headDim: number, positions: Int32Array, params: RopeParams): void {
     const xi = tensor(x);
     shape('rope', 'x', xi, positions.length, heads * headDim);
     if (params.invFreq.length !== headDim / 2) throw new InvalidArgumentError(`cpu.rope: invFreq has ${params.invFreq.length} entries, expected ${headDim / 2}`);
-    this.addon.rope({ pool: this.p, x: xi.data, n: xi.rows, heads, headDim, positions, invFreq: params.invFreq, concentration: params.concentration });
+    this.addon.rope(this.p, xi.data, xi.rows, heads, headDim, positions, params.invFreq, params.concentration);
   }
 
   attention(out: Tensor, q: Tensor, k: Tensor, v: Tensor, sinks: Weight, cache: KvCache, batch: Batch, params: AttentionParams): void {
@@ -527,24 +527,8 @@ export class CpuBackend implements Backend {
     shape('attention', 'out', o, n, numHeads * headDim);
     if (!(cache instanceof CpuKvCache) || !this.caches.has(cache)) throw new InvalidArgumentError('cpu.attention: KV cache was not created by this backend');
     if (batch.slots.length < n || batch.positions.length < n) throw new OutOfRangeError(`cpu.attention: batch of ${n} tokens has fewer slots/positions`);
-    this.addon.attention({
-      pool: this.p,
-      out: o.data,
-      q: qi.data,
-      k: ki.data,
-      v: vi.data,
-      n,
-      sinks: vector(sinks, 'attention', 'sinks', numHeads),
-      cache: cache.handle,
-      slots: batch.slots,
-      positions: batch.positions,
-      layer,
-      heads: numHeads,
-      kvHeads: numKvHeads,
-      headDim,
-      window,
-      smScale,
-    });
+    const sinkLogits = vector(sinks, 'attention', 'sinks', numHeads);
+    this.addon.attention(this.p, o.data, qi.data, ki.data, vi.data, n, sinkLogits, cache.handle, batch.slots, batch.positions, layer, numHeads, numKvHeads, headDim, window, smScale);
   }
 
   moe(out: Tensor, x: Tensor, w: MoeWeights, params: MoeParams): void {
@@ -559,36 +543,20 @@ export class CpuBackend implements Backend {
         `cpu.moe: weights gate [${w.gate.shape.join(', ')}], mlp1 [${w.mlp1.shape.join(', ')}], mlp2 [${w.mlp2.shape.join(', ')}] disagree with E=${E}, I=${I}, H=${H}, top-k=${k}`,
       );
     }
-    this.addon.moe({
-      pool: this.p,
-      out: o.data,
-      x: xi.data,
-      n: xi.rows,
-      H,
-      I,
-      E,
-      k,
-      swigluLimit: params.swigluLimit,
-      swigluAlpha: params.swigluAlpha,
-      fast: this.precision === 'fast' ? 1 : 0,
-      gate: gate.bytes,
-      gateDtype: gate.dtype,
-      gateBias: vector(w.gateBias, 'moe', 'gateBias', E),
-      mlp1Blocks: m1.blocks,
-      mlp1Scales: m1.scales,
-      mlp1Bias: vector(w.mlp1Bias, 'moe', 'mlp1Bias', E * 2 * I),
-      mlp2Blocks: m2.blocks,
-      mlp2Scales: m2.scales,
-      mlp2Bias: vector(w.mlp2Bias, 'moe', 'mlp2Bias', E * H),
-      tiled: tiled(m1, m2),
-    });
+    const fast = this.precision === 'fast' ? 1 : 0;
+    const gateBias = vector(w.gateBias, 'moe', 'gateBias', E);
+    const [bias1, bias2] = [vector(w.mlp1Bias, 'moe', 'mlp1Bias', E * 2 * I), vector(w.mlp2Bias, 'moe', 'mlp2Bias', E * H)];
+    this.addon.moe(
+      this.p, o.data, xi.data, xi.rows, H, I, E, k, params.swigluLimit, params.swigluAlpha, fast,
+      gate.bytes, gate.dtype, gateBias, m1.blocks, m1.scales, bias1, m2.blocks, m2.scales, bias2, tiled(m1, m2),
+    );
   }
 
   add(out: Tensor, a: Tensor, b: Tensor): void {
     const [o, ai, bi] = [tensor(out), tensor(a), tensor(b)];
     shape('add', 'b', bi, ai.rows, ai.cols);
     shape('add', 'out', o, ai.rows, ai.cols);
-    this.addon.add({ pool: this.p, out: o.data, a: ai.data, b: bi.data, count: ai.rows * ai.cols });
+    this.addon.add(this.p, o.data, ai.data, bi.data, ai.rows * ai.cols);
   }
 
   gatherRows(out: Tensor, x: Tensor, rows: Int32Array): void {
