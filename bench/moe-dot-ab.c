@@ -24,6 +24,7 @@
 
 #include "../native/common.h"
 #include "../native/f32-mxfp4w-moe-q8.h"
+#include "synthetic-rows.h"
 #include "../native/pool.h"
 
 typedef void (*dot_fn)(const uint8_t *, const uint8_t *, int, int, int, int, int, const int8_t *const *, const float *const *,
@@ -71,13 +72,9 @@ int main(int argc, char **argv) {
   int pf = go_cpu.prefetch == GO_PF_AUTO ? GO_PF_L2 : go_cpu.prefetch;
   pool_t *p = pool_create(P);
   int nb = moe_nb(K);
-  size_t bytes = (size_t)rows * nb * 16, huge = (size_t)1 << 21, bsz = (bytes + 8192 + huge) & ~(huge - 1);
-  uint8_t *B = mmap(NULL, bsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  uint8_t *S = malloc((size_t)rows * nb + 64);
-  if (B == MAP_FAILED || !S) return perror("moeab: alloc"), 1;
-  madvise(B, bsz, MADV_HUGEPAGE);
-  for (size_t i = 0; i < bytes + 8192; i++) B[i] = (uint8_t)(i * 2654435761u >> 13);
-  for (size_t i = 0; i < (size_t)rows * nb; i++) S[i] = (uint8_t)(120 + i % 8);
+  size_t bytes = (size_t)rows * nb * 16;
+  uint8_t *B, *S;
+  if (synthetic_rows(rows, K, &B, &S) != 0) return perror("moeab: alloc"), 1;
   int8_t *xt[4];
   float *hx[4], *cx[4], *outs[4], *outs2[4];
   for (int t = 0; t < 4; t++) {

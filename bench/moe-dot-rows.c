@@ -23,6 +23,7 @@
 
 #include "../native/common.h"
 #include "../native/f32-mxfp4w-moe-q8.h"
+#include "synthetic-rows.h"
 
 static double now(void) {
   struct timespec t;
@@ -41,13 +42,9 @@ int main(int argc, char **argv) {
   go_dispatch_init(NULL);
   int pf = go_cpu.prefetch == GO_PF_AUTO ? GO_PF_L2 : go_cpu.prefetch;
   int nb = moe_nb(K);
-  size_t bytes = (size_t)rows * nb * 16, huge = (size_t)1 << 21, bsz = (bytes + 8192 + huge) & ~(huge - 1);
-  uint8_t *B = mmap(NULL, bsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  uint8_t *S = malloc((size_t)rows * nb + 64);
-  if (B == MAP_FAILED || !S) return perror("moe-dot-rows: alloc"), 1;
-  madvise(B, bsz, MADV_HUGEPAGE);
-  for (size_t i = 0; i < bytes + 8192; i++) B[i] = (uint8_t)(i * 2654435761u >> 13);
-  for (size_t i = 0; i < (size_t)rows * nb; i++) S[i] = (uint8_t)(120 + i % 8);
+  size_t bytes = (size_t)rows * nb * 16;
+  uint8_t *B, *S;
+  if (synthetic_rows(rows, K, &B, &S) != 0) return perror("moe-dot-rows: alloc"), 1;
   int8_t *xt[4];
   float *hx[4], *cx[4], *outs[4];
   for (int t = 0; t < 4; t++) {
